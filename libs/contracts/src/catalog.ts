@@ -1,0 +1,72 @@
+import { z } from "zod";
+import type { Micros } from "./money.ts";
+
+/** One priced offer: a model at some sizes and seconds, priced per second or per request. */
+export const catalogEntrySchema = z.object({
+  model: z.string().min(1),
+  seconds: z.array(z.string().regex(/^\d+$/)).min(1),
+  sizes: z.array(z.string().regex(/^\d+x\d+$/)).min(1),
+  per_second_micros: z.number().int().nonnegative().optional(),
+  per_request_micros: z.number().int().nonnegative().optional(),
+});
+export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
+
+export const catalogSchema = z.object({ models: z.array(catalogEntrySchema).min(1) });
+export type Catalog = z.infer<typeof catalogSchema>;
+
+const portrait = ["720x1280", "1280x720"];
+const fourEightTwelve = ["4", "8", "12"];
+const chatModel = (model: string, size: string, seconds: string): CatalogEntry => ({
+  model,
+  seconds: [seconds],
+  sizes: [size],
+  per_request_micros: 150_000,
+});
+
+/** SPEC.md §3, the built-in catalog. */
+export const builtInCatalog: Catalog = {
+  models: [
+    { model: "sora-2", seconds: fourEightTwelve, sizes: portrait, per_second_micros: 100_000 },
+    { model: "sora-2-pro", seconds: fourEightTwelve, sizes: portrait, per_second_micros: 300_000 },
+    { model: "sora-2-pro", seconds: fourEightTwelve, sizes: ["1024x1792", "1792x1024"], per_second_micros: 500_000 },
+    { model: "sora-2-pro", seconds: fourEightTwelve, sizes: ["1080x1920", "1920x1080"], per_second_micros: 700_000 },
+    chatModel("sora_video2", "704x1280", "10"),
+    chatModel("sora_video2-landscape", "1280x704", "10"),
+    chatModel("sora_video2-15s", "704x1280", "15"),
+    chatModel("sora_video2-landscape-15s", "1280x704", "15"),
+  ],
+};
+
+export interface VideoSpec {
+  model: string;
+  seconds: string;
+  size: string;
+}
+
+export const entriesFor = (catalog: Catalog, model: string): CatalogEntry[] =>
+  catalog.models.filter((entry) => entry.model === model);
+
+export const modelNames = (catalog: Catalog): string[] => [...new Set(catalog.models.map((entry) => entry.model))];
+
+export const allowedSeconds = (catalog: Catalog, model: string): string[] => [
+  ...new Set(entriesFor(catalog, model).flatMap((entry) => entry.seconds)),
+];
+
+export const allowedSizes = (catalog: Catalog, model: string): string[] => [
+  ...new Set(entriesFor(catalog, model).flatMap((entry) => entry.sizes)),
+];
+
+/** Defaults a client gets when it leaves seconds or size out: the first the catalog lists for the model. */
+export const defaultSpec = (catalog: Catalog, model: string): { seconds: string; size: string } | undefined => {
+  const first = entriesFor(catalog, model)[0];
+  return first && { seconds: first.seconds[0] as string, size: first.sizes[0] as string };
+};
+
+/** The price of one video, or undefined when the catalog does not offer this combination. */
+export const priceOf = (spec: VideoSpec, catalog: Catalog): Micros | undefined => {
+  const entry = entriesFor(catalog, spec.model).find(
+    (candidate) => candidate.seconds.includes(spec.seconds) && candidate.sizes.includes(spec.size),
+  );
+  if (!entry) return undefined;
+  return (entry.per_request_micros ?? 0) + (entry.per_second_micros ?? 0) * Number(spec.seconds);
+};

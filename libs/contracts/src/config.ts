@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+/** SPEC.md §2: every variable, its default, and what it must look like. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  REELGATE_DATA_DIR: z.string().default(".reelgate"),
+  NATS_URL: optionalText,
+  MONGODB_URL: optionalText,
+  S3_ENDPOINT: optionalText,
+  S3_BUCKET: optionalText,
+  S3_REGION: optionalText,
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_FORCE_PATH_STYLE: optionalText,
+  S3_PUBLIC_BASE_URL: optionalText,
+  REELGATE_ADMIN_TOKEN: optionalText,
+  REELGATE_CHANNELS_FILE: optionalText,
+  REELGATE_PRICING_FILE: optionalText,
+  REELGATE_PUBLIC_URL: optionalText,
+  REELGATE_SIMULATOR_URL: z.string().url().default("http://127.0.0.1:8090/v1"),
+  REELGATE_NAMESPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/)
+    .default("reelgate"),
+  REELGATE_SIGNING_SECRET: optionalText,
+  REELGATE_JOB_DEADLINE_SECONDS: z.coerce.number().int().positive().default(7200),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,151 @@
+import { z } from "zod";
+import type { Category, Envelope } from "./envelope.ts";
+
+const micros = z.number().int();
+const videoId = z.string().startsWith("video_");
+/** Every billing event carries the account's totals after it, so a view can take the newest and ignore order. */
+const totals = { balanceMicros: micros, reservedMicros: micros };
+export const variants = ["video", "thumbnail", "spritesheet"] as const;
+export type Variant = (typeof variants)[number];
+
+const spec = { model: z.string(), seconds: z.string(), size: z.string() };
+
+/** Each event type: its category (which service writes it), data schema and schema version. */
+export const eventTypes = {
+  // ingress
+  VideoRequested: {
+    category: "task",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      accountId: z.string(),
+      ...spec,
+      prompt: z.string(),
+      quoteMicros: micros,
+      remixedFromVideoId: z.string().nullable(),
+      createdAt: z.number().int(),
+    }),
+  },
+  ApiKeyIssued: {
+    category: "apikey",
+    schemaVersion: 1,
+    data: z.object({ keyId: z.string(), accountId: z.string(), name: z.string(), sha256: z.string() }),
+  },
+  ApiKeyRevoked: { category: "apikey", schemaVersion: 1, data: z.object({ keyId: z.string() }) },
+  // billing
+  AccountOpened: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ accountId: z.string(), name: z.string(), ...totals }),
+  },
+  FundsCredited: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ amountMicros: micros, reference: z.string(), ...totals }),
+  },
+  FundsReserved: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ videoId, amountMicros: micros, ...totals }),
+  },
+  ReservationRejected: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ videoId, amountMicros: micros, reason: z.string(), ...totals }),
+  },
+  ReservationCaptured: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ videoId, reservedMicros: micros, amountMicros: micros, ...spec, ...totals }),
+  },
+  ReservationReleased: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ videoId, amountMicros: micros, reason: z.string(), ...totals }),
+  },
+  // poller
+  JobQueued: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      accountId: z.string(),
+      ...spec,
+      prompt: z.string(),
+      remixedFromVideoId: z.string().nullable(),
+    }),
+  },
+  JobFunded: { category: "job", schemaVersion: 1, data: z.object({ videoId }) },
+  JobSubmitted: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({ videoId, channelId: z.string(), upstreamId: z.string(), submittedAt: z.number().int() }),
+  },
+  JobProgressed: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({ videoId, progress: z.number().int().min(0).max(100) }),
+  },
+  JobCompleted: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      channelId: z.string(),
+      upstreamId: z.string(),
+      ...spec,
+      variants: z.array(z.enum(variants)),
+      completedAt: z.number().int(),
+      expiresAt: z.number().int().nullable(),
+    }),
+  },
+  JobFailed: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({ videoId, code: z.string(), message: z.string(), failedAt: z.number().int() }),
+  },
+  // storage
+  MediaStored: {
+    category: "asset",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      variant: z.enum(variants),
+      key: z.string(),
+      bytes: z.number().int().nonnegative(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      contentType: z.string(),
+    }),
+  },
+  MediaStorageFailed: {
+    category: "asset",
+    schemaVersion: 1,
+    data: z.object({ videoId, variant: z.enum(variants), reason: z.string() }),
+  },
+} as const satisfies Record<string, { category: Category; schemaVersion: number; data: z.ZodType }>;
+
+export type EventType = keyof typeof eventTypes;
+export type EventData<T extends EventType> = z.infer<(typeof eventTypes)[T]["data"]>;
+
+/** A domain event: its type name and its data, before it is wrapped in an envelope. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+/** An envelope whose type and data agree, so `switch (event.type)` narrows `event.data`. */
+export type TypedEnvelope = { [T in EventType]: Envelope<EventData<T>> & { type: T } }[EventType];
+
+export const isEventType = (type: string): type is EventType => Object.hasOwn(eventTypes, type);
+
+export class InvalidEventError extends Error {
+  override name = "InvalidEventError";
+}
+
+/** Validates an envelope from the wire: a known type, data that matches its schema. */
+export const parseEvent = (envelope: Envelope): TypedEnvelope => {
+  if (!isEventType(envelope.type)) throw new InvalidEventError(`unknown event type '${envelope.type}'`);
+  const result = eventTypes[envelope.type].data.safeParse(envelope.data);
+  if (!result.success) {
+    throw new InvalidEventError(`${envelope.type} ${envelope.id}: ${z.prettifyError(result.error)}`);
+  }
+  return { ...envelope, data: result.data } as TypedEnvelope;
+};

@@ -1,0 +1,21 @@
+import { createHash, randomBytes } from "node:crypto";
+
+const token = (bytes: number) => randomBytes(bytes).toString("base64url");
+
+export const newVideoId = () => `video_${randomBytes(16).toString("hex")}`;
+export const newAccountId = () => `acct_${randomBytes(12).toString("hex")}`;
+export const newKeyId = () => `key_${randomBytes(12).toString("hex")}`;
+export const newApiKey = () => `rg-${token(32)}`;
+export const newEventId = () => `evt_${token(16)}`;
+
+/**
+ * The id of an event that reacts to another one: the same source event and purpose always give
+ * the same id, so a redelivered message appends nothing new.
+ */
+export const derivedId = (purpose: string, ...parts: string[]) =>
+  `evt_${createHash("sha256")
+    .update([purpose, ...parts].join("\u0000"))
+    .digest("base64url")
+    .slice(0, 32)}`;
+
+export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");

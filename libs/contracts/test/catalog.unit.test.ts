@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { allowedSeconds, allowedSizes, builtInCatalog, priceOf } from "../src/index.ts";
+
+describe("built-in catalog", () => {
+  it("prices sora-2 per second", () => {
+    expect(priceOf({ model: "sora-2", seconds: "8", size: "720x1280" }, builtInCatalog)).toBe(800_000);
+  });
+  it("prices sora-2-pro by size tier", () => {
+    expect(priceOf({ model: "sora-2-pro", seconds: "4", size: "1280x720" }, builtInCatalog)).toBe(1_200_000);
+    expect(priceOf({ model: "sora-2-pro", seconds: "4", size: "1792x1024" }, builtInCatalog)).toBe(2_000_000);
+    expect(priceOf({ model: "sora-2-pro", seconds: "12", size: "1920x1080" }, builtInCatalog)).toBe(8_400_000);
+  });
+  it("prices chat models per request", () => {
+    expect(priceOf({ model: "sora_video2-landscape-15s", seconds: "15", size: "1280x704" }, builtInCatalog)).toBe(
+      150_000,
+    );
+  });
+  it("offers nothing outside the catalog", () => {
+    expect(priceOf({ model: "sora-2", seconds: "5", size: "720x1280" }, builtInCatalog)).toBeUndefined();
+    expect(priceOf({ model: "sora-2", seconds: "4", size: "1792x1024" }, builtInCatalog)).toBeUndefined();
+    expect(allowedSeconds(builtInCatalog, "sora-2")).toEqual(["4", "8", "12"]);
+    expect(allowedSizes(builtInCatalog, "sora-2-pro")).toHaveLength(6);
+  });
+});

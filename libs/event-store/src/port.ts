@@ -1,0 +1,67 @@
+import type { Envelope, NewEvent } from "@reelgate/contracts";
+
+/** `expectedVersion`: the stream's current version the caller decided on (0 = the stream must not exist yet), or "any". */
+export type ExpectedVersion = number | "any";
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  /**
+   * Names this append. Appending the same commitId again appends nothing and returns the first
+   * append's result with `duplicate: true`: a redelivered command is answered, not re-applied.
+   * Defaults to the first event's id.
+   */
+  commitId?: string;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append (for a duplicate: after the first append). */
+  nextVersion: number;
+  events: Envelope[];
+  duplicate: boolean;
+}
+
+/** An event as read back from the store, with its place in the global order (for replays and the outbox). */
+export interface StoredEvent extends Envelope {
+  position: number;
+}
+
+export interface ReadAllOptions {
+  /** Only streams of this category (`task`, `account`, ...). */
+  category?: string;
+  /** Start after this global position (exclusive). */
+  after?: number;
+  /** Events per batch the adapter fetches at a time. */
+  batchSize?: number;
+}
+
+/** A batch of events the relay must still publish, in append order. `ref` is what `markPublished` takes back. */
+export interface OutboxBatch {
+  events: StoredEvent[];
+  refs: string[];
+}
+
+export interface EventStore {
+  append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream in version order, starting after `afterVersion` (default 0). */
+  readStream(stream: string, afterVersion?: number): Promise<StoredEvent[]>;
+  /** Every event in global append order. */
+  readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
+  /** Count of events `readAll` would yield (for progress bars). */
+  countAll(options?: Pick<ReadAllOptions, "category">): Promise<number>;
+  /** The oldest commits not yet published, at most `limit` events' worth of whole commits. */
+  unpublished(limit: number): Promise<OutboxBatch>;
+  markPublished(refs: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The stream moved on since the caller read it; re-read, re-decide, retry. */
+export class ConcurrencyError extends Error {
+  override name = "ConcurrencyError";
+  constructor(
+    readonly stream: string,
+    readonly expectedVersion: ExpectedVersion,
+    readonly actualVersion: number | undefined,
+  ) {
+    super(`stream ${stream}: expected version ${expectedVersion}, found ${actualVersion ?? "a newer one"}`);
+  }
+}
