@@ -75,7 +75,6 @@ export const eventTypes = {
       remixedFromVideoId: z.string().nullable(),
     }),
   },
-  JobFunded: { category: "job", schemaVersion: 1, data: z.object({ videoId }) },
   JobSubmitted: {
     category: "job",
     schemaVersion: 1,

@@ -2,3 +2,4 @@ export * from "./infrastructure.ts";
 export * from "./nats-server.ts";
 export * from "./ports.ts";
 export * from "./wait-for.ts";
+export * from "./decider-spec.ts";

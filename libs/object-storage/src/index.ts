@@ -1,0 +1,3 @@
+export * from "./content-types.ts";
+export * from "./file-storage.ts";
+export * from "./port.ts";

@@ -1,0 +1,3 @@
+export * from "./aggregate.ts";
+export * from "./envelopes.ts";
+export * from "./runtime.ts";

@@ -1,0 +1,63 @@
+import { resolve } from "node:path";
+import { type Config, natsNames } from "@reelgate/contracts";
+import { type DocumentStore, openDocumentStore } from "@reelgate/documents";
+import { type EventStore, openEventStore } from "@reelgate/event-store";
+import { type Consumer, type ConsumerOptions, connectNats, ensureStreams, startConsumer, startRelay } from "@reelgate/messaging";
+import { createMetrics, type Logger, type ReadinessCheck } from "@reelgate/service-kit";
+
+export type ConsumeOptions = Omit<ConsumerOptions, "nc" | "names" | "service" | "log">;
+
+/**
+ * Everything a service stands on, opened in one place and closed in reverse: its own event store,
+ * its read-model documents, NATS with the streams, the outbox relay, and its consumers.
+ */
+export const startRuntime = async ({ service, config, log }: { service: string; config: Config; log: Logger }) => {
+  const dataDir = resolve(config.REELGATE_DATA_DIR);
+  const names = natsNames(config.REELGATE_NAMESPACE);
+  const store: EventStore = await openEventStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
+  const documents: DocumentStore = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
+  const nc = await connectNats({ url: config.NATS_URL ?? "nats://127.0.0.1:4222", name: service, log });
+  await ensureStreams(nc, names);
+  const relay = startRelay({ store, nc, names, log });
+  const metrics = createMetrics(service);
+  const consumers: Consumer[] = [];
+
+  const readiness: ReadinessCheck[] = [
+    {
+      name: "nats",
+      check: () => {
+        if (nc.isClosed()) throw new Error("connection closed");
+      },
+    },
+    { name: "event-store", check: async () => void (await store.readStream("health-probe")) },
+  ];
+
+  return {
+    service,
+    config,
+    log,
+    names,
+    store,
+    documents,
+    nc,
+    relay,
+    metrics,
+    readiness,
+    dataDir,
+    /** Starts a durable consumer that stops with the runtime. */
+    async consume(options: ConsumeOptions) {
+      consumers.push(await startConsumer({ ...options, nc, names, service, log, metrics }));
+    },
+    /** Stop taking work, finish what is in flight, publish what is appended, then close. */
+    async stop() {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await relay.drain().catch((error: unknown) => log.warn({ err: error }, "outbox not fully drained at stop"));
+      await relay.stop();
+      await nc.drain().catch(() => undefined);
+      await documents.close();
+      await store.close();
+    },
+  };
+};
+
+export type Runtime = Awaited<ReturnType<typeof startRuntime>>;

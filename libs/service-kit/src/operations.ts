@@ -1,0 +1,35 @@
+import type { FastifyInstance } from "fastify";
+import type { Metrics } from "./metrics.ts";
+
+/** A named dependency whose reachability decides /readyz. */
+export type ReadinessCheck = { name: string; check: () => Promise<void> | void };
+
+/** /healthz (the process is up), /readyz (its dependencies answer) and /metrics, the same on every service. */
+export const registerOperations = (
+  app: FastifyInstance,
+  { checks, metrics }: { checks: ReadinessCheck[]; metrics: Metrics },
+) => {
+  app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok" }));
+  app.get("/readyz", { logLevel: "warn" }, async (_request, reply) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          await check();
+          return [name, "ok"] as const;
+        } catch (error) {
+          return [name, error instanceof Error ? error.message : String(error)] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, status]) => status === "ok");
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+  });
+  app.get("/metrics", { logLevel: "warn" }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.routeOptions.url ?? "unmatched", String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+};

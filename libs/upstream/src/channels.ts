@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { parse as parseYaml } from "yaml";
+
+export const providers = ["openai", "azure", "chat-sse"] as const;
+export type ProviderName = (typeof providers)[number];
+
+export const channelSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '.', '_' or '-'"),
+  provider: z.enum(providers),
+  base_url: z.url(),
+  api_key: z.string().min(1),
+  api_version: z.string().optional(),
+  models: z.record(z.string(), z.string()),
+  priority: z.number().int().default(0),
+  weight: z.number().int().positive().default(1),
+  max_concurrent: z.number().int().positive().default(8),
+  disabled: z.boolean().default(false),
+});
+export type Channel = z.infer<typeof channelSchema>;
+
+export const channelsFileSchema = z.strictObject({ channels: z.array(channelSchema).min(1) });
+
+/** `${NAME}` in the file is replaced by the environment's value, so secrets stay out of the file. */
+export const expandEnv = (text: string, env: NodeJS.ProcessEnv, file: string): string =>
+  text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new Error(`${file}: \${${name}} is not set in the environment`);
+    return value;
+  });
+
+export class ChannelsFileError extends Error {
+  override name = "ChannelsFileError";
+}
+
+export const parseChannelsFile = (file: string, text: string, env: NodeJS.ProcessEnv = process.env): Channel[] => {
+  const raw = file.endsWith(".json") ? JSON.parse(expandEnv(text, env, file)) : parseYaml(expandEnv(text, env, file));
+  const result = channelsFileSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new ChannelsFileError(`bad channels file ${file}:\n  ${problems.join("\n  ")}`);
+  }
+  const ids = result.data.channels.map((channel) => channel.id);
+  const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (duplicate) throw new ChannelsFileError(`bad channels file ${file}: channel id '${duplicate}' appears twice`);
+  return result.data.channels;
+};
+
+/** The default when no channels file is configured: one channel on the built-in simulator. */
+export const simulatorChannel = (baseUrl: string, modelNames: string[]): Channel => ({
+  id: "simulator",
+  provider: "openai",
+  base_url: baseUrl,
+  api_key: "simulator",
+  models: Object.fromEntries(modelNames.map((name) => [name, name])),
+  priority: 0,
+  weight: 1,
+  max_concurrent: 1_000_000,
+  disabled: false,
+});
+
+export const loadChannels = (
+  { file, simulatorUrl, modelNames }: { file: string | undefined; simulatorUrl: string; modelNames: string[] },
+  env: NodeJS.ProcessEnv = process.env,
+): { channels: Channel[]; usingSimulator: boolean } =>
+  file
+    ? { channels: parseChannelsFile(file, readFileSync(file, "utf8"), env), usingSimulator: false }
+    : { channels: [simulatorChannel(simulatorUrl, modelNames)], usingSimulator: true };

@@ -1,0 +1,97 @@
+import type { VideoSpec } from "@reelgate/contracts";
+import { type AccountEvent, type AccountState, availableMicros } from "./account.ts";
+
+export type AccountCommand =
+  | { type: "OpenAccount"; accountId: string; name: string; creditsMicros: number }
+  | { type: "CreditFunds"; amountMicros: number; reference: string }
+  | { type: "ReserveFunds"; videoId: string; amountMicros: number }
+  | { type: "CaptureReservation"; videoId: string; priceMicros: number; reported: VideoSpec }
+  | { type: "ReleaseReservation"; videoId: string; reason: string };
+
+export class AccountRuleError extends Error {
+  override name = "AccountRuleError";
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The account's rules: what each command becomes, given the account as it stands. Pure. */
+export const decideAccount = (command: AccountCommand, state: AccountState): AccountEvent[] => {
+  const { balanceMicros, reservedMicros } = state;
+  switch (command.type) {
+    case "OpenAccount": {
+      if (state.accountId) throw new AccountRuleError(`account ${command.accountId} already exists`, 409);
+      const opened: AccountEvent = {
+        type: "AccountOpened",
+        data: { accountId: command.accountId, name: command.name, balanceMicros: 0, reservedMicros: 0 },
+      };
+      if (command.creditsMicros <= 0) return [opened];
+      return [
+        opened,
+        {
+          type: "FundsCredited",
+          data: { amountMicros: command.creditsMicros, reference: "opening", balanceMicros: command.creditsMicros, reservedMicros: 0 },
+        },
+      ];
+    }
+    case "CreditFunds":
+      if (!state.accountId) throw new AccountRuleError("no such account", 404);
+      return [
+        {
+          type: "FundsCredited",
+          data: {
+            amountMicros: command.amountMicros,
+            reference: command.reference,
+            balanceMicros: balanceMicros + command.amountMicros,
+            reservedMicros,
+          },
+        },
+      ];
+    case "ReserveFunds": {
+      if (state.reservations.has(command.videoId)) return [];
+      const { videoId, amountMicros } = command;
+      if (!state.accountId || availableMicros(state) < amountMicros) {
+        const reason = state.accountId ? "insufficient_quota" : "unknown_account";
+        return [{ type: "ReservationRejected", data: { videoId, amountMicros, reason, balanceMicros, reservedMicros } }];
+      }
+      return [
+        { type: "FundsReserved", data: { videoId, amountMicros, balanceMicros, reservedMicros: reservedMicros + amountMicros } },
+      ];
+    }
+    case "CaptureReservation": {
+      const reserved = state.reservations.get(command.videoId);
+      if (reserved === undefined) return [];
+      return [
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: command.videoId,
+            reservedMicros: reserved,
+            amountMicros: command.priceMicros,
+            ...command.reported,
+            balanceMicros: balanceMicros - command.priceMicros,
+            reservedMicros: reservedMicros - reserved,
+          },
+        },
+      ];
+    }
+    case "ReleaseReservation": {
+      const reserved = state.reservations.get(command.videoId);
+      if (reserved === undefined) return [];
+      return [
+        {
+          type: "ReservationReleased",
+          data: {
+            videoId: command.videoId,
+            amountMicros: reserved,
+            reason: command.reason,
+            balanceMicros,
+            reservedMicros: reservedMicros - reserved,
+          },
+        },
+      ];
+    }
+  }
+};

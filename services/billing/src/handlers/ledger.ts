@@ -1,0 +1,71 @@
+import { type AccountSnapshot, type Catalog, priceOf, streamId, type TypedEnvelope } from "@reelgate/contracts";
+import { aggregateRepository, type Decision, type EventMeta } from "@reelgate/runtime";
+import type { EventStore } from "@reelgate/event-store";
+import type { AccountState } from "../domain/account.ts";
+import { accountAggregate } from "../domain/aggregate.ts";
+import type { AccountCommand } from "../domain/decide.ts";
+
+/** Billing's use cases: each turns an event or an admin request into a command on one account. */
+export const ledger = ({ store, catalog, now, onAppended }: { store: EventStore; catalog: Catalog; now: () => Date; onAppended: () => void }) => {
+  const accounts = aggregateRepository(store, accountAggregate);
+
+  const execute = async (accountId: string, command: AccountCommand, meta: Omit<EventMeta, "accountId" | "now">) => {
+    const decision = await accounts.execute(streamId("account", accountId), command, { ...meta, accountId, now: now() });
+    if (decision.events.length > 0) onAppended();
+    return decision;
+  };
+
+  const snapshotOf = (accountId: string, decision: Pick<Decision<AccountState>, "state" | "version">): AccountSnapshot => ({
+    accountId,
+    name: decision.state.name,
+    version: decision.version,
+    balanceMicros: decision.state.balanceMicros,
+    reservedMicros: decision.state.reservedMicros,
+  });
+
+  const fromEvent = (event: TypedEnvelope, purpose: string) => ({
+    commitId: `${purpose}:${event.correlationId}`,
+    correlationId: event.correlationId,
+    causationId: event.id,
+  });
+
+  return {
+    async openAccount(request: { accountId: string; name: string; creditsMicros: number; commandId: string }) {
+      const decision = await execute(
+        request.accountId,
+        { type: "OpenAccount", ...request },
+        { commitId: `open:${request.accountId}`, correlationId: request.accountId, causationId: request.commandId },
+      );
+      return snapshotOf(request.accountId, decision);
+    },
+
+    async account(accountId: string): Promise<AccountSnapshot | undefined> {
+      const loaded = await accounts.load(streamId("account", accountId));
+      return loaded.state.accountId ? snapshotOf(accountId, loaded) : undefined;
+    },
+
+    async onVideoRequested(event: TypedEnvelope & { type: "VideoRequested" }) {
+      const { videoId, accountId, quoteMicros } = event.data;
+      await execute(accountId, { type: "ReserveFunds", videoId, amountMicros: quoteMicros }, fromEvent(event, "reserve"));
+    },
+
+    async onJobCompleted(event: TypedEnvelope & { type: "JobCompleted" }) {
+      if (!event.accountId) throw new Error(`JobCompleted ${event.id} names no account`);
+      const { videoId, model, seconds, size } = event.data;
+      const reported = { model, seconds, size };
+      // What the upstream made decides the price; a combination we do not sell is charged at the quote.
+      const account = await accounts.load(streamId("account", event.accountId));
+      const quoted = account.state.reservations.get(videoId) ?? 0;
+      const priceMicros = priceOf(reported, catalog) ?? quoted;
+      await execute(event.accountId, { type: "CaptureReservation", videoId, priceMicros, reported }, fromEvent(event, "settle"));
+    },
+
+    async onJobFailed(event: TypedEnvelope & { type: "JobFailed" }) {
+      if (!event.accountId) throw new Error(`JobFailed ${event.id} names no account`);
+      const reason = `${event.data.code}: ${event.data.message}`;
+      await execute(event.accountId, { type: "ReleaseReservation", videoId: event.data.videoId, reason }, fromEvent(event, "settle"));
+    },
+  };
+};
+
+export type Ledger = ReturnType<typeof ledger>;

@@ -1,0 +1,40 @@
+import type { Video, VideoStatus } from "@reelgate/contracts";
+import type { VideoView } from "./video-view.ts";
+
+/** The video counts as completed once its media is ours (or could not be copied and the upstream link stands in). */
+const mediaSettled = (view: VideoView) => {
+  const video = view.assets.video;
+  return Boolean(video && (video.stored || video.failure));
+};
+
+export const statusOf = (view: VideoView): { status: VideoStatus; progress: number; error: Video["error"] } => {
+  if (view.billing?.state === "rejected") {
+    return { status: "failed", progress: 0, error: { code: "insufficient_quota", message: "the account's balance could not cover this video" } };
+  }
+  if (view.job?.state === "failed") return { status: "failed", progress: view.job.progress, error: view.job.error };
+  if (view.job?.state === "completed") {
+    return mediaSettled(view) ? { status: "completed", progress: 100, error: null } : { status: "in_progress", progress: 99, error: null };
+  }
+  if (view.job) return { status: "in_progress", progress: Math.min(view.job.progress, 99), error: null };
+  return { status: "queued", progress: 0, error: null };
+};
+
+/** The public Video object of a view. */
+export const toVideoObject = (view: VideoView): Video => {
+  const { status, progress, error } = statusOf(view);
+  return {
+    id: view.id,
+    object: "video",
+    model: view.task.model,
+    status,
+    progress,
+    created_at: view.createdAt,
+    completed_at: status === "completed" ? view.job?.completedAt ?? null : null,
+    expires_at: status === "completed" ? view.job?.expiresAt ?? null : null,
+    prompt: view.task.prompt,
+    seconds: view.task.seconds,
+    size: view.task.size,
+    remixed_from_video_id: view.task.remixedFromVideoId,
+    error,
+  };
+};
