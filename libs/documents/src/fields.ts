@@ -1,0 +1,64 @@
+import type { FieldValue, FindQuery } from "./port.ts";
+
+/** Plain identifiers only: safe as SQLite column names and never a MongoDB path (`a.b`) or operator (`$x`). */
+const fieldName = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** The fields a collection may filter, sort and sum on; `id` is always among them. */
+export interface IndexedFields {
+  collection: string;
+  /** The declared fields, without `id` (adapters index it by construction). */
+  names: string[];
+  /** Throws a clear Error when `field` was not declared as an index. */
+  assert(field: string): void;
+}
+
+export const indexedFields = (collection: string, indexes: string[]): IndexedFields => {
+  for (const name of indexes) {
+    if (!fieldName.test(name)) throw new Error(`${collection}: index "${name}" is not a plain top-level field name`);
+  }
+  const names = [...new Set(indexes)].filter((name) => name !== "id");
+  const known = new Set(["id", ...names]);
+  return {
+    collection,
+    names,
+    assert(field) {
+      if (!known.has(field)) {
+        throw new Error(`${collection}: "${field}" is not an indexed field (indexes: ${[...known].join(", ")})`);
+      }
+    },
+  };
+};
+
+/** The value of an indexed field as stored for queries; a missing field is null. */
+export const indexedValue = (collection: string, doc: { id: string }, field: string): FieldValue => {
+  const value = (doc as unknown as Record<string, unknown>)[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  throw new Error(`${collection}/${doc.id}: indexed field "${field}" must be a string, number, boolean or null`);
+};
+
+/** A validated find: the order is explicit (id ascending by default) and every named field is indexed. */
+export interface FindPlan {
+  where: [string, FieldValue][];
+  orderField: string;
+  descending: boolean;
+  after: { value: FieldValue; id: string } | undefined;
+  limit: number | undefined;
+}
+
+export const planFind = (fields: IndexedFields, query: FindQuery): FindPlan => {
+  const where = checkedWhere(fields, query.where);
+  const orderField = query.orderBy?.field ?? "id";
+  fields.assert(orderField);
+  const { limit } = query;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new Error(`${fields.collection}: limit must be a non-negative integer, got ${limit}`);
+  }
+  return { where, orderField, descending: query.orderBy?.direction === "desc", after: query.after, limit };
+};
+
+export const checkedWhere = (fields: IndexedFields, where: Record<string, FieldValue> = {}) => {
+  const entries = Object.entries(where);
+  for (const [field] of entries) fields.assert(field);
+  return entries;
+};

@@ -1,0 +1,173 @@
+import { type Db, type Filter, MongoClient, type Collection as MongoCollection, MongoServerError } from "mongodb";
+import { checkedWhere, type IndexedFields, indexedFields, indexedValue, planFind } from "./fields.ts";
+import { type Collection, type DocumentStore, type FieldValue, RevisionConflict } from "./port.ts";
+import { updateWithRetry } from "./update-with-retry.ts";
+
+const batchSize = 500;
+const duplicateKey = 11000;
+
+/** A document as MongoDB holds it: the port's `id` as `_id`, and `_rev` as the compare-and-set key. */
+interface Stored {
+  _id: string;
+  _rev: number;
+  [field: string]: unknown;
+}
+
+export interface MongoDocumentStoreOptions {
+  /** Defaults to the database named in the URL (or the driver's default). */
+  database?: string;
+  /** Prepended to every collection name, e.g. `ingress.views.`. */
+  collectionPrefix: string;
+}
+
+/** The production adapter: one MongoDB collection per collection, no transactions or replica set needed. */
+export const openMongoDocumentStore = async (
+  url: string,
+  options: MongoDocumentStoreOptions,
+): Promise<DocumentStore> => {
+  // ignoreUndefined: an undefined field is left out, as JSON.stringify does in the SQLite adapter.
+  const client = new MongoClient(url, { ignoreUndefined: true });
+  await client.connect();
+  const db = client.db(options.database);
+  const opened = new Map<string, { indexes: string; collection: unknown }>();
+  return {
+    async collection<T extends { id: string }>(name: string, collectionOptions: { indexes: string[] }) {
+      const indexes = [...new Set(collectionOptions.indexes)].sort().join(",");
+      const cached = opened.get(name);
+      if (cached && cached.indexes !== indexes) {
+        throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
+      }
+      if (cached) return cached.collection as Collection<T>;
+      const collection = await mongoCollection<T>(
+        db,
+        options.collectionPrefix,
+        indexedFields(name, collectionOptions.indexes),
+      );
+      opened.set(name, { indexes, collection });
+      return collection;
+    },
+    async close() {
+      await client.close();
+    },
+  };
+};
+
+const pathOf = (field: string) => (field === "id" ? "_id" : field);
+
+const toStored = <T extends { id: string }>(doc: T, rev: number): Stored => {
+  const { id, ...rest } = doc;
+  return { ...rest, _id: id, _rev: rev };
+};
+
+const fromStored = <T>(stored: Stored): T => {
+  const { _id, _rev, ...rest } = stored;
+  return { id: _id, ...rest } as unknown as T;
+};
+
+const equalityFilter = (entries: [string, FieldValue][]): Filter<Stored> =>
+  Object.fromEntries(entries.map(([field, value]) => [pathOf(field), value]));
+
+const mongoCollection = async <T extends { id: string }>(
+  db: Db,
+  prefix: string,
+  fields: IndexedFields,
+): Promise<Collection<T>> => {
+  const name = fields.collection;
+  const docs: MongoCollection<Stored> = db.collection<Stored>(`${prefix}${name}`);
+  // (field, _id) serves equality on the field alone too, and keyset pages ordered by it; _id is indexed already.
+  if (fields.names.length > 0) {
+    await docs.createIndexes(fields.names.map((field) => ({ key: { [field]: 1, _id: 1 }, name: `${field}_id` })));
+  }
+
+  const collection: Collection<T> = {
+    async get(id) {
+      const stored = await docs.findOne({ _id: id });
+      return stored ? { doc: fromStored<T>(stored), rev: stored._rev } : undefined;
+    },
+    async put(doc, expectedRev) {
+      for (const field of fields.names) indexedValue(name, doc, field);
+      if (expectedRev === null) {
+        try {
+          await docs.insertOne(toStored(doc, 1));
+          return 1;
+        } catch (error) {
+          if (error instanceof MongoServerError && error.code === duplicateKey) {
+            throw new RevisionConflict(name, doc.id, null);
+          }
+          throw error;
+        }
+      }
+      // A replacement, not $set: fields the new document no longer has must go.
+      const { _id, ...replacement } = toStored(doc, expectedRev + 1);
+      const result = await docs.replaceOne({ _id: doc.id, _rev: expectedRev }, replacement);
+      if (result.matchedCount === 0) throw new RevisionConflict(name, doc.id, expectedRev);
+      return expectedRev + 1;
+    },
+    update: (id, fn) => updateWithRetry(collection, id, fn),
+    async delete(id) {
+      await docs.deleteOne({ _id: id });
+    },
+    async find(query) {
+      const plan = planFind(fields, query);
+      if (plan.limit === 0) return [];
+      const filters = [equalityFilter(plan.where)];
+      if (plan.after) filters.push(keysetFilter(plan.orderField, plan.descending, plan.after));
+      const direction = plan.descending ? -1 : 1;
+      const sort: [string, 1 | -1][] = plan.orderField === "id" ? [] : [[plan.orderField, direction]];
+      sort.push(["_id", direction]);
+      let cursor = docs.find({ $and: filters }).sort(sort);
+      // MongoDB reads limit 0 as "no limit", which is what an absent limit means here.
+      if (plan.limit !== undefined) cursor = cursor.limit(plan.limit);
+      return (await cursor.toArray()).map((stored) => fromStored<T>(stored));
+    },
+    async sum(field, where) {
+      fields.assert(field);
+      const match = equalityFilter(checkedWhere(fields, where));
+      const [result] = await docs
+        .aggregate<{ total: number }>([
+          { $match: match },
+          { $group: { _id: null, total: { $sum: `$${pathOf(field)}` } } },
+        ])
+        .toArray();
+      return result?.total ?? 0;
+    },
+    async count(where) {
+      return docs.countDocuments(equalityFilter(checkedWhere(fields, where)));
+    },
+    async *all() {
+      // Keyset batches rather than one long cursor: a slow rebuild must not outlive the server's cursor timeout.
+      let after: string | undefined;
+      for (;;) {
+        const filter: Filter<Stored> = after === undefined ? {} : { _id: { $gt: after } };
+        const batch = await docs.find(filter).sort({ _id: 1 }).limit(batchSize).toArray();
+        for (const stored of batch) yield fromStored<T>(stored);
+        if (batch.length < batchSize) return;
+        after = batch.at(-1)!._id;
+      }
+    },
+    async clear() {
+      await docs.deleteMany({});
+    },
+  };
+  return collection;
+};
+
+/**
+ * Documents strictly after the cursor in (field, _id) order. MongoDB sorts null (and missing) below every value,
+ * so null precedes every value ascending and follows every value descending, as in the SQLite adapter.
+ */
+const keysetFilter = (field: string, descending: boolean, after: { value: FieldValue; id: string }): Filter<Stored> => {
+  const cmp = descending ? "$lt" : "$gt";
+  if (field === "id") return { _id: { [cmp]: after.id } };
+  if (after.value === null) {
+    return descending
+      ? { [field]: null, _id: { $lt: after.id } }
+      : { $or: [{ [field]: { $ne: null } }, { [field]: null, _id: { $gt: after.id } }] };
+  }
+  const ahead: Filter<Stored>[] = [
+    { [field]: { [cmp]: after.value } },
+    { [field]: after.value, _id: { [cmp]: after.id } },
+  ];
+  if (descending) ahead.push({ [field]: null });
+  return { $or: ahead };
+};

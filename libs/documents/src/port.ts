@@ -1,0 +1,61 @@
+/** A document together with the revision a compare-and-set write must name. */
+export interface Revisioned<T> {
+  doc: T;
+  rev: number;
+}
+
+/** What an indexed field may hold: the values both adapters compare and sort the same way. */
+export type FieldValue = string | number | boolean | null;
+
+export interface FindQuery {
+  /** Equality on indexed fields; `null` matches a null or missing field. */
+  where?: Record<string, FieldValue>;
+  /** Defaults to id ascending. Ties on the field are broken by id, in the same direction. */
+  orderBy?: { field: string; direction: "asc" | "desc" };
+  /** Keyset cursor: the order field's value and the id of the last document of the previous page. */
+  after?: { value: FieldValue; id: string };
+  limit?: number;
+}
+
+export interface Collection<T extends { id: string }> {
+  get(id: string): Promise<Revisioned<T> | undefined>;
+  /** Compare-and-set: expectedRev null = must not exist yet. Returns the new rev. Throws RevisionConflict. */
+  put(doc: T, expectedRev: number | null): Promise<number>;
+  /**
+   * Read, apply fn, CAS write; retries on conflict (bounded), so fn must be pure: it may run more than once.
+   * fn returning undefined = no change (no write). Returns the resulting doc.
+   */
+  update(id: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  delete(id: string): Promise<void>;
+  /** Equality filters on indexed fields, keyset pagination on (orderBy.field, id). */
+  find(query: FindQuery): Promise<T[]>;
+  /** Sum of a numeric indexed field over documents matching `where` (0 when none). */
+  sum(field: string, where: Record<string, FieldValue>): Promise<number>;
+  count(where?: Record<string, FieldValue>): Promise<number>;
+  /** Every document, in id order, in batches (for rebuild/verify). */
+  all(): AsyncIterable<T>;
+  /** Drop every document (for rebuilds). */
+  clear(): Promise<void>;
+}
+
+export interface DocumentStore {
+  /** `indexes`: top-level fields that `where`, `orderBy` and `sum` may name (`id` always may). */
+  collection<T extends { id: string }>(name: string, options: { indexes: string[] }): Promise<Collection<T>>;
+  close(): Promise<void>;
+}
+
+/** The document moved on since the caller read it (or exists / does not exist against expectation): re-read and retry. */
+export class RevisionConflict extends Error {
+  override name = "RevisionConflict";
+  readonly collection: string;
+  readonly id: string;
+  readonly expectedRev: number | null;
+
+  constructor(collection: string, id: string, expectedRev: number | null) {
+    const expected = expectedRev === null ? "no document" : `rev ${expectedRev}`;
+    super(`${collection}/${id}: expected ${expected}, found otherwise`);
+    this.collection = collection;
+    this.id = id;
+    this.expectedRev = expectedRev;
+  }
+}

@@ -1,0 +1,176 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { checkedWhere, type IndexedFields, indexedFields, indexedValue, planFind } from "./fields.ts";
+import { type Collection, type DocumentStore, type FieldValue, RevisionConflict } from "./port.ts";
+import { updateWithRetry } from "./update-with-retry.ts";
+
+const batchSize = 500;
+
+/** The embedded adapter: one table per collection, the JSON document plus one plain column per indexed field. */
+export const openSqliteDocumentStore = (path: string): DocumentStore => {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  const opened = new Map<string, { indexes: string; collection: unknown }>();
+  return {
+    async collection<T extends { id: string }>(name: string, options: { indexes: string[] }) {
+      const indexes = [...new Set(options.indexes)].sort().join(",");
+      const cached = opened.get(name);
+      if (cached && cached.indexes !== indexes) {
+        throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
+      }
+      if (cached) return cached.collection as Collection<T>;
+      const collection = sqliteCollection<T>(db, indexedFields(name, options.indexes));
+      opened.set(name, { indexes, collection });
+      return collection;
+    },
+    async close() {
+      db.close();
+    },
+  };
+};
+
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+const columnOf = (field: string) => (field === "id" ? "id" : quote(`ix_${field}`));
+// node:sqlite binds no booleans; 1/0 is also what json_extract gives when a column is backfilled.
+const toSql = (value: FieldValue): SQLInputValue => (typeof value === "boolean" ? Number(value) : value);
+
+const sqliteCollection = <T extends { id: string }>(db: DatabaseSync, fields: IndexedFields): Collection<T> => {
+  const name = fields.collection;
+  const table = quote(name);
+  createTable(db, table, fields);
+
+  const statements = new Map<string, StatementSync>();
+  const statement = (sql: string) => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = db.prepare(sql);
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
+
+  const columns = fields.names.map(columnOf);
+  const insertSql =
+    `INSERT INTO ${table} (id, rev, doc${columns.map((c) => `, ${c}`).join("")}) ` +
+    `VALUES (?, 1, ?${", ?".repeat(columns.length)}) ON CONFLICT (id) DO NOTHING`;
+  const updateSql = `UPDATE ${table} SET rev = rev + 1, doc = ?${columns.map((c) => `, ${c} = ?`).join("")} WHERE id = ? AND rev = ?`;
+  const indexedValues = (doc: T) => fields.names.map((field) => toSql(indexedValue(name, doc, field)));
+
+  const whereClause = (entries: [string, FieldValue][], extra: string[] = []) => {
+    const conditions = entries.map(([field, value]) =>
+      value === null ? `${columnOf(field)} IS NULL` : `${columnOf(field)} = ?`,
+    );
+    const params = entries.flatMap(([, value]) => (value === null ? [] : [toSql(value)]));
+    const all = [...conditions, ...extra];
+    return { sql: all.length ? ` WHERE ${all.join(" AND ")}` : "", params };
+  };
+
+  const collection: Collection<T> = {
+    async get(id) {
+      const row = statement(`SELECT rev, doc FROM ${table} WHERE id = ?`).get(id);
+      return row ? { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) } : undefined;
+    },
+    async put(doc, expectedRev) {
+      const json = JSON.stringify(doc);
+      if (expectedRev === null) {
+        const { changes } = statement(insertSql).run(doc.id, json, ...indexedValues(doc));
+        if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
+        return 1;
+      }
+      const { changes } = statement(updateSql).run(json, ...indexedValues(doc), doc.id, expectedRev);
+      if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
+      return expectedRev + 1;
+    },
+    update: (id, fn) => updateWithRetry(collection, id, fn),
+    async delete(id) {
+      statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
+    },
+    async find(query) {
+      const plan = planFind(fields, query);
+      const direction = plan.descending ? "DESC" : "ASC";
+      const order = plan.orderField === "id" ? "" : `${columnOf(plan.orderField)} ${direction}, `;
+      const docs: T[] = [];
+      for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
+        const remaining = plan.limit === undefined ? -1 : plan.limit - docs.length;
+        if (remaining === 0) break;
+        const where = whereClause(plan.where, range ? [range.sql] : []);
+        const sql = `SELECT doc FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
+        const rows = statement(sql).all(...where.params, ...(range?.params ?? []), remaining);
+        for (const row of rows) docs.push(JSON.parse(row.doc as string) as T);
+      }
+      return docs;
+    },
+    async sum(field, where) {
+      fields.assert(field);
+      const clause = whereClause(checkedWhere(fields, where));
+      const sql = `SELECT coalesce(sum(${columnOf(field)}), 0) AS total FROM ${table}${clause.sql}`;
+      return Number(statement(sql).get(...clause.params)?.total ?? 0);
+    },
+    async count(where) {
+      const clause = whereClause(checkedWhere(fields, where));
+      return Number(statement(`SELECT count(*) AS n FROM ${table}${clause.sql}`).get(...clause.params)?.n ?? 0);
+    },
+    async *all() {
+      let rows = statement(`SELECT id, doc FROM ${table} ORDER BY id LIMIT ${batchSize}`).all();
+      while (rows.length > 0) {
+        for (const row of rows) yield JSON.parse(row.doc as string) as T;
+        if (rows.length < batchSize) return;
+        const last = rows.at(-1)!.id as string;
+        rows = statement(`SELECT id, doc FROM ${table} WHERE id > ? ORDER BY id LIMIT ${batchSize}`).all(last);
+      }
+    },
+    async clear() {
+      statement(`DELETE FROM ${table}`).run();
+    },
+  };
+  return collection;
+};
+
+/**
+ * The rows strictly after the cursor in (field, id) order, as consecutive runs that each seek the (field, id)
+ * index (an OR across NULL and non-NULL would scan it). SQLite sorts NULL first: NULLs precede every value
+ * ascending and follow every value descending. No cursor: one run with no condition.
+ */
+const keysetRanges = (
+  field: string,
+  descending: boolean,
+  after: { value: FieldValue; id: string } | undefined,
+): ({ sql: string; params: SQLInputValue[] } | undefined)[] => {
+  if (!after) return [undefined];
+  const cmp = descending ? "<" : ">";
+  if (field === "id") return [{ sql: `id ${cmp} ?`, params: [after.id] }];
+  const column = columnOf(field);
+  const restOfNulls = { sql: `${column} IS NULL AND id ${cmp} ?`, params: [after.id] };
+  if (after.value === null)
+    return descending ? [restOfNulls] : [restOfNulls, { sql: `${column} IS NOT NULL`, params: [] }];
+  const restOfValues = { sql: `(${column}, id) ${cmp} (?, ?)`, params: [toSql(after.value), after.id] };
+  return descending ? [restOfValues, { sql: `${column} IS NULL`, params: [] }] : [restOfValues];
+};
+
+/** Creates the table, and adds (and backfills) the column and index of any indexed field it lacks. */
+const createTable = (db: DatabaseSync, table: string, fields: IndexedFields) => {
+  // IMMEDIATE: two processes opening the same collection must not both add a column.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, doc TEXT NOT NULL)`);
+    const existing = new Set(
+      db
+        .prepare(`PRAGMA table_info(${table})`)
+        .all()
+        .map((row) => row.name as string),
+    );
+    for (const field of fields.names) {
+      const column = columnOf(field);
+      if (!existing.has(`ix_${field}`)) {
+        // No declared type: the column keeps the bound type, so "10" and 10 stay distinct as in MongoDB.
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+        db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, '$.${field}')`);
+      }
+      // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
+      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${fields.collection}__${field}`)} ON ${table} (${column}, id)`);
+    }
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+};
