@@ -4,7 +4,7 @@ const tier = (name: string, pattern: string, timeoutMs: number) => ({
   extends: true as const,
   test: {
     name,
-    include: [`{libs,services,tools,e2e}/**/*.${pattern}.test.ts`],
+    include: [`{libs,services,tools,e2e,deploy}/**/*.${pattern}.test.ts`],
     testTimeout: timeoutMs,
     hookTimeout: timeoutMs,
   },
