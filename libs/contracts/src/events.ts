@@ -56,7 +56,7 @@ export const eventTypes = {
   ReservationCaptured: {
     category: "account",
     schemaVersion: 1,
-    data: z.object({ videoId, reservedMicros: micros, amountMicros: micros, ...spec, ...totals }),
+    data: z.object({ videoId, quotedMicros: micros, amountMicros: micros, ...spec, ...totals }),
   },
   ReservationReleased: {
     category: "account",

@@ -62,7 +62,7 @@ describe("account decider", () => {
           type: "ReservationCaptured",
           data: {
             videoId: "video_a",
-            reservedMicros: 800_000,
+            quotedMicros: 800_000,
             amountMicros: 400_000,
             ...spec8s,
             seconds: "4",
@@ -86,7 +86,7 @@ describe("account decider", () => {
   it("never settles a reservation twice", () => {
     const captured: AccountEvent = {
       type: "ReservationCaptured",
-      data: { videoId: "video_a", reservedMicros: 800_000, amountMicros: 800_000, ...spec8s, balanceMicros: 200_000, reservedMicros: 0 },
+      data: { videoId: "video_a", quotedMicros: 800_000, amountMicros: 800_000, ...spec8s, balanceMicros: 200_000, reservedMicros: 0 },
     };
     const history = [...opened(1_000_000), reserved("video_a", 800_000, 1_000_000, 800_000), captured];
     spec.given(history).when({ type: "CaptureReservation", videoId: "video_a", priceMicros: 1, reported: spec8s }).thenNothingHappened();

@@ -48,7 +48,7 @@ const history: TypedEnvelope[] = [
   }),
   envelope("account-acct_1", 7, "ReservationCaptured", {
     videoId,
-    reservedMicros: 400_000,
+    quotedMicros: 400_000,
     amountMicros: 400_000,
     model: "sora-2",
     seconds: "4",

@@ -68,7 +68,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
           type: "ReservationCaptured",
           data: {
             videoId: command.videoId,
-            reservedMicros: reserved,
+            quotedMicros: reserved,
             amountMicros: command.priceMicros,
             ...command.reported,
             balanceMicros: balanceMicros - command.priceMicros,

@@ -1,0 +1,15 @@
+export { type ConnectOptions, connectNats } from "./connect.ts";
+export {
+  type Consumer,
+  type ConsumerMetrics,
+  type ConsumerOptions,
+  defaultRetryDelayMs,
+  startConsumer,
+} from "./consumer.ts";
+export { DEAD_REASON_HEADER, type DeadLetter } from "./dead-letter.ts";
+export { PoisonMessageError } from "./errors.ts";
+export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
+export { waitForQuiet } from "./quiet.ts";
+export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
+export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";
+export { ensureStreams } from "./streams.ts";

@@ -1,0 +1,207 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsNames, TypedEnvelope } from "@reelgate/contracts";
+import { testNats, waitFor } from "@reelgate/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Consumer, type ConsumerOptions, startConsumer } from "../src/consumer.ts";
+import { DEAD_REASON_HEADER, type DeadLetter } from "../src/dead-letter.ts";
+import { PoisonMessageError } from "../src/errors.ts";
+import type { HandlerContext } from "../src/handle-message.ts";
+import { waitForQuiet } from "../src/quiet.ts";
+import { jobProgressed, messageCount, openBus, publishEvent, silentLog, streamMessages } from "./fixtures.ts";
+
+const nats = testNats();
+
+describe.skipIf(!nats.url)("durable consumer", () => {
+  let nc: NatsConnection;
+  let names: NatsNames;
+  const consumers: Consumer[] = [];
+  beforeEach(async () => {
+    ({ nc, names } = await openBus(nats.url!));
+  });
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    await nc.close();
+  });
+
+  const consume = async (options: Partial<ConsumerOptions> & Pick<ConsumerOptions, "handle">) => {
+    const consumer = await startConsumer({
+      nc,
+      names,
+      service: "tests",
+      purpose: "main",
+      filterSubject: names.eventSubject("job", "*"),
+      log: silentLog,
+      ...options,
+    });
+    consumers.push(consumer);
+    return consumer;
+  };
+  const quiet = () => waitForQuiet(nc, names, ["tests-main"], 10_000);
+  const deadLetters = async () =>
+    (await streamMessages(nc, names.deadLetterStream)).map((m) => ({
+      header: m.header.get(DEAD_REASON_HEADER),
+      subject: m.subject,
+      letter: m.json<DeadLetter>(),
+    }));
+
+  it("hands each event to the handler, typed and with its context, and acks it", async () => {
+    const seen: Array<{ event: TypedEnvelope; ctx: HandlerContext }> = [];
+    await consume({ handle: async (event, ctx) => void seen.push({ event, ctx }) });
+    const event = jobProgressed("video_ack", 1, 40);
+    await publishEvent(nc, names, event);
+    await waitFor("handled", () => seen.length === 1);
+    await quiet();
+    expect(seen[0]?.event).toEqual(event);
+    expect(seen[0]?.ctx.deliveryCount).toBe(1);
+    const info = await (await jetstreamManager(nc)).consumers.info(names.eventsStream, "tests-main");
+    expect(info.config).toMatchObject({ ack_policy: "explicit", deliver_policy: "all", max_deliver: 10 });
+    expect(info.config.filter_subject).toBe(names.eventSubject("job", "*"));
+    expect(info.delivered.consumer_seq).toBe(1);
+  });
+
+  it("redelivers after the delay a handler asks for with { retryInMs }, not before", async () => {
+    const deliveries: number[] = [];
+    await consume({
+      handle: async (_event, ctx) => {
+        deliveries.push(performance.now());
+        return ctx.deliveryCount === 1 ? { retryInMs: 1_000 } : undefined;
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_poll", 1));
+    await waitFor("first delivery", () => deliveries.length === 1);
+    // A message waiting out its nak delay still counts against max_ack_pending (hence its generous default).
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      "nak'd",
+      async () => (await jsm.consumers.info(names.eventsStream, "tests-main")).num_ack_pending === 1,
+    );
+    await waitFor("second delivery", () => deliveries.length === 2);
+    await quiet();
+    const gap = deliveries[1]! - deliveries[0]!;
+    expect(gap).toBeGreaterThanOrEqual(800);
+    expect(gap).toBeLessThan(5_000);
+    expect(deliveries).toHaveLength(2);
+  });
+
+  it("naks a transient failure and succeeds on the redelivery", async () => {
+    const attempts: number[] = [];
+    await consume({
+      retryDelayMs: () => 100,
+      handle: async (_event, ctx) => {
+        attempts.push(ctx.deliveryCount);
+        if (ctx.deliveryCount === 1) throw new Error("upstream hiccup");
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_transient", 1));
+    await waitFor("second attempt", () => attempts.length === 2);
+    await quiet();
+    expect(attempts).toEqual([1, 2]);
+    expect(await messageCount(nc, names.deadLetterStream)).toBe(0);
+  });
+
+  it("dead-letters a poison message with its reason and does not redeliver it", async () => {
+    let calls = 0;
+    await consume({
+      handle: async () => {
+        calls++;
+        throw new PoisonMessageError("video has no prompt");
+      },
+    });
+    const event = jobProgressed("video_poison", 1);
+    await publishEvent(nc, names, event);
+    await waitFor("dead letter", async () => (await messageCount(nc, names.deadLetterStream)) === 1);
+    await quiet();
+    const [dead] = await deadLetters();
+    expect(dead?.subject).toBe(names.deadLetterSubject("tests"));
+    expect(dead?.header).toMatch(/video has no prompt/);
+    expect(dead?.letter).toMatchObject({
+      consumer: "tests-main",
+      subject: names.eventSubject("job", "JobProgressed"),
+      deliveryCount: 1,
+      payload: JSON.stringify(event),
+    });
+    expect(dead?.letter.reason).toMatch(/PoisonMessageError: video has no prompt/);
+    expect(calls).toBe(1);
+  });
+
+  it("dead-letters payloads that are not valid events without calling the handler", async () => {
+    let calls = 0;
+    await consume({ handle: async () => void calls++ });
+    const subject = names.eventSubject("job", "JobProgressed");
+    const js = jetstream(nc);
+    await js.publish(subject, "{not json");
+    await js.publish(subject, JSON.stringify({ ...jobProgressed("video_bad", 1), data: { videoId: "nope" } }));
+    await js.publish(subject, JSON.stringify({ hello: "world" }));
+    await waitFor("3 dead letters", async () => (await messageCount(nc, names.deadLetterStream)) === 3);
+    await quiet();
+    const reasons = (await deadLetters()).map((d) => d.letter.reason);
+    expect(reasons[0]).toMatch(/not JSON/);
+    expect(reasons[1]).toMatch(/JobProgressed/);
+    expect(reasons[2]).toMatch(/not an event envelope/);
+    expect(calls).toBe(0);
+  });
+
+  it("dead-letters a message that still fails after maxDeliver deliveries", async () => {
+    const attempts: number[] = [];
+    await consume({
+      maxDeliver: 3,
+      retryDelayMs: () => 50,
+      handle: async (_event, ctx) => {
+        attempts.push(ctx.deliveryCount);
+        throw new Error("always down");
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_exhausted", 1));
+    await waitFor("dead letter", async () => (await messageCount(nc, names.deadLetterStream)) === 1);
+    await quiet();
+    expect(attempts).toEqual([1, 2, 3]);
+    const [dead] = await deadLetters();
+    expect(dead?.letter.reason).toMatch(/failed 3 times.*always down/);
+    expect(dead?.letter.deliveryCount).toBe(3);
+  });
+
+  it("stop() waits for the handler in flight, which still acks", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    let started = false;
+    const consumer = await consume({
+      handle: async () => {
+        started = true;
+        await gate;
+        order.push("handler finished");
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_slow", 1));
+    await waitFor("handler started", () => started);
+    const stopped = consumer.stop().then(() => order.push("stopped"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    release();
+    await stopped;
+    expect(order).toEqual(["handler finished", "stopped"]);
+    await quiet(); // acked: nothing pending, nothing awaiting an ack
+  });
+
+  it("runs at most `concurrency` handlers at once", async () => {
+    let active = 0;
+    let peak = 0;
+    let done = 0;
+    await consume({
+      concurrency: 3,
+      handle: async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await sleep(30); // simulated work, not a wait for a condition
+        active--;
+        done++;
+      },
+    });
+    for (let i = 1; i <= 15; i++) await publishEvent(nc, names, jobProgressed("video_many", i));
+    await waitFor("all handled", () => done === 15);
+    await quiet();
+    expect(peak).toBe(3);
+  });
+});

@@ -1,0 +1,103 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsNames } from "@reelgate/contracts";
+import { openSqliteEventStore } from "@reelgate/event-store";
+import { testNats, waitFor } from "@reelgate/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startRelay } from "../src/relay.ts";
+import { jobProgressed, memoryOutbox, messageCount, openBus, silentLog, streamMessages } from "./fixtures.ts";
+
+const nats = testNats();
+
+describe.skipIf(!nats.url)("outbox relay", () => {
+  let nc: NatsConnection;
+  let names: NatsNames;
+  beforeEach(async () => {
+    ({ nc, names } = await openBus(nats.url!));
+  });
+  afterEach(async () => {
+    await nc.close();
+  });
+
+  it("publishes appended events once each, in append order, to their category subjects", async () => {
+    const store = memoryOutbox();
+    const relay = startRelay({ store, nc, names, log: silentLog, batchSize: 7 });
+    const events = Array.from({ length: 40 }, (_, i) => jobProgressed(`video_${i % 3}`, Math.floor(i / 3) + 1));
+    for (const event of events.slice(0, 20)) {
+      store.append(event);
+      relay.notify();
+    }
+    store.append(...events.slice(20));
+    relay.notify();
+    await waitFor("outbox empty", () => store.pending() === 0);
+    expect(await relay.drain()).toBe(0);
+    await relay.stop();
+
+    const messages = await streamMessages(nc, names.eventsStream);
+    expect(messages.map((m) => m.json<{ id: string }>().id)).toEqual(events.map((e) => e.id));
+    expect(messages[0]?.subject).toBe(names.eventSubject("job", "JobProgressed"));
+    expect(messages[0]?.header.get("Nats-Msg-Id")).toBe(events[0]?.id);
+    expect(messages[0]?.json()).toEqual(events[0]); // the envelope, without the store's position
+  });
+
+  it("drain() publishes everything and says how many", async () => {
+    const store = memoryOutbox();
+    const relay = startRelay({ store, nc, names, log: silentLog, intervalMs: 60_000, batchSize: 4 });
+    store.append(...Array.from({ length: 10 }, (_, i) => jobProgressed("video_d", i + 1)));
+    const published = (await relay.drain()) + (await relay.drain());
+    expect(published).toBe(10);
+    expect(await messageCount(nc, names.eventsStream)).toBe(10);
+    await relay.stop();
+  });
+
+  it("an event appended while no relay runs is published by the next relay, once", async () => {
+    const store = memoryOutbox();
+    const first = startRelay({ store, nc, names, log: silentLog });
+    await first.stop();
+    const event = jobProgressed("video_late", 1);
+    store.append(event); // the process "crashed" after the append, before any publish
+    const second = startRelay({ store, nc, names, log: silentLog });
+    await waitFor("outbox empty", () => store.pending() === 0);
+    await second.stop();
+    expect(await messageCount(nc, names.eventsStream)).toBe(1);
+  });
+
+  it("a publish whose markPublished failed is republished and deduplicated by msgID", async () => {
+    const store = memoryOutbox();
+    store.failNextMarkPublished();
+    const events = [jobProgressed("video_dup", 1), jobProgressed("video_dup", 2)];
+    store.append(...events);
+    const relay = startRelay({ store, nc, names, log: silentLog, intervalMs: 20 });
+    await waitFor("outbox empty after the retry", () => store.pending() === 0);
+    await relay.stop();
+    const messages = await streamMessages(nc, names.eventsStream);
+    expect(messages.map((m) => m.json<{ id: string }>().id)).toEqual(events.map((e) => e.id));
+  });
+
+  it("keeps the events when publishing fails, and drain() reports the failure", async () => {
+    const store = memoryOutbox();
+    const bad = { ...jobProgressed("video_bad", 1), stream: "nocategory" };
+    store.append(bad);
+    const relay = startRelay({ store, nc, names, log: silentLog, intervalMs: 60_000 });
+    await expect(relay.drain()).rejects.toThrow(/unknown stream category/);
+    expect(store.pending()).toBe(1);
+    await relay.stop();
+  });
+
+  it("publishes from the SQLite event store's outbox", async () => {
+    const store = openSqliteEventStore(":memory:");
+    const relay = startRelay({ store, nc, names, log: silentLog });
+    const { stream: _s, version: _v, ...first } = jobProgressed("video_sql", 1);
+    const { stream: _s2, version: _v2, ...second } = jobProgressed("video_sql", 2);
+    await store.append("job-video_sql", [first, second], { expectedVersion: 0 });
+    relay.notify();
+    await waitFor("published", async () => (await messageCount(nc, names.eventsStream)) === 2);
+    expect(await relay.drain()).toBe(0);
+    await relay.stop();
+    await store.close();
+    const messages = await streamMessages(nc, names.eventsStream);
+    expect(messages.map((m) => m.json<{ id: string; version: number }>())).toMatchObject([
+      { id: first.id, version: 1 },
+      { id: second.id, version: 2 },
+    ]);
+  });
+});
