@@ -1,4 +1,4 @@
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import type { Logger } from "pino";
 import type { Metrics } from "./metrics.ts";
 import { type ReadinessCheck, registerOperations } from "./operations.ts";
@@ -17,7 +17,7 @@ export const startOperationsServer = async ({
   checks: ReadinessCheck[];
   metrics: Metrics;
 }) => {
-  const app = Fastify({ loggerInstance: log.child({ component: "http" }) });
+  const app = Fastify({ loggerInstance: log.child({ component: "http" }) as FastifyBaseLogger });
   registerOperations(app, { checks, metrics });
   await app.listen({ port, host });
   const address = app.server.address();

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Stack, type StackOptions, startStack } from "@reelgate/launcher";
+import { uniqueNamespace } from "@reelgate/testkit";
+import OpenAI from "openai";
+
+export interface Platform extends Stack {
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /** A new account with `creditsUsd` and an API key for it. */
+  account(creditsUsd: string): Promise<{ accountId: string; key: string; client: OpenAI }>;
+  balance(accountId: string): Promise<{ balance_usd: string; reserved_usd: string }>;
+  simulator(path: string, init?: RequestInit): Promise<any>;
+}
+
+/** The whole platform as separate processes on the test run's nats-server, in a temp data dir. */
+export const startPlatform = async (natsUrl: string, options: Partial<StackOptions> = {}): Promise<Platform> => {
+  const dataDir = mkdtempSync(join(tmpdir(), "reelgate-e2e-"));
+  const logs: string[] = [];
+  const stack = await startStack({
+    dataDir,
+    natsUrl,
+    namespace: uniqueNamespace("e2e"),
+    simulatorJobMs: 300,
+    logLevel: "warn",
+    onLine: (source, line) => {
+      logs.push(`[${source}] ${line}`);
+      if (logs.length > 200) logs.shift();
+    },
+    ...options,
+  });
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, json: await response.json() };
+  };
+
+  return {
+    ...stack,
+    admin,
+    async account(creditsUsd) {
+      const opened = await admin("POST", "/admin/v1/accounts", { name: "e2e", credits_usd: creditsUsd });
+      if (opened.status !== 201) throw new Error(`account not opened: ${JSON.stringify(opened.json)}`);
+      const issued = await admin("POST", `/admin/v1/accounts/${opened.json.id}/keys`, {});
+      if (issued.status !== 201) throw new Error(`key not issued: ${JSON.stringify(issued.json)}`);
+      const client = new OpenAI({ apiKey: issued.json.key, baseURL: `${stack.url}/v1`, maxRetries: 0 });
+      return { accountId: opened.json.id, key: issued.json.key, client };
+    },
+    async balance(accountId) {
+      return (await admin("GET", `/admin/v1/accounts/${accountId}`)).json;
+    },
+    async simulator(path, init) {
+      const base = stack.simulatorUrl!.replace(/\/v1$/, "");
+      return (await fetch(`${base}${path}`, init)).json();
+    },
+    async stop() {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    /** Recent log lines of every process, for a failing test's message. */
+    get logs() {
+      return logs.join("\n");
+    },
+  } as Platform;
+};

@@ -1,0 +1,37 @@
+import { timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "@reelgate/contracts";
+import type { FastifyRequest } from "fastify";
+import type { Views } from "../views/views.ts";
+import { ApiError } from "./api-error.ts";
+
+/** The key a client sent: `Authorization: Bearer <key>`, or `api-key: <key>` as Azure clients send it. */
+export const presentedKey = (request: FastifyRequest): string | undefined => {
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+  const apiKey = request.headers["api-key"];
+  return bearer || (typeof apiKey === "string" ? apiKey.trim() : undefined) || undefined;
+};
+
+const unauthorized = () =>
+  new ApiError(401, "Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.", { code: "invalid_api_key" });
+
+/** The account the request's API key belongs to; 401 for a missing, unknown or revoked key. */
+export const authenticate = async (request: FastifyRequest, views: Views): Promise<string> => {
+  const key = presentedKey(request);
+  if (!key) throw unauthorized();
+  const [found] = await views.keys.find({ where: { sha256: sha256Hex(key), revoked: false }, limit: 1 });
+  if (!found) throw unauthorized();
+  return found.accountId;
+};
+
+const sameSecret = (a: string, b: string) => {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+};
+
+export const authenticateAdmin = (request: FastifyRequest, adminToken: string) => {
+  const token = presentedKey(request);
+  if (!token || !sameSecret(token, adminToken)) {
+    throw new ApiError(401, "The admin API needs 'Authorization: Bearer <REELGATE_ADMIN_TOKEN>'.", { code: "invalid_admin_token" });
+  }
+};

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { builtInCatalog } from "@reelgate/contracts";
+import { fileStorage } from "@reelgate/object-storage";
+import { startRuntime } from "@reelgate/runtime";
+import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
+import { natsBillingClient } from "./adapters/billing-client.ts";
+import { buildApp } from "./app.ts";
+import { projectEvent } from "./views/projection.ts";
+import { openViews } from "./views/views.ts";
+
+const config = loadConfig();
+const log = createLogger("ingress", config.LOG_LEVEL);
+
+await runService({
+  log,
+  async start() {
+    const runtime = await startRuntime({ service: "ingress", config, log });
+    const views = await openViews(runtime.documents);
+    const adminToken = config.REELGATE_ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
+    if (!config.REELGATE_ADMIN_TOKEN) log.warn({ adminToken }, "REELGATE_ADMIN_TOKEN is not set: generated this admin token for this run");
+
+    await runtime.consume({
+      purpose: "projection",
+      filterSubject: runtime.names.eventsWildcard,
+      concurrency: 64,
+      handle: async (event) => ((await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined),
+    });
+    const app = buildApp({
+      store: runtime.store,
+      views,
+      objects: fileStorage(join(runtime.dataDir, "media")),
+      billing: natsBillingClient(runtime.nc, runtime.names),
+      catalog: builtInCatalog,
+      adminToken,
+      log,
+      metrics: runtime.metrics,
+      checks: runtime.readiness,
+      now: () => new Date(),
+      onAppended: runtime.relay.notify,
+    });
+    await app.listen({ port: config.PORT, host: "0.0.0.0" });
+    log.info({ port: config.PORT }, "ingress ready");
+    return async () => {
+      await app.close();
+      await runtime.stop();
+    };
+  },
+});

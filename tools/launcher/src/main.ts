@@ -1,0 +1,60 @@
+import { resolve } from "node:path";
+import { startStack } from "./stack.ts";
+
+/** `npm start`: the whole platform on this machine, with a banner; Ctrl-C stops all of it. */
+const dataDir = resolve(process.env.REELGATE_DATA_DIR ?? ".reelgate");
+const verbose = process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace";
+
+const colour = (code: number, text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+const stack = await startStack({
+  dataDir,
+  ingressPort: Number(process.env.PORT ?? 8080),
+  ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : { natsPort: 4222 }),
+  simulatorPort: 8090,
+  ...(process.env.REELGATE_ADMIN_TOKEN ? { adminToken: process.env.REELGATE_ADMIN_TOKEN } : {}),
+  logLevel: process.env.LOG_LEVEL ?? "info",
+  onLine: (source, line) => {
+    // Services log JSON; show warnings and errors, and everything when LOG_LEVEL asks for it.
+    if (verbose || /"level":(40|50|60)/.test(line) || !line.startsWith("{")) console.log(colour(90, `[${source}]`), line);
+  },
+}).catch((error: Error) => {
+  console.error(`could not start Reelgate: ${error.message}`);
+  process.exit(1);
+});
+
+if (stack.simulatorUrl) {
+  console.log(colour(33, `\n  NOTICE: no REELGATE_CHANNELS_FILE: every job goes to the built-in upstream simulator at ${stack.simulatorUrl}`));
+}
+console.log(`
+  ${colour(32, "Reelgate is running")}
+
+  API         ${stack.url}
+  Admin token ${stack.adminToken}
+  Data        ${stack.dataDir}
+  NATS        ${stack.natsUrl}
+
+  Create an account and a key, then a video:
+
+    KEY=$(curl -s -X POST ${stack.url}/admin/v1/accounts -H "Authorization: Bearer ${stack.adminToken}" \\
+      -H 'Content-Type: application/json' -d '{"name":"demo","credits_usd":"10"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id' \\
+      | xargs -I{} curl -s -X POST ${stack.url}/admin/v1/accounts/{}/keys -H "Authorization: Bearer ${stack.adminToken}" \\
+      | node -pe 'JSON.parse(require("fs").readFileSync(0)).key')
+
+    curl -s ${stack.url}/v1/videos -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
+      -d '{"model":"sora-2","prompt":"a lighthouse at dawn","seconds":"4","size":"720x1280"}'
+
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\n  stopping Reelgate...");
+  await stack.stop();
+  console.log("  stopped.");
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

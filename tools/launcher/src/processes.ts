@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { connect } from "node:net";
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** The last lines it wrote, for error messages. */
+  tail(): string;
+}
+
+/** Starts a child whose output goes to `onLine`, and remembers its last lines. */
+export const startProcess = (
+  name: string,
+  command: string,
+  args: string[],
+  { env, cwd, onLine }: { env: NodeJS.ProcessEnv; cwd: string; onLine?: (line: string) => void },
+): ManagedProcess => {
+  const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 50) lines.shift();
+      onLine?.(line);
+    }
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { name, child, exited, tail: () => lines.join("\n") };
+};
+
+/** Sends `signal` and waits for the exit; escalates to SIGKILL after `graceMs`. */
+export const stopProcess = async (process: ManagedProcess, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000) => {
+  if (process.child.exitCode !== null || process.child.signalCode !== null) return;
+  process.child.kill(signal);
+  const timer = setTimeout(() => process.child.kill("SIGKILL"), graceMs);
+  await process.exited;
+  clearTimeout(timer);
+};
+
+export const portAccepts = (port: number, host = "127.0.0.1") =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, host);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+/** Waits until `probe` is true, failing early if the process exits. */
+export const waitUntil = async (what: string, probe: () => Promise<boolean>, process: ManagedProcess | undefined, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {
+      throw new Error(`${process.name} exited while waiting for ${what}:\n${process.tail()}`);
+    }
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${process ? `:\n${process.tail()}` : ""}`);
+};
+
+export const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
