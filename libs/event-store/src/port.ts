@@ -57,11 +57,14 @@ export interface EventStore {
 /** The stream moved on since the caller read it; re-read, re-decide, retry. */
 export class ConcurrencyError extends Error {
   override name = "ConcurrencyError";
-  constructor(
-    readonly stream: string,
-    readonly expectedVersion: ExpectedVersion,
-    readonly actualVersion: number | undefined,
-  ) {
+  // Plain fields, not parameter properties: Node strips types and cannot run those.
+  readonly stream: string;
+  readonly expectedVersion: ExpectedVersion;
+  readonly actualVersion: number | undefined;
+  constructor(stream: string, expectedVersion: ExpectedVersion, actualVersion: number | undefined) {
     super(`stream ${stream}: expected version ${expectedVersion}, found ${actualVersion ?? "a newer one"}`);
+    this.stream = stream;
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
   }
 }

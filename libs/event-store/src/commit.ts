@@ -1,0 +1,55 @@
+import type { Envelope, NewEvent } from "@reelgate/contracts";
+import type { OutboxBatch, StoredEvent } from "./port.ts";
+
+/**
+ * Both adapters store one record per commit; an event's global position is derived from its
+ * commit's position and its index in the commit, so positions stay numbers that sort in append order.
+ */
+export const MAX_EVENTS_PER_COMMIT = 1000;
+
+export const eventPosition = (commitPosition: number, index: number): number =>
+  commitPosition * MAX_EVENTS_PER_COMMIT + index;
+
+/** The commit that holds the event at `position` (readAll resumes from that commit). */
+export const commitPositionOf = (position: number): number => Math.floor(position / MAX_EVENTS_PER_COMMIT);
+
+/** The stream's category, `task` for `task-123`; lenient (no dash: the whole id) so probes like `health-probe` work. */
+export const streamTypeOf = (stream: string): string => {
+  const dash = stream.indexOf("-");
+  return dash < 0 ? stream : stream.slice(0, dash);
+};
+
+/** Gives new events their stream and dense versions after `currentVersion`. */
+export const toEnvelopes = (stream: string, currentVersion: number, events: NewEvent[]): Envelope[] => {
+  if (events.length > MAX_EVENTS_PER_COMMIT) {
+    throw new Error(`stream ${stream}: ${events.length} events in one append, at most ${MAX_EVENTS_PER_COMMIT}`);
+  }
+  if (new Set(events.map((event) => event.id)).size !== events.length) {
+    throw new Error(`stream ${stream}: the same event id twice in one append`);
+  }
+  return events.map((event, index) => ({ ...event, stream, version: currentVersion + index + 1 }));
+};
+
+/** A commit's events with their global positions, skipping those at or before `after`. */
+export const storedEventsOf = (commitPosition: number, envelopes: Envelope[], after = -1): StoredEvent[] => {
+  const stored: StoredEvent[] = [];
+  envelopes.forEach((envelope, index) => {
+    const position = eventPosition(commitPosition, index);
+    if (position > after) stored.push({ ...envelope, position });
+  });
+  return stored;
+};
+
+/**
+ * Whole commits, oldest first, up to `limit` events; the first commit is always taken even if it
+ * is larger, or a commit bigger than the relay's batch would block the outbox forever.
+ */
+export const outboxBatchOf = (commits: { position: number; events: Envelope[] }[], limit: number): OutboxBatch => {
+  const batch: OutboxBatch = { events: [], refs: [] };
+  for (const commit of commits) {
+    if (batch.refs.length > 0 && batch.events.length + commit.events.length > limit) break;
+    batch.events.push(...storedEventsOf(commit.position, commit.events));
+    batch.refs.push(String(commit.position));
+  }
+  return batch;
+};

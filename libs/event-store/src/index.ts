@@ -1,0 +1,5 @@
+export { MAX_EVENTS_PER_COMMIT } from "./commit.ts";
+export { type MongoEventStoreOptions, openMongoEventStore } from "./mongodb-event-store.ts";
+export { type EventStoreConfig, openEventStore } from "./open-event-store.ts";
+export * from "./port.ts";
+export { openSqliteEventStore } from "./sqlite-event-store.ts";

@@ -1,0 +1,209 @@
+import { DatabaseSync } from "node:sqlite";
+import type { Envelope, NewEvent } from "@reelgate/contracts";
+import { commitPositionOf, outboxBatchOf, storedEventsOf, streamTypeOf, toEnvelopes } from "./commit.ts";
+import {
+  type AppendOptions,
+  type AppendResult,
+  ConcurrencyError,
+  type EventStore,
+  type ReadAllOptions,
+  type StoredEvent,
+} from "./port.ts";
+import { sqliteGroupCommit } from "./sqlite-group-commit.ts";
+
+// One row per commit, as in MongoDB; event_ids makes an event id unique across the store.
+// No AUTOINCREMENT: commits are never deleted, so max + 1 is already monotonic, and AUTOINCREMENT
+// would add a sqlite_sequence write to every append (about a quarter of its cost).
+const schema = `
+  CREATE TABLE IF NOT EXISTS commits (
+    position INTEGER PRIMARY KEY,
+    stream_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    commit_id TEXT NOT NULL UNIQUE,
+    stream_type TEXT NOT NULL,
+    events TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    published INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (stream_id, seq)
+  );
+  CREATE INDEX IF NOT EXISTS commits_unpublished ON commits (position) WHERE published = 0;
+  CREATE INDEX IF NOT EXISTS commits_by_type ON commits (stream_type, position);
+  CREATE TABLE IF NOT EXISTS event_ids (
+    id TEXT PRIMARY KEY,
+    commit_position INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+interface CommitRow {
+  position: number;
+  version: number;
+  events: string;
+}
+
+const SQLITE_CONSTRAINT = 19;
+
+/** A UNIQUE or PRIMARY KEY violation on the named column (extended codes share the primary code's low byte). */
+const isUniqueViolation = (error: unknown, on: string): boolean =>
+  error instanceof Error &&
+  ((error as { errcode?: number }).errcode ?? 0) % 256 === SQLITE_CONSTRAINT &&
+  error.message.includes(on);
+
+/**
+ * The embedded store: one SQLite file per service, written by that service's process alone
+ * (other connections may read, and write safely, but wait on each other's write lock).
+ * Commit positions are dense and visible in commit order, so `readAll({after})` can tail it exactly.
+ */
+export const openSqliteEventStore = (path: string): EventStore => {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  db.exec(schema);
+
+  const { write, flush } = sqliteGroupCommit(db);
+  const selectHead = db.prepare("SELECT seq, version FROM commits WHERE stream_id = ? ORDER BY seq DESC LIMIT 1");
+  const insertCommit = db.prepare(
+    `INSERT INTO commits (stream_id, seq, version, commit_id, stream_type, events, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertEventId = db.prepare("INSERT INTO event_ids (id, commit_position) VALUES (?, ?)");
+  const selectByCommitId = db.prepare("SELECT position, version, events FROM commits WHERE commit_id = ?");
+  const selectByEventId = db.prepare(
+    "SELECT c.position, c.version, c.events FROM event_ids e JOIN commits c ON c.position = e.commit_position WHERE e.id = ?",
+  );
+  const selectStream = db.prepare(
+    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY seq",
+  );
+  const selectAll = db.prepare(
+    "SELECT position, version, events FROM commits WHERE position > ? ORDER BY position LIMIT ?",
+  );
+  const selectCategory = db.prepare(
+    "SELECT position, version, events FROM commits WHERE stream_type = ? AND position > ? ORDER BY position LIMIT ?",
+  );
+  const countAll = db.prepare("SELECT COALESCE(SUM(json_array_length(events)), 0) AS n FROM commits");
+  const countCategory = db.prepare(
+    "SELECT COALESCE(SUM(json_array_length(events)), 0) AS n FROM commits WHERE stream_type = ?",
+  );
+  const selectUnpublished = db.prepare(
+    "SELECT position, version, events FROM commits WHERE published = 0 ORDER BY position LIMIT ?",
+  );
+  const markOnePublished = db.prepare("UPDATE commits SET published = 1 WHERE position = ?");
+
+  const headOf = (stream: string) => {
+    const head = selectHead.get(stream) as { seq: number; version: number } | undefined;
+    return head ?? { seq: 0, version: 0 };
+  };
+
+  /** The commit that already holds this commit id or one of these event ids: a repeated append. */
+  const duplicateOf = (commitId: string, events: NewEvent[]): AppendResult | undefined => {
+    let row = selectByCommitId.get(commitId) as CommitRow | undefined;
+    for (const event of events) row ??= selectByEventId.get(event.id) as CommitRow | undefined;
+    if (!row) return undefined;
+    return { nextVersion: row.version, events: JSON.parse(row.events) as Envelope[], duplicate: true };
+  };
+
+  const append = async (stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
+    const { expectedVersion } = options;
+    const commitId = options.commitId ?? events[0]?.id;
+    if (commitId === undefined) {
+      const { version } = headOf(stream);
+      if (expectedVersion !== "any" && expectedVersion !== version) {
+        throw new ConcurrencyError(stream, expectedVersion, version);
+      }
+      return { nextVersion: version, events: [], duplicate: false };
+    }
+    try {
+      return await write(() => {
+        const head = headOf(stream);
+        if (expectedVersion !== "any" && expectedVersion !== head.version) {
+          // A retried command carries the version it saw before its first append went through.
+          const duplicate = duplicateOf(commitId, events);
+          if (duplicate) return duplicate;
+          throw new ConcurrencyError(stream, expectedVersion, head.version);
+        }
+        const envelopes = toEnvelopes(stream, head.version, events);
+        const nextVersion = head.version + envelopes.length;
+        const { lastInsertRowid } = insertCommit.run(
+          stream,
+          head.seq + 1,
+          nextVersion,
+          commitId,
+          streamTypeOf(stream),
+          JSON.stringify(envelopes),
+          new Date().toISOString(),
+        );
+        for (const envelope of envelopes) insertEventId.run(envelope.id, lastInsertRowid);
+        return { nextVersion, events: envelopes, duplicate: false };
+      });
+    } catch (error) {
+      // Settled after COMMIT: the first append, if it was in the same group, is visible now.
+      if (isUniqueViolation(error, "commits.commit_id") || isUniqueViolation(error, "event_ids.id")) {
+        const duplicate = duplicateOf(commitId, events);
+        if (duplicate) return duplicate;
+      }
+      // Only reachable if another connection wrote in between, which BEGIN IMMEDIATE already excludes.
+      if (isUniqueViolation(error, "commits.stream_id")) {
+        throw new ConcurrencyError(stream, expectedVersion, headOf(stream).version);
+      }
+      throw error;
+    }
+  };
+
+  let closed = false;
+
+  return {
+    // Each append reads the head and writes in one synchronous step: appends never interleave.
+    append,
+
+    readStream: async (stream, afterVersion = 0) => {
+      const rows = selectStream.all(stream, afterVersion) as unknown as CommitRow[];
+      return rows
+        .flatMap((row) => storedEventsOf(row.position, JSON.parse(row.events) as Envelope[]))
+        .filter((event) => event.version > afterVersion);
+    },
+
+    async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+      const { category, after = -1 } = options;
+      const batchSize = Math.max(1, options.batchSize ?? 500);
+      // Resume inside the commit holding `after`: the rest of that commit is still to be read.
+      let cursor = after < 0 ? 0 : commitPositionOf(after) - 1;
+      for (;;) {
+        const rows = (category === undefined
+          ? selectAll.all(cursor, batchSize)
+          : selectCategory.all(category, cursor, batchSize)) as unknown as CommitRow[];
+        for (const row of rows) yield* storedEventsOf(row.position, JSON.parse(row.events) as Envelope[], after);
+        if (rows.length < batchSize) return;
+        cursor = rows.at(-1)!.position;
+      }
+    },
+
+    countAll: async (options = {}) => {
+      const row = (options.category === undefined ? countAll.get() : countCategory.get(options.category)) as {
+        n: number;
+      };
+      return row.n;
+    },
+
+    unpublished: async (limit) => {
+      if (limit <= 0) return { events: [], refs: [] };
+      const rows = selectUnpublished.all(limit) as unknown as CommitRow[];
+      return outboxBatchOf(
+        rows.map((row) => ({ position: row.position, events: JSON.parse(row.events) as Envelope[] })),
+        limit,
+      );
+    },
+
+    markPublished: async (refs) => {
+      if (refs.length === 0) return;
+      await write(() => {
+        for (const ref of refs) markOnePublished.run(Number(ref));
+      });
+    },
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      flush();
+      db.close();
+    },
+  };
+};

@@ -1,0 +1,36 @@
+import { DatabaseSync } from "node:sqlite";
+import { describe, expect, it } from "vitest";
+import { sqliteGroupCommit } from "../src/sqlite-group-commit.ts";
+
+const openTable = () => {
+  const db = new DatabaseSync(":memory:");
+  db.exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
+  return { db, insert: db.prepare("INSERT INTO t VALUES (?)"), keys: db.prepare("SELECT k FROM t ORDER BY k") };
+};
+
+describe("sqliteGroupCommit", () => {
+  it("commits writes of one turn together and rolls a failing one back alone", async () => {
+    const { db, insert, keys } = openTable();
+    const { write } = sqliteGroupCommit(db);
+    const outcomes = await Promise.allSettled([
+      write(() => insert.run("a")),
+      write(() => {
+        insert.run("b");
+        insert.run("a"); // violates the key: "b" must go too
+      }),
+      write(() => insert.run("c")),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(keys.all().map((row) => row.k)).toEqual(["a", "c"]);
+    expect(db.isTransaction).toBe(false);
+  });
+
+  it("commits what is queued when flushed before close", async () => {
+    const { db, insert, keys } = openTable();
+    const { write, flush } = sqliteGroupCommit(db);
+    const written = write(() => insert.run("a"));
+    flush();
+    expect(keys.all()).toHaveLength(1);
+    await written;
+  });
+});
