@@ -6,21 +6,24 @@ import { uniqueNamespace } from "@reelgate/testkit";
 import OpenAI from "openai";
 
 export interface Platform extends Stack {
+  namespace: string;
+  readonly logs: string;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
   /** A new account with `creditsUsd` and an API key for it. */
   account(creditsUsd: string): Promise<{ accountId: string; key: string; client: OpenAI }>;
   balance(accountId: string): Promise<{ balance_usd: string; reserved_usd: string }>;
-  simulator(path: string, init?: RequestInit): Promise<any>;
+  simulator<T = any>(path: string, init?: RequestInit): Promise<T>;
 }
 
 /** The whole platform as separate processes on the test run's nats-server, in a temp data dir. */
 export const startPlatform = async (natsUrl: string, options: Partial<StackOptions> = {}): Promise<Platform> => {
   const dataDir = mkdtempSync(join(tmpdir(), "reelgate-e2e-"));
+  const namespace = uniqueNamespace("e2e");
   const logs: string[] = [];
   const stack = await startStack({
     dataDir,
     natsUrl,
-    namespace: uniqueNamespace("e2e"),
+    namespace,
     simulatorJobMs: 300,
     logLevel: "warn",
     onLine: (source, line) => {
@@ -41,6 +44,7 @@ export const startPlatform = async (natsUrl: string, options: Partial<StackOptio
 
   return {
     ...stack,
+    namespace,
     admin,
     async account(creditsUsd) {
       const opened = await admin("POST", "/admin/v1/accounts", { name: "e2e", credits_usd: creditsUsd });

@@ -1,9 +1,17 @@
 import { createHash } from "node:crypto";
 import { testNats, waitFor } from "@reelgate/testkit";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "./platform.ts";
 
 const nats = testNats();
+
+interface RecordedRequest {
+  method: string;
+  path: string;
+  parts: Array<{ field: string; value?: string }>;
+  responseId?: string;
+}
 
 describe.skipIf(!nats.url)("a video from request to stored file", () => {
   let platform: Platform;
@@ -14,7 +22,7 @@ describe.skipIf(!nats.url)("a video from request to stored file", () => {
     await platform?.stop();
   });
 
-  const waitForEnd = (client: Platform extends never ? never : any, id: string, timeoutMs = 30_000) =>
+  const waitForEnd = (client: OpenAI, id: string, timeoutMs = 30_000) =>
     waitFor(
       `video ${id} to end`,
       async () => {
@@ -26,8 +34,20 @@ describe.skipIf(!nats.url)("a video from request to stored file", () => {
 
   it("creates with the openai SDK, completes, downloads the simulator's bytes, and charges the built-in price once", async () => {
     const { accountId, client } = await platform.account("10");
-    const created = await client.videos.create({ model: "sora-2", prompt: "a lighthouse at dawn", seconds: "8", size: "720x1280" });
-    expect(created).toMatchObject({ object: "video", status: "queued", model: "sora-2", seconds: "8", size: "720x1280", progress: 0 });
+    const created = await client.videos.create({
+      model: "sora-2",
+      prompt: "a lighthouse at dawn",
+      seconds: "8",
+      size: "720x1280",
+    });
+    expect(created).toMatchObject({
+      object: "video",
+      status: "queued",
+      model: "sora-2",
+      seconds: "8",
+      size: "720x1280",
+      progress: 0,
+    });
     expect(created.id).toMatch(/^video_/);
 
     const done = await waitForEnd(client, created.id);
@@ -37,14 +57,10 @@ describe.skipIf(!nats.url)("a video from request to stored file", () => {
     const content = await client.videos.downloadContent(created.id);
     const bytes = Buffer.from(await content.arrayBuffer());
     expect(content.headers.get("content-type")).toBe("video/mp4");
-    const jobs = await platform.simulator("/_control/requests");
-    const upstreamId = jobs.find((r: any) => r.method === "POST" && r.path === "/v1/videos")?.responseId;
-    const served = await waitFor("the simulator's sha256", async () => {
-      const list = await platform.simulator("/_control/jobs");
-      const job = (Array.isArray(list) ? list : list.jobs ?? []).find((j: any) => j.prompt === "a lighthouse at dawn");
-      return job && (await platform.simulator(`/_control/jobs/${job.id}/sha256?variant=video`));
-    });
-    expect(upstreamId === undefined || typeof upstreamId === "string").toBe(true);
+    const received: RecordedRequest[] = await platform.simulator("/_control/requests");
+    const submit = received.find((r) => r.method === "POST" && r.parts.some((part) => part.value === "a lighthouse at dawn"));
+    expect(submit?.parts.map((part) => part.field).sort()).toEqual(["model", "prompt", "seconds", "size"]);
+    const served = await platform.simulator(`/_control/jobs/${submit?.responseId}/sha256?variant=video`);
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(served.sha256);
 
     await waitFor("the capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");

@@ -56,7 +56,13 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
           expectedVersion: version,
           commitId: meta.commitId,
         });
-        if (result.duplicate) return { events: result.events, state: (await load(stream)).state, version: result.nextVersion, duplicate: true };
+        if (result.duplicate)
+          return {
+            events: result.events,
+            state: (await load(stream)).state,
+            version: result.nextVersion,
+            duplicate: true,
+          };
         const next = decided.reduce(aggregate.evolve, state);
         remember(stream, { state: next, version: result.nextVersion });
         return { events: result.events, state: next, version: result.nextVersion, duplicate: false };

@@ -2,7 +2,14 @@ import { resolve } from "node:path";
 import { type Config, natsNames } from "@reelgate/contracts";
 import { type DocumentStore, openDocumentStore } from "@reelgate/documents";
 import { type EventStore, openEventStore } from "@reelgate/event-store";
-import { type Consumer, type ConsumerOptions, connectNats, ensureStreams, startConsumer, startRelay } from "@reelgate/messaging";
+import {
+  type Consumer,
+  type ConsumerOptions,
+  connectNats,
+  ensureStreams,
+  startConsumer,
+  startRelay,
+} from "@reelgate/messaging";
 import { createMetrics, type Logger, type ReadinessCheck } from "@reelgate/service-kit";
 
 export type ConsumeOptions = Omit<ConsumerOptions, "nc" | "names" | "service" | "log">;

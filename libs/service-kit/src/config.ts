@@ -1,5 +1,5 @@
 import { type Config, configSchema } from "@reelgate/contracts";
-import { z } from "zod";
+import type { z } from "zod";
 
 export class ConfigError extends Error {
   override name = "ConfigError";

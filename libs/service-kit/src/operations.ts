@@ -22,7 +22,9 @@ export const registerOperations = (
       }),
     );
     const ready = results.every(([, status]) => status === "ok");
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
   });
   app.get("/metrics", { logLevel: "warn" }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

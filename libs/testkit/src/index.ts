@@ -1,5 +1,5 @@
+export * from "./decider-spec.ts";
 export * from "./infrastructure.ts";
 export * from "./nats-server.ts";
 export * from "./ports.ts";
 export * from "./wait-for.ts";
-export * from "./decider-spec.ts";

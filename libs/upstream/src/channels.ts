@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { parse as parseYaml } from "yaml";
+import { z } from "zod";
 
 export const providers = ["openai", "azure", "chat-sse"] as const;
 export type ProviderName = (typeof providers)[number];

@@ -45,7 +45,12 @@ export const openAiProvider = (channel: Channel, { timeoutMs = 30_000 } = {}): P
     },
 
     async status(upstreamId: string): Promise<JobReport> {
-      const response = await fetchUpstream(`${base}/videos/${encodeURIComponent(upstreamId)}`, { headers: auth }, timeoutMs, "status");
+      const response = await fetchUpstream(
+        `${base}/videos/${encodeURIComponent(upstreamId)}`,
+        { headers: auth },
+        timeoutMs,
+        "status",
+      );
       if (!response.ok) throw await upstreamErrorOf(response, "status");
       const video = (await response.json()) as OpenAiVideo;
       const status = statusOf(video.status);
@@ -57,7 +62,10 @@ export const openAiProvider = (channel: Channel, { timeoutMs = 30_000 } = {}): P
         size: video.size,
         error:
           status === "failed"
-            ? { code: video.error?.code ?? "upstream_failed", message: video.error?.message ?? "the upstream job failed" }
+            ? {
+                code: video.error?.code ?? "upstream_failed",
+                message: video.error?.message ?? "the upstream job failed",
+              }
             : null,
         expiresAt: video.expires_at ?? null,
         variants: ["video", "thumbnail", "spritesheet"],

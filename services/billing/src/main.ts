@@ -1,10 +1,9 @@
 import { builtInCatalog } from "@reelgate/contracts";
-import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
-import { billingRpcHandlers } from "./handlers/rpc.ts";
-import { ledger } from "./handlers/ledger.ts";
-import { startOperationsServer } from "@reelgate/service-kit";
 import { serveRpc } from "@reelgate/messaging";
+import { startRuntime } from "@reelgate/runtime";
+import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { ledger } from "./handlers/ledger.ts";
+import { billingRpcHandlers } from "./handlers/rpc.ts";
 
 const config = loadConfig();
 const log = createLogger("billing", config.LOG_LEVEL);
@@ -14,7 +13,12 @@ await runService({
   async start() {
     const runtime = await startRuntime({ service: "billing", config, log });
     const { names } = runtime;
-    const billing = ledger({ store: runtime.store, catalog: builtInCatalog, now: () => new Date(), onAppended: runtime.relay.notify });
+    const billing = ledger({
+      store: runtime.store,
+      catalog: builtInCatalog,
+      now: () => new Date(),
+      onAppended: runtime.relay.notify,
+    });
 
     await runtime.consume({
       purpose: "reserve",
@@ -33,10 +37,27 @@ await runService({
     });
     const rpc = billingRpcHandlers(billing);
     const servers = [
-      serveRpc({ nc: runtime.nc, subject: names.rpcSubject("billing", "openAccount"), queue: "billing", handle: rpc.openAccount, log }),
-      serveRpc({ nc: runtime.nc, subject: names.rpcSubject("billing", "getAccount"), queue: "billing", handle: rpc.getAccount, log }),
+      serveRpc({
+        nc: runtime.nc,
+        subject: names.rpcSubject("billing", "openAccount"),
+        queue: "billing",
+        handle: rpc.openAccount,
+        log,
+      }),
+      serveRpc({
+        nc: runtime.nc,
+        subject: names.rpcSubject("billing", "getAccount"),
+        queue: "billing",
+        handle: rpc.getAccount,
+        log,
+      }),
     ];
-    const http = await startOperationsServer({ port: config.PORT, log, checks: runtime.readiness, metrics: runtime.metrics });
+    const http = await startOperationsServer({
+      port: config.PORT,
+      log,
+      checks: runtime.readiness,
+      metrics: runtime.metrics,
+    });
     log.info({ port: http.port }, "billing ready");
     return async () => {
       await http.close();

@@ -18,13 +18,15 @@ await runService({
     const runtime = await startRuntime({ service: "ingress", config, log });
     const views = await openViews(runtime.documents);
     const adminToken = config.REELGATE_ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
-    if (!config.REELGATE_ADMIN_TOKEN) log.warn({ adminToken }, "REELGATE_ADMIN_TOKEN is not set: generated this admin token for this run");
+    if (!config.REELGATE_ADMIN_TOKEN)
+      log.warn({ adminToken }, "REELGATE_ADMIN_TOKEN is not set: generated this admin token for this run");
 
     await runtime.consume({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
       concurrency: 64,
-      handle: async (event) => ((await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined),
+      handle: async (event) =>
+        (await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined,
     });
     const app = buildApp({
       store: runtime.store,

@@ -32,7 +32,12 @@ const requested = envelope(`task-${videoId}`, 1, "VideoRequested", {
 });
 const history: TypedEnvelope[] = [
   requested,
-  envelope("account-acct_1", 3, "FundsReserved", { videoId, amountMicros: 400_000, balanceMicros: 1_000_000, reservedMicros: 400_000 }),
+  envelope("account-acct_1", 3, "FundsReserved", {
+    videoId,
+    amountMicros: 400_000,
+    balanceMicros: 1_000_000,
+    reservedMicros: 400_000,
+  }),
   envelope(`job-${videoId}`, 2, "JobSubmitted", { videoId, channelId: "c", upstreamId: "u", submittedAt: 1 }),
   envelope(`job-${videoId}`, 3, "JobProgressed", { videoId, progress: 40 }),
   envelope(`job-${videoId}`, 4, "JobCompleted", {
@@ -56,7 +61,14 @@ const history: TypedEnvelope[] = [
     balanceMicros: 600_000,
     reservedMicros: 0,
   }),
-  envelope(`asset-${videoId}`, 1, "MediaStored", { videoId, variant: "video", key: "k", bytes: 10, sha256: "a".repeat(64), contentType: "video/mp4" }),
+  envelope(`asset-${videoId}`, 1, "MediaStored", {
+    videoId,
+    variant: "video",
+    key: "k",
+    bytes: 10,
+    sha256: "a".repeat(64),
+    contentType: "video/mp4",
+  }),
 ];
 
 const project = (events: TypedEnvelope[]) => {
@@ -67,7 +79,11 @@ const project = (events: TypedEnvelope[]) => {
 };
 
 const permutations = <T>(items: T[]): T[][] =>
-  items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  items.length <= 1
+    ? [items]
+    : items.flatMap((item, i) =>
+        permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+      );
 
 describe("task read model", () => {
   it("ends completed with the stored media, whatever order the other streams' events arrive in", () => {
@@ -89,7 +105,12 @@ describe("task read model", () => {
   });
 
   it("is failed with the upstream's reason when the job failed", () => {
-    const failed = envelope(`job-${videoId}`, 3, "JobFailed", { videoId, code: "content_policy_violation", message: "no", failedAt: 2 });
+    const failed = envelope(`job-${videoId}`, 3, "JobFailed", {
+      videoId,
+      code: "content_policy_violation",
+      message: "no",
+      failedAt: 2,
+    });
     expect(toVideoObject(project([requested, history[2]!, failed])!)).toMatchObject({
       status: "failed",
       error: { code: "content_policy_violation", message: "no" },

@@ -15,7 +15,11 @@ await runService({
       simulatorUrl: config.REELGATE_SIMULATOR_URL,
       modelNames: modelNames(builtInCatalog),
     });
-    if (usingSimulator) log.warn({ url: config.REELGATE_SIMULATOR_URL }, "NO CHANNELS FILE: every job goes to the built-in upstream simulator");
+    if (usingSimulator)
+      log.warn(
+        { url: config.REELGATE_SIMULATOR_URL },
+        "NO CHANNELS FILE: every job goes to the built-in upstream simulator",
+      );
     const runtime = await startRuntime({ service: "poller", config, log });
     const { names } = runtime;
     const poller = jobs({
@@ -40,7 +44,8 @@ await runService({
       purpose: "submit",
       filterSubject: names.eventSubject("account", "FundsReserved"),
       maxDeliver: Number.POSITIVE_INFINITY,
-      handle: async (event, ctx) => (event.type === "FundsReserved" ? poller.onFundsReserved(event, ctx.deliveryCount) : undefined),
+      handle: async (event, ctx) =>
+        event.type === "FundsReserved" ? poller.onFundsReserved(event, ctx.deliveryCount) : undefined,
     });
     await runtime.consume({
       purpose: "follow",
@@ -50,7 +55,12 @@ await runService({
       concurrency: 256,
       handle: async (event) => (event.type === "JobSubmitted" ? poller.onJobSubmitted(event) : undefined),
     });
-    const http = await startOperationsServer({ port: config.PORT, log, checks: runtime.readiness, metrics: runtime.metrics });
+    const http = await startOperationsServer({
+      port: config.PORT,
+      log,
+      checks: runtime.readiness,
+      metrics: runtime.metrics,
+    });
     log.info({ port: http.port, channels: channels.map((channel) => channel.id) }, "poller ready");
     return async () => {
       await http.close();

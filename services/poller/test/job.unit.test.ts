@@ -5,9 +5,20 @@ import { decideJob, nextPollDelayMs } from "../src/domain/decide.ts";
 import { evolveJob, initialJob, type JobEvent } from "../src/domain/job.ts";
 
 const spec = deciderSpec({ initialState: initialJob, evolve: evolveJob, decide: decideJob });
-const request = { videoId: "video_1", accountId: "acct_1", model: "sora-2", seconds: "8", size: "720x1280", prompt: "p", remixedFromVideoId: null };
+const request = {
+  videoId: "video_1",
+  accountId: "acct_1",
+  model: "sora-2",
+  seconds: "8",
+  size: "720x1280",
+  prompt: "p",
+  remixedFromVideoId: null,
+};
 const queued: JobEvent = { type: "JobQueued", data: request };
-const submitted: JobEvent = { type: "JobSubmitted", data: { videoId: "video_1", channelId: "main", upstreamId: "up_1", submittedAt: 100 } };
+const submitted: JobEvent = {
+  type: "JobSubmitted",
+  data: { videoId: "video_1", channelId: "main", upstreamId: "up_1", submittedAt: 100 },
+};
 const report = (overrides: Partial<JobReport>): JobReport => ({
   status: "in_progress",
   progress: 0,
@@ -22,30 +33,46 @@ const report = (overrides: Partial<JobReport>): JobReport => ({
 
 describe("job decider", () => {
   it("queues a job once", () => {
-    spec.given([]).when({ type: "QueueJob", request }).then([queued]);
+    spec.given([]).when({ type: "QueueJob", request }).thenEmits([queued]);
     spec.given([queued]).when({ type: "QueueJob", request }).thenNothingHappened();
   });
 
   it("records one submission", () => {
-    spec.given([queued]).when({ type: "RecordSubmission", channelId: "main", upstreamId: "up_1", now: 100 }).then([submitted]);
-    spec.given([queued, submitted]).when({ type: "RecordSubmission", channelId: "b", upstreamId: "up_2", now: 101 }).thenNothingHappened();
+    spec
+      .given([queued])
+      .when({ type: "RecordSubmission", channelId: "main", upstreamId: "up_1", now: 100 })
+      .thenEmits([submitted]);
+    spec
+      .given([queued, submitted])
+      .when({ type: "RecordSubmission", channelId: "b", upstreamId: "up_2", now: 101 })
+      .thenNothingHappened();
   });
 
   it("records progress only when it moved forward", () => {
     spec
       .given([queued, submitted])
       .when({ type: "RecordReport", report: report({ progress: 40 }), now: 110 })
-      .then([{ type: "JobProgressed", data: { videoId: "video_1", progress: 40 } }]);
+      .thenEmits([{ type: "JobProgressed", data: { videoId: "video_1", progress: 40 } }]);
     const at40: JobEvent = { type: "JobProgressed", data: { videoId: "video_1", progress: 40 } };
-    spec.given([queued, submitted, at40]).when({ type: "RecordReport", report: report({ progress: 40 }), now: 111 }).thenNothingHappened();
-    spec.given([queued, submitted, at40]).when({ type: "RecordReport", report: report({ progress: 30 }), now: 111 }).thenNothingHappened();
+    spec
+      .given([queued, submitted, at40])
+      .when({ type: "RecordReport", report: report({ progress: 40 }), now: 111 })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted, at40])
+      .when({ type: "RecordReport", report: report({ progress: 30 }), now: 111 })
+      .thenNothingHappened();
   });
 
   it("completes with what the upstream reports it made", () =>
     spec
       .given([queued, submitted])
-      .when({ type: "RecordReport", report: report({ status: "completed", progress: 100, seconds: "4", expiresAt: 999 }), now: 120 })
-      .then([
+      .when({
+        type: "RecordReport",
+        report: report({ status: "completed", progress: 100, seconds: "4", expiresAt: 999 }),
+        now: 120,
+      })
+      .thenEmits([
         {
           type: "JobCompleted",
           data: {
@@ -63,13 +90,26 @@ describe("job decider", () => {
       ]));
 
   it("fails with the upstream's reason, and nothing happens after the end", () => {
-    const failed: JobEvent = { type: "JobFailed", data: { videoId: "video_1", code: "moderation", message: "blocked", failedAt: 130 } };
+    const failed: JobEvent = {
+      type: "JobFailed",
+      data: { videoId: "video_1", code: "moderation", message: "blocked", failedAt: 130 },
+    };
     spec
       .given([queued, submitted])
-      .when({ type: "RecordReport", report: report({ status: "failed", error: { code: "moderation", message: "blocked" } }), now: 130 })
-      .then([failed]);
-    spec.given([queued, submitted, failed]).when({ type: "RecordReport", report: report({ status: "completed" }), now: 140 }).thenNothingHappened();
-    spec.given([queued, submitted, failed]).when({ type: "FailJob", code: "timeout", message: "late", now: 140 }).thenNothingHappened();
+      .when({
+        type: "RecordReport",
+        report: report({ status: "failed", error: { code: "moderation", message: "blocked" } }),
+        now: 130,
+      })
+      .thenEmits([failed]);
+    spec
+      .given([queued, submitted, failed])
+      .when({ type: "RecordReport", report: report({ status: "completed" }), now: 140 })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted, failed])
+      .when({ type: "FailJob", code: "timeout", message: "late", now: 140 })
+      .thenNothingHappened();
   });
 
   it("polls fast at first, slower later, and never before Retry-After", () => {

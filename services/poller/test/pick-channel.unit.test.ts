@@ -17,7 +17,11 @@ const channel = (id: string, overrides: Partial<Channel> = {}): Channel => ({
 
 describe("pickChannel", () => {
   it("takes the lowest priority that maps the model", () => {
-    const channels = [channel("late", { priority: 5 }), channel("early", { priority: 1 }), channel("other", { priority: 0, models: { x: "x" } })];
+    const channels = [
+      channel("late", { priority: 5 }),
+      channel("early", { priority: 1 }),
+      channel("other", { priority: 0, models: { x: "x" } }),
+    ];
     expect(pickChannel(channels, "sora-2", 0.99)?.id).toBe("early");
   });
 

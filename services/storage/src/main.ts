@@ -36,7 +36,12 @@ await runService({
         if (event.type === "JobCompleted") await copy(event, ctx.deliveryCount);
       },
     });
-    const http = await startOperationsServer({ port: config.PORT, log, checks: runtime.readiness, metrics: runtime.metrics });
+    const http = await startOperationsServer({
+      port: config.PORT,
+      log,
+      checks: runtime.readiness,
+      metrics: runtime.metrics,
+    });
     log.info({ port: http.port }, "storage ready");
     return async () => {
       await http.close();

@@ -1,7 +1,12 @@
 import type { EventData, EventOf } from "@reelgate/contracts";
 
 export type AccountEvent = EventOf<
-  "AccountOpened" | "FundsCredited" | "FundsReserved" | "ReservationRejected" | "ReservationCaptured" | "ReservationReleased"
+  | "AccountOpened"
+  | "FundsCredited"
+  | "FundsReserved"
+  | "ReservationRejected"
+  | "ReservationCaptured"
+  | "ReservationReleased"
 >;
 
 export interface AccountState {

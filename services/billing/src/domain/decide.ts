@@ -32,7 +32,12 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
         opened,
         {
           type: "FundsCredited",
-          data: { amountMicros: command.creditsMicros, reference: "opening", balanceMicros: command.creditsMicros, reservedMicros: 0 },
+          data: {
+            amountMicros: command.creditsMicros,
+            reference: "opening",
+            balanceMicros: command.creditsMicros,
+            reservedMicros: 0,
+          },
         },
       ];
     }
@@ -54,10 +59,15 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       const { videoId, amountMicros } = command;
       if (!state.accountId || availableMicros(state) < amountMicros) {
         const reason = state.accountId ? "insufficient_quota" : "unknown_account";
-        return [{ type: "ReservationRejected", data: { videoId, amountMicros, reason, balanceMicros, reservedMicros } }];
+        return [
+          { type: "ReservationRejected", data: { videoId, amountMicros, reason, balanceMicros, reservedMicros } },
+        ];
       }
       return [
-        { type: "FundsReserved", data: { videoId, amountMicros, balanceMicros, reservedMicros: reservedMicros + amountMicros } },
+        {
+          type: "FundsReserved",
+          data: { videoId, amountMicros, balanceMicros, reservedMicros: reservedMicros + amountMicros },
+        },
       ];
     }
     case "CaptureReservation": {

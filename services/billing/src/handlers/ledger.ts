@@ -1,21 +1,38 @@
 import { type AccountSnapshot, type Catalog, priceOf, streamId, type TypedEnvelope } from "@reelgate/contracts";
-import { aggregateRepository, type Decision, type EventMeta } from "@reelgate/runtime";
 import type { EventStore } from "@reelgate/event-store";
+import { aggregateRepository, type Decision, type EventMeta } from "@reelgate/runtime";
 import type { AccountState } from "../domain/account.ts";
 import { accountAggregate } from "../domain/aggregate.ts";
 import type { AccountCommand } from "../domain/decide.ts";
 
 /** Billing's use cases: each turns an event or an admin request into a command on one account. */
-export const ledger = ({ store, catalog, now, onAppended }: { store: EventStore; catalog: Catalog; now: () => Date; onAppended: () => void }) => {
+export const ledger = ({
+  store,
+  catalog,
+  now,
+  onAppended,
+}: {
+  store: EventStore;
+  catalog: Catalog;
+  now: () => Date;
+  onAppended: () => void;
+}) => {
   const accounts = aggregateRepository(store, accountAggregate);
 
   const execute = async (accountId: string, command: AccountCommand, meta: Omit<EventMeta, "accountId" | "now">) => {
-    const decision = await accounts.execute(streamId("account", accountId), command, { ...meta, accountId, now: now() });
+    const decision = await accounts.execute(streamId("account", accountId), command, {
+      ...meta,
+      accountId,
+      now: now(),
+    });
     if (decision.events.length > 0) onAppended();
     return decision;
   };
 
-  const snapshotOf = (accountId: string, decision: Pick<Decision<AccountState>, "state" | "version">): AccountSnapshot => ({
+  const snapshotOf = (
+    accountId: string,
+    decision: Pick<Decision<AccountState>, "state" | "version">,
+  ): AccountSnapshot => ({
     accountId,
     name: decision.state.name,
     version: decision.version,
@@ -46,7 +63,11 @@ export const ledger = ({ store, catalog, now, onAppended }: { store: EventStore;
 
     async onVideoRequested(event: TypedEnvelope & { type: "VideoRequested" }) {
       const { videoId, accountId, quoteMicros } = event.data;
-      await execute(accountId, { type: "ReserveFunds", videoId, amountMicros: quoteMicros }, fromEvent(event, "reserve"));
+      await execute(
+        accountId,
+        { type: "ReserveFunds", videoId, amountMicros: quoteMicros },
+        fromEvent(event, "reserve"),
+      );
     },
 
     async onJobCompleted(event: TypedEnvelope & { type: "JobCompleted" }) {
@@ -57,13 +78,21 @@ export const ledger = ({ store, catalog, now, onAppended }: { store: EventStore;
       const account = await accounts.load(streamId("account", event.accountId));
       const quoted = account.state.reservations.get(videoId) ?? 0;
       const priceMicros = priceOf(reported, catalog) ?? quoted;
-      await execute(event.accountId, { type: "CaptureReservation", videoId, priceMicros, reported }, fromEvent(event, "settle"));
+      await execute(
+        event.accountId,
+        { type: "CaptureReservation", videoId, priceMicros, reported },
+        fromEvent(event, "settle"),
+      );
     },
 
     async onJobFailed(event: TypedEnvelope & { type: "JobFailed" }) {
       if (!event.accountId) throw new Error(`JobFailed ${event.id} names no account`);
       const reason = `${event.data.code}: ${event.data.message}`;
-      await execute(event.accountId, { type: "ReleaseReservation", videoId: event.data.videoId, reason }, fromEvent(event, "settle"));
+      await execute(
+        event.accountId,
+        { type: "ReleaseReservation", videoId: event.data.videoId, reason },
+        fromEvent(event, "settle"),
+      );
     },
   };
 };

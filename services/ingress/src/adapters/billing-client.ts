@@ -1,6 +1,12 @@
-import { type AccountSnapshot, billingRpc, type NatsNames, type RpcReply, rpcReplySchema } from "@reelgate/contracts";
-import { requestRpc } from "@reelgate/messaging";
 import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  type AccountSnapshot,
+  type billingRpc,
+  type NatsNames,
+  type RpcReply,
+  rpcReplySchema,
+} from "@reelgate/contracts";
+import { requestRpc } from "@reelgate/messaging";
 import type { z } from "zod";
 import { ApiError } from "../http/api-error.ts";
 

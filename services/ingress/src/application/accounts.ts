@@ -1,4 +1,14 @@
-import { type AccountSnapshot, eventTypes, formatUsd, newAccountId, newApiKey, newEventId, newKeyId, sha256Hex, streamId } from "@reelgate/contracts";
+import {
+  type AccountSnapshot,
+  eventTypes,
+  formatUsd,
+  newAccountId,
+  newApiKey,
+  newEventId,
+  newKeyId,
+  sha256Hex,
+  streamId,
+} from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { BillingClient } from "../adapters/billing-client.ts";
 import type { Views } from "../views/views.ts";
@@ -11,13 +21,31 @@ export const accountJson = (account: AccountSnapshot) => ({
 });
 
 /** Admin use cases: accounts live in billing; API keys are ingress's own. */
-export const accountService = ({ store, views, billing, now, onAppended }: { store: EventStore; views: Views; billing: BillingClient; now: () => Date; onAppended: () => void }) => {
+export const accountService = ({
+  store,
+  views,
+  billing,
+  now,
+  onAppended,
+}: {
+  store: EventStore;
+  views: Views;
+  billing: BillingClient;
+  now: () => Date;
+  onAppended: () => void;
+}) => {
   /** Billing's answer is newer than or as new as what the projection holds: take it now, so a create right after sees it. */
   const remember = async (account: AccountSnapshot) => {
     await views.balances.update(account.accountId, (current) =>
       current && current.version >= account.version
         ? undefined
-        : { id: account.accountId, name: account.name, version: account.version, balanceMicros: account.balanceMicros, reservedMicros: account.reservedMicros },
+        : {
+            id: account.accountId,
+            name: account.name,
+            version: account.version,
+            balanceMicros: account.balanceMicros,
+            reservedMicros: account.reservedMicros,
+          },
     );
     return account;
   };
@@ -54,7 +82,10 @@ export const accountService = ({ store, views, billing, now, onAppended }: { sto
         { expectedVersion: 0 },
       );
       onAppended();
-      await views.keys.update(keyId, (current) => current ?? { id: keyId, accountId, name, sha256: data.sha256, revoked: false });
+      await views.keys.update(
+        keyId,
+        (current) => current ?? { id: keyId, accountId, name, sha256: data.sha256, revoked: false },
+      );
       return { id: keyId, key };
     },
   };

@@ -9,11 +9,17 @@ const mediaSettled = (view: VideoView) => {
 
 export const statusOf = (view: VideoView): { status: VideoStatus; progress: number; error: Video["error"] } => {
   if (view.billing?.state === "rejected") {
-    return { status: "failed", progress: 0, error: { code: "insufficient_quota", message: "the account's balance could not cover this video" } };
+    return {
+      status: "failed",
+      progress: 0,
+      error: { code: "insufficient_quota", message: "the account's balance could not cover this video" },
+    };
   }
   if (view.job?.state === "failed") return { status: "failed", progress: view.job.progress, error: view.job.error };
   if (view.job?.state === "completed") {
-    return mediaSettled(view) ? { status: "completed", progress: 100, error: null } : { status: "in_progress", progress: 99, error: null };
+    return mediaSettled(view)
+      ? { status: "completed", progress: 100, error: null }
+      : { status: "in_progress", progress: 99, error: null };
   }
   if (view.job) return { status: "in_progress", progress: Math.min(view.job.progress, 99), error: null };
   return { status: "queued", progress: 0, error: null };
@@ -29,8 +35,8 @@ export const toVideoObject = (view: VideoView): Video => {
     status,
     progress,
     created_at: view.createdAt,
-    completed_at: status === "completed" ? view.job?.completedAt ?? null : null,
-    expires_at: status === "completed" ? view.job?.expiresAt ?? null : null,
+    completed_at: status === "completed" ? (view.job?.completedAt ?? null) : null,
+    expires_at: status === "completed" ? (view.job?.expiresAt ?? null) : null,
     prompt: view.task.prompt,
     seconds: view.task.seconds,
     size: view.task.size,

@@ -63,9 +63,14 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
     case "ReservationReleased": {
       // Account streams interleave many videos: order only this video's billing events by account version.
       if (!newer(view.billing, v)) return undefined;
-      const state = ({ FundsReserved: "reserved", ReservationRejected: "rejected", ReservationCaptured: "captured", ReservationReleased: "released" } as const)[
-        event.type
-      ];
+      const state = (
+        {
+          FundsReserved: "reserved",
+          ReservationRejected: "rejected",
+          ReservationCaptured: "captured",
+          ReservationReleased: "released",
+        } as const
+      )[event.type];
       const reason = "reason" in event.data ? event.data.reason : null;
       return { ...view, pendingQuoteMicros: 0, billing: { state, reason, v } };
     }
@@ -82,7 +87,15 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
       if (!newer(view.assets[variant], v)) return undefined;
       const sub =
         event.type === "MediaStored"
-          ? { stored: { key: event.data.key, bytes: event.data.bytes, sha256: event.data.sha256, contentType: event.data.contentType }, failure: null }
+          ? {
+              stored: {
+                key: event.data.key,
+                bytes: event.data.bytes,
+                sha256: event.data.sha256,
+                contentType: event.data.contentType,
+              },
+              failure: null,
+            }
           : { stored: null, failure: event.data.reason };
       return { ...view, assets: { ...view.assets, [variant]: { ...sub, v } } };
     }
@@ -97,7 +110,13 @@ const jobSubState = (event: TypedEnvelope, previous: VideoView["job"]): Omit<Non
     case "JobProgressed":
       return { ...base, progress: Math.max(event.data.progress, previous?.progress ?? 0) };
     case "JobCompleted":
-      return { ...base, state: "completed", progress: 100, completedAt: event.data.completedAt, expiresAt: event.data.expiresAt };
+      return {
+        ...base,
+        state: "completed",
+        progress: 100,
+        completedAt: event.data.completedAt,
+        expiresAt: event.data.expiresAt,
+      };
     case "JobFailed":
       return { ...base, state: "failed", error: { code: event.data.code, message: event.data.message } };
     default:

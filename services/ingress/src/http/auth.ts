@@ -12,7 +12,9 @@ export const presentedKey = (request: FastifyRequest): string | undefined => {
 };
 
 const unauthorized = () =>
-  new ApiError(401, "Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.", { code: "invalid_api_key" });
+  new ApiError(401, "Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.", {
+    code: "invalid_api_key",
+  });
 
 /** The account the request's API key belongs to; 401 for a missing, unknown or revoked key. */
 export const authenticate = async (request: FastifyRequest, views: Views): Promise<string> => {
@@ -32,6 +34,8 @@ const sameSecret = (a: string, b: string) => {
 export const authenticateAdmin = (request: FastifyRequest, adminToken: string) => {
   const token = presentedKey(request);
   if (!token || !sameSecret(token, adminToken)) {
-    throw new ApiError(401, "The admin API needs 'Authorization: Bearer <REELGATE_ADMIN_TOKEN>'.", { code: "invalid_admin_token" });
+    throw new ApiError(401, "The admin API needs 'Authorization: Bearer <REELGATE_ADMIN_TOKEN>'.", {
+      code: "invalid_admin_token",
+    });
   }
 };

@@ -7,7 +7,9 @@ const fromFastify = (error: FastifyError): ApiError => {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new ApiError(413, "The request body is too large.", { code: "request_too_large" });
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new ApiError(415, `Unsupported Content-Type: send application/json or multipart/form-data.`, { code: "unsupported_media_type" });
+      return new ApiError(415, `Unsupported Content-Type: send application/json or multipart/form-data.`, {
+        code: "unsupported_media_type",
+      });
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new ApiError(400, "The request body is empty; expected a JSON object.", { code: "invalid_json" });
     default:

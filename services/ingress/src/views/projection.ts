@@ -28,7 +28,9 @@ export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<
       const { keyId, accountId, name, sha256 } = event.data;
       await views.keys.update(keyId, (current) => current ?? { id: keyId, accountId, name, sha256, revoked: false });
     } else if (event.type === "ApiKeyRevoked") {
-      await views.keys.update(event.data.keyId, (current) => (current && !current.revoked ? { ...current, revoked: true } : undefined));
+      await views.keys.update(event.data.keyId, (current) =>
+        current && !current.revoked ? { ...current, revoked: true } : undefined,
+      );
     }
     return "applied";
   }

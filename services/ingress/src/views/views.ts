@@ -18,7 +18,9 @@ export interface Views {
 
 /** Ingress's read models, with the fields its queries filter and sort on indexed. */
 export const openViews = async (documents: DocumentStore): Promise<Views> => ({
-  videos: await documents.collection<VideoView>("videos", { indexes: ["accountId", "createdAt", "pendingQuoteMicros"] }),
+  videos: await documents.collection<VideoView>("videos", {
+    indexes: ["accountId", "createdAt", "pendingQuoteMicros"],
+  }),
   balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
   keys: await documents.collection<KeyView>("keys", { indexes: ["sha256", "accountId", "revoked"] }),
 });

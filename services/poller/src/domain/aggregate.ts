@@ -1,5 +1,5 @@
 import type { Aggregate } from "@reelgate/runtime";
-import { type JobCommand, decideJob } from "./decide.ts";
+import { decideJob, type JobCommand } from "./decide.ts";
 import { evolveJob, initialJob, type JobEvent, type JobState } from "./job.ts";
 
 export const jobAggregate: Aggregate<JobState, JobCommand, JobEvent> = {

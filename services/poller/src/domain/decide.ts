@@ -16,14 +16,19 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
     case "RecordSubmission": {
       if (!state.request || state.submission) return [];
       const { channelId, upstreamId, now } = command;
-      return [{ type: "JobSubmitted", data: { videoId: state.request.videoId, channelId, upstreamId, submittedAt: now } }];
+      return [
+        { type: "JobSubmitted", data: { videoId: state.request.videoId, channelId, upstreamId, submittedAt: now } },
+      ];
     }
     case "RecordReport":
       return eventsFromReport(command.report, command.now, state);
     case "FailJob":
       if (!state.request) return [];
       return [
-        { type: "JobFailed", data: { videoId: state.request.videoId, code: command.code, message: command.message, failedAt: command.now } },
+        {
+          type: "JobFailed",
+          data: { videoId: state.request.videoId, code: command.code, message: command.message, failedAt: command.now },
+        },
       ];
   }
 };
@@ -56,7 +61,9 @@ const eventsFromReport = (report: JobReport, now: number, state: JobState): JobE
       return [{ type: "JobFailed", data: { videoId, code: error.code, message: error.message, failedAt: now } }];
     }
     default:
-      return report.progress > state.progress ? [{ type: "JobProgressed", data: { videoId, progress: report.progress } }] : [];
+      return report.progress > state.progress
+        ? [{ type: "JobProgressed", data: { videoId, progress: report.progress } }]
+        : [];
   }
 };
 

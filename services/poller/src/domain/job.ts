@@ -9,7 +9,12 @@ export interface JobState {
   outcome: "completed" | "failed" | undefined;
 }
 
-export const initialJob = (): JobState => ({ request: undefined, submission: undefined, progress: 0, outcome: undefined });
+export const initialJob = (): JobState => ({
+  request: undefined,
+  submission: undefined,
+  progress: 0,
+  outcome: undefined,
+});
 
 export const evolveJob = (state: JobState, event: JobEvent): JobState => {
   switch (event.type) {

@@ -49,14 +49,18 @@ export const jobs = (deps: JobsDeps) => {
     },
 
     /** Billing reserved the price: submit. The one message that triggers a submit is FundsReserved. */
-    async onFundsReserved(event: TypedEnvelope & { type: "FundsReserved" }, deliveryCount: number): Promise<HandlerResult> {
+    async onFundsReserved(
+      event: TypedEnvelope & { type: "FundsReserved" },
+      deliveryCount: number,
+    ): Promise<HandlerResult> {
       const videoId = event.data.videoId;
       const { state } = await repository.load(streamId("job", videoId));
       if (!state.request) return { retryInMs: WAIT_FOR_REQUEST_MS };
       if (state.submission || state.outcome) return undefined;
       const request = state.request;
       const channel = pickChannel(deps.channels(), request.model, deps.random());
-      if (!channel) return void (await fail(videoId, event, "no_channel", `no upstream channel serves model ${request.model}`));
+      if (!channel)
+        return void (await fail(videoId, event, "no_channel", `no upstream channel serves model ${request.model}`));
       try {
         const { upstreamId } = await deps.providerFor(channel).submit({
           model: channel.models[request.model] ?? request.model,
@@ -65,12 +69,18 @@ export const jobs = (deps: JobsDeps) => {
           size: request.size,
           idempotencyKey: videoId,
         });
-        await execute(videoId, { type: "RecordSubmission", channelId: channel.id, upstreamId, now: Math.floor(deps.now() / 1000) }, event, "submit");
+        await execute(
+          videoId,
+          { type: "RecordSubmission", channelId: channel.id, upstreamId, now: Math.floor(deps.now() / 1000) },
+          event,
+          "submit",
+        );
         return undefined;
       } catch (error) {
         if (!(error instanceof UpstreamError)) throw error;
         if (!error.retryable) return void (await fail(videoId, event, "upstream_rejected", error.message));
-        if (deliveryCount >= deps.maxSubmitAttempts) return void (await fail(videoId, event, "upstream_unavailable", error.message));
+        if (deliveryCount >= deps.maxSubmitAttempts)
+          return void (await fail(videoId, event, "upstream_unavailable", error.message));
         throw error;
       }
     },
@@ -82,7 +92,12 @@ export const jobs = (deps: JobsDeps) => {
       if (state.outcome || !state.submission) return undefined;
       const ageMs = deps.now() - state.submission.submittedAt * 1000;
       if (ageMs > deps.deadlineMs) {
-        await fail(videoId, event, "timeout", `no result from the upstream within ${Math.round(deps.deadlineMs / 1000)} s`);
+        await fail(
+          videoId,
+          event,
+          "timeout",
+          `no result from the upstream within ${Math.round(deps.deadlineMs / 1000)} s`,
+        );
         return undefined;
       }
       const channel = deps.channels().find((candidate) => candidate.id === state.submission?.channelId);
@@ -92,8 +107,14 @@ export const jobs = (deps: JobsDeps) => {
       }
       try {
         const report = await deps.providerFor(channel).status(state.submission.upstreamId);
-        const progressKey = report.status === "in_progress" || report.status === "queued" ? `progress-${report.progress}` : "end";
-        const decision = await execute(videoId, { type: "RecordReport", report, now: Math.floor(deps.now() / 1000) }, event, progressKey);
+        const progressKey =
+          report.status === "in_progress" || report.status === "queued" ? `progress-${report.progress}` : "end";
+        const decision = await execute(
+          videoId,
+          { type: "RecordReport", report, now: Math.floor(deps.now() / 1000) },
+          event,
+          progressKey,
+        );
         if (decision.state.outcome) return undefined;
         return { retryInMs: nextPollDelayMs(ageMs) };
       } catch (error) {

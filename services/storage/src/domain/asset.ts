@@ -9,7 +9,15 @@ export interface AssetState {
 }
 
 export type AssetCommand =
-  | { type: "RecordStored"; videoId: string; variant: Variant; key: string; bytes: number; sha256: string; contentType: string }
+  | {
+      type: "RecordStored";
+      videoId: string;
+      variant: Variant;
+      key: string;
+      bytes: number;
+      sha256: string;
+      contentType: string;
+    }
   | { type: "RecordStorageFailure"; videoId: string; variant: Variant; reason: string };
 
 const settled = (state: AssetState, variant: Variant) => state.stored.has(variant) || state.failed.has(variant);
@@ -26,12 +34,29 @@ export const assetAggregate: Aggregate<AssetState, AssetCommand, AssetEvent> = {
       const { type: _type, ...data } = command;
       return [{ type: "MediaStored", data }];
     }
-    return [{ type: "MediaStorageFailed", data: { videoId: command.videoId, variant: command.variant, reason: command.reason } }];
+    return [
+      {
+        type: "MediaStorageFailed",
+        data: { videoId: command.videoId, variant: command.variant, reason: command.reason },
+      },
+    ];
   },
 };
 
 export const isSettled = settled;
 
 /** SPEC.md §5: `videos/{account}/{yyyy}/{mm}/{video_id}/{variant}.{ext}`. */
-export const mediaKey = ({ accountId, videoId, variant, extension, at }: { accountId: string; videoId: string; variant: Variant; extension: string; at: Date }) =>
+export const mediaKey = ({
+  accountId,
+  videoId,
+  variant,
+  extension,
+  at,
+}: {
+  accountId: string;
+  videoId: string;
+  variant: Variant;
+  extension: string;
+  at: Date;
+}) =>
   `videos/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}/${variant}.${extension}`;

@@ -42,7 +42,11 @@ export const copyMedia = (deps: CopyMediaDeps) => {
       extension: extensionOf(media.contentType),
       at: new Date(completedAt * 1000),
     });
-    const stored = await deps.objects.put(key, Readable.fromWeb(media.body as import("node:stream/web").ReadableStream), media.contentType);
+    const stored = await deps.objects.put(
+      key,
+      Readable.fromWeb(media.body as import("node:stream/web").ReadableStream),
+      media.contentType,
+    );
     if (media.bytes !== undefined && stored.bytes !== media.bytes) {
       await deps.objects.delete(key);
       throw new UpstreamError(`${variant}: got ${stored.bytes} of ${media.bytes} bytes`, { retryable: true });
@@ -57,7 +61,8 @@ export const copyMedia = (deps: CopyMediaDeps) => {
     if (pending.length === 0) return;
     const channel = deps.channels().find((candidate) => candidate.id === channelId);
     if (!channel) {
-      for (const variant of pending) await record(event, { type: "RecordStorageFailure", videoId, variant, reason: `channel ${channelId} is gone` });
+      for (const variant of pending)
+        await record(event, { type: "RecordStorageFailure", videoId, variant, reason: `channel ${channelId} is gone` });
       return;
     }
     const provider = deps.providerFor(channel);

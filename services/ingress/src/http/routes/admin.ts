@@ -1,22 +1,28 @@
 import { issueKeyRequestSchema, openAccountRequestSchema, parseUsd } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
-import { accountJson, type AccountService } from "../../application/accounts.ts";
+import { type AccountService, accountJson } from "../../application/accounts.ts";
 import { ApiError } from "../api-error.ts";
 import { authenticateAdmin } from "../auth.ts";
 import { parseRequest } from "../parse.ts";
 
-export const adminRoutes = (app: FastifyInstance, { accounts, adminToken }: { accounts: AccountService; adminToken: string }) => {
+export const adminRoutes = (
+  app: FastifyInstance,
+  { accounts, adminToken }: { accounts: AccountService; adminToken: string },
+) => {
   app.register(async (admin) => {
     admin.addHook("onRequest", async (request) => authenticateAdmin(request, adminToken));
 
     admin.post("/admin/v1/accounts", async (request, reply) => {
       const body = parseRequest(openAccountRequestSchema, request.body);
       const credits = body.credits_usd === undefined ? 0 : parseUsd(body.credits_usd);
-      if (credits < 0) throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
+      if (credits < 0)
+        throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
       return reply.code(201).send(accountJson(await accounts.open(body.name, credits)));
     });
 
-    admin.get<{ Params: { id: string } }>("/admin/v1/accounts/:id", async (request) => accountJson(await accounts.get(request.params.id)));
+    admin.get<{ Params: { id: string } }>("/admin/v1/accounts/:id", async (request) =>
+      accountJson(await accounts.get(request.params.id)),
+    );
 
     admin.post<{ Params: { id: string } }>("/admin/v1/accounts/:id/keys", async (request, reply) => {
       const body = parseRequest(issueKeyRequestSchema, request.body ?? {});
