@@ -9,7 +9,7 @@ const nats = testNats();
 interface RecordedRequest {
   method: string;
   path: string;
-  parts: Array<{ field: string; value?: string }>;
+  fields: string[];
   responseId?: string;
 }
 
@@ -57,10 +57,12 @@ describe.skipIf(!nats.url)("a video from request to stored file", () => {
     const content = await client.videos.downloadContent(created.id);
     const bytes = Buffer.from(await content.arrayBuffer());
     expect(content.headers.get("content-type")).toBe("video/mp4");
-    const received: RecordedRequest[] = await platform.simulator("/_control/requests");
-    const submit = received.find((r) => r.method === "POST" && r.parts.some((part) => part.value === "a lighthouse at dawn"));
-    expect(submit?.parts.map((part) => part.field).sort()).toEqual(["model", "prompt", "seconds", "size"]);
-    const served = await platform.simulator(`/_control/jobs/${submit?.responseId}/sha256?variant=video`);
+    const jobs = await platform.simulator<Array<{ id: string; prompt: string }>>("/_control/jobs");
+    const job = jobs.find((candidate) => candidate.prompt === "a lighthouse at dawn");
+    const received = await platform.simulator<RecordedRequest[]>("/_control/requests");
+    const submit = received.find((request) => request.method === "POST" && request.responseId === job?.id);
+    expect([...(submit?.fields ?? [])].sort()).toEqual(["model", "prompt", "seconds", "size"]);
+    const served = await platform.simulator<{ sha256: string }>(`/_control/jobs/${job?.id}/sha256?variant=video`);
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(served.sha256);
 
     await waitFor("the capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");

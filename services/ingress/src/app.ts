@@ -49,6 +49,8 @@ export const buildApp = (deps: IngressDeps) => {
     );
   });
   registerErrorHandling(app);
+  // The API takes JSON or multipart only: anything else is a 415, not a string body.
+  app.removeContentTypeParser("text/plain");
   app.register(multipart, { limits: { fileSize: bodyLimit, fieldSize: 1024 * 1024, fields: 50, files: 4 } });
   registerOperations(app, { checks: deps.checks, metrics: deps.metrics });
   const videos = videoService(deps);

@@ -1,0 +1,11 @@
+export { buildSimulator, type SimulatorOptions } from "./app.ts";
+export type { Content, Variant } from "./content.ts";
+export type { SimulatorContext } from "./context.ts";
+export type { OpenAiErrorBody } from "./errors.ts";
+export type { FaultSettings, SubmitFault } from "./faults.ts";
+export type { JobStore } from "./job-store.ts";
+export { FAIL_MARKER, type Job, type JobState, type JobStats, type JobStatus, statsAt, statusAt } from "./jobs.ts";
+export { type Mp4Options, minimumMp4Size, mp4Bytes, mp4Stream } from "./media/mp4.ts";
+export { spritesheetPng, thumbnailPng } from "./media/png.ts";
+export type { RecordedFile, RecordedRequest } from "./request-log.ts";
+export type { VideoObject } from "./video-object.ts";
