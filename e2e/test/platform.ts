@@ -5,14 +5,22 @@ import { type Stack, type StackOptions, startStack } from "@reelgate/launcher";
 import { uniqueNamespace } from "@reelgate/testkit";
 import OpenAI from "openai";
 
+interface AccountJson {
+  id: string;
+  name: string;
+  balance_usd: string;
+  reserved_usd: string;
+}
+
 export interface Platform extends Stack {
   namespace: string;
+  /** Recent log lines of every process, for a failing test's message. */
   readonly logs: string;
-  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  admin<T = AccountJson>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>;
   /** A new account with `creditsUsd` and an API key for it. */
   account(creditsUsd: string): Promise<{ accountId: string; key: string; client: OpenAI }>;
-  balance(accountId: string): Promise<{ balance_usd: string; reserved_usd: string }>;
-  simulator<T = any>(path: string, init?: RequestInit): Promise<T>;
+  balance(accountId: string): Promise<AccountJson>;
+  simulator<T = unknown>(path: string, init?: RequestInit): Promise<T>;
 }
 
 /** The whole platform as separate processes on the test run's nats-server, in a temp data dir. */
@@ -33,23 +41,26 @@ export const startPlatform = async (natsUrl: string, options: Partial<StackOptio
     ...options,
   });
 
-  const admin = async (method: string, path: string, body?: unknown) => {
+  const admin = async <T = AccountJson>(method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${stack.adminToken}`, ...(body ? { "content-type": "application/json" } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: response.status, json: await response.json() };
+    return { status: response.status, json: (await response.json()) as T };
   };
 
   return {
     ...stack,
     namespace,
     admin,
+    get logs() {
+      return logs.join("\n");
+    },
     async account(creditsUsd) {
       const opened = await admin("POST", "/admin/v1/accounts", { name: "e2e", credits_usd: creditsUsd });
       if (opened.status !== 201) throw new Error(`account not opened: ${JSON.stringify(opened.json)}`);
-      const issued = await admin("POST", `/admin/v1/accounts/${opened.json.id}/keys`, {});
+      const issued = await admin<{ id: string; key: string }>("POST", `/admin/v1/accounts/${opened.json.id}/keys`, {});
       if (issued.status !== 201) throw new Error(`key not issued: ${JSON.stringify(issued.json)}`);
       const client = new OpenAI({ apiKey: issued.json.key, baseURL: `${stack.url}/v1`, maxRetries: 0 });
       return { accountId: opened.json.id, key: issued.json.key, client };
@@ -57,17 +68,13 @@ export const startPlatform = async (natsUrl: string, options: Partial<StackOptio
     async balance(accountId) {
       return (await admin("GET", `/admin/v1/accounts/${accountId}`)).json;
     },
-    async simulator(path, init) {
+    async simulator<T>(path: string, init?: RequestInit) {
       const base = stack.simulatorUrl!.replace(/\/v1$/, "");
-      return (await fetch(`${base}${path}`, init)).json();
+      return (await (await fetch(`${base}${path}`, init)).json()) as T;
     },
     async stop() {
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
-    /** Recent log lines of every process, for a failing test's message. */
-    get logs() {
-      return logs.join("\n");
-    },
-  } as Platform;
+  };
 };

@@ -1,6 +1,7 @@
 import type { DomainEvent, Envelope } from "@reelgate/contracts";
 import { ConcurrencyError, type EventStore } from "@reelgate/event-store";
 import { type EventMeta, toNewEvents } from "./envelopes.ts";
+import { keyedQueue } from "./keyed-queue.ts";
 
 export interface Aggregate<State, Command, Event extends DomainEvent> {
   initialState: () => State;
@@ -20,8 +21,9 @@ const MAX_ATTEMPTS = 20;
 
 /**
  * Loads an aggregate's stream, decides, and appends with the version it decided on; on a
- * conflict it reloads and decides again. States are cached by stream and version, so a hot
- * stream reads only the events it has not seen (one process's snapshot in memory).
+ * conflict (another process wrote first) it reloads and decides again. Within a process, commands
+ * on one stream run one at a time. States are cached by stream and version, so a hot stream reads
+ * only the events it has not seen (one process's snapshot in memory).
  */
 export const aggregateRepository = <State, Command, Event extends DomainEvent>(
   store: EventStore,
@@ -46,7 +48,12 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
     return loaded;
   };
 
-  const execute = async (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
+  const serially = keyedQueue();
+
+  const execute = (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> =>
+    serially(stream, () => decideAndAppend(stream, command, meta));
+
+  const decideAndAppend = async (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await load(stream);
       const decided = aggregate.decide(command, state);

@@ -1,8 +1,8 @@
+import multipart from "@fastify/multipart";
 import type { Catalog } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
 import { type Metrics, type ReadinessCheck, registerOperations } from "@reelgate/service-kit";
-import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";

@@ -12,7 +12,10 @@ const usage = `reelgate <command>
 
 Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL). Options: --quiet (no progress bar).`;
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { quiet: { type: "boolean", default: false }, help: { type: "boolean" } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { quiet: { type: "boolean", default: false }, help: { type: "boolean" } },
+});
 const command = positionals[0];
 if (values.help || !command || !["rebuild", "verify"].includes(command)) {
   console.log(usage);
@@ -34,7 +37,9 @@ try {
   } else {
     const { events, documentsCompared, differences } = await verifyReadModel(documents, stores, values.quiet);
     for (const difference of differences.slice(0, 20)) console.log(JSON.stringify(difference));
-    console.log(`verified ${documentsCompared} documents against a rebuild from ${events} events: ${differences.length} differ`);
+    console.log(
+      `verified ${documentsCompared} documents against a rebuild from ${events} events: ${differences.length} differ`,
+    );
     if (differences.length > 0) exitCode = 1;
   }
 } finally {

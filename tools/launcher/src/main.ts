@@ -16,7 +16,8 @@ const stack = await startStack({
   logLevel: process.env.LOG_LEVEL ?? "info",
   onLine: (source, line) => {
     // Services log JSON; show warnings and errors, and everything when LOG_LEVEL asks for it.
-    if (verbose || /"level":(40|50|60)/.test(line) || !line.startsWith("{")) console.log(colour(90, `[${source}]`), line);
+    if (verbose || /"level":(40|50|60)/.test(line) || !line.startsWith("{"))
+      console.log(colour(90, `[${source}]`), line);
   },
 }).catch((error: Error) => {
   console.error(`could not start Reelgate: ${error.message}`);
@@ -24,7 +25,12 @@ const stack = await startStack({
 });
 
 if (stack.simulatorUrl) {
-  console.log(colour(33, `\n  NOTICE: no REELGATE_CHANNELS_FILE: every job goes to the built-in upstream simulator at ${stack.simulatorUrl}`));
+  console.log(
+    colour(
+      33,
+      `\n  NOTICE: no REELGATE_CHANNELS_FILE: every job goes to the built-in upstream simulator at ${stack.simulatorUrl}`,
+    ),
+  );
 }
 console.log(`
   ${colour(32, "Reelgate is running")}

@@ -52,7 +52,12 @@ export const portAccepts = (port: number, host = "127.0.0.1") =>
   });
 
 /** Waits until `probe` is true, failing early if the process exits. */
-export const waitUntil = async (what: string, probe: () => Promise<boolean>, process: ManagedProcess | undefined, timeoutMs = 30_000) => {
+export const waitUntil = async (
+  what: string,
+  probe: () => Promise<boolean>,
+  process: ManagedProcess | undefined,
+  timeoutMs = 30_000,
+) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {

@@ -33,11 +33,14 @@ export const freePort = (): Promise<number> =>
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port")),
+      );
     });
   });
 
-const portOrFree = async (wanted: number | undefined) => (wanted !== undefined && !(await portAccepts(wanted)) ? wanted : freePort());
+const portOrFree = async (wanted: number | undefined) =>
+  wanted !== undefined && !(await portAccepts(wanted)) ? wanted : freePort();
 
 /**
  * The whole platform as separate processes: nats-server (unless NATS_URL is given), the upstream

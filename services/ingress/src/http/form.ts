@@ -12,7 +12,10 @@ export const bodyFields = async (request: FastifyRequest): Promise<unknown> => {
     if (part.type === "file") {
       // Drain it so the request completes; the field itself is refused.
       await part.toBuffer();
-      throw new ApiError(400, `File uploads are not supported for '${part.fieldname}'.`, { param: part.fieldname, code: "unsupported_file" });
+      throw new ApiError(400, `File uploads are not supported for '${part.fieldname}'.`, {
+        param: part.fieldname,
+        code: "unsupported_file",
+      });
     }
     fields[part.fieldname] = String(part.value);
   }

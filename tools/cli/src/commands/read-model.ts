@@ -1,9 +1,9 @@
-import { isDeepStrictEqual } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { type Envelope, parseEvent } from "@reelgate/contracts";
-import { openSqliteDocumentStore, type DocumentStore } from "@reelgate/documents";
+import { type DocumentStore, openSqliteDocumentStore } from "@reelgate/documents";
 import type { EventStore } from "@reelgate/event-store";
 import { openViews, projectEvent, type Views } from "@reelgate/ingress";
 import { progressBar } from "../progress.ts";
@@ -61,7 +61,8 @@ export const verifyReadModel = async (documents: DocumentStore, stores: StoresBy
         seen.add(doc.id);
         documentsCompared++;
         const other = (await rebuilt[name].get(doc.id))?.doc;
-        if (!isDeepStrictEqual(doc, other)) differences.push({ collection: name, id: doc.id, live: doc, rebuilt: other });
+        if (!isDeepStrictEqual(doc, other))
+          differences.push({ collection: name, id: doc.id, live: doc, rebuilt: other });
       }
       for await (const doc of rebuilt[name].all()) {
         if (!seen.has(doc.id)) differences.push({ collection: name, id: doc.id, live: undefined, rebuilt: doc });

@@ -16,6 +16,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The caller's account, set by the API-key check before the body is read. */
     accountId: string;
+    /** The video a create made, for the access log. */
+    videoId: string | undefined;
   }
 }
 
@@ -25,6 +27,7 @@ export const videoRoutes = (
 ) =>
   app.register(async (api) => {
     api.decorateRequest("accountId", "");
+    api.decorateRequest("videoId", undefined);
     // Before the body is parsed: an unauthenticated caller learns nothing about its payload.
     api.addHook("onRequest", async (request) => {
       request.accountId = await authenticate(request, views);
@@ -34,7 +37,9 @@ export const videoRoutes = (
 
 const routes = (app: FastifyInstance, videos: VideoService, objects: ObjectStorage) => {
   app.post("/v1/videos", async (request) =>
-    withTaskFields(await videos.create(request.accountId, parseRequest(createVideoRequestSchema, await bodyFields(request)))),
+    withTaskFields(
+      await videos.create(request.accountId, parseRequest(createVideoRequestSchema, await bodyFields(request))),
+    ),
   );
 
   app.get<{ Params: { id: string } }>("/v1/videos/:id", async (request) =>

@@ -1,0 +1,91 @@
+import { join } from "node:path";
+import { openSqliteDocumentStore } from "@reelgate/documents";
+import autocannon from "autocannon";
+import { cpuSeconds, peakRssMiB } from "./cpu.ts";
+import { startBenchPlatform } from "./platform.ts";
+
+/**
+ * `npm run bench`: creates per second and latency of POST /v1/videos over loopback, and videos
+ * per second carried end to end from create to stored. Prints figures; asserts nothing.
+ */
+const createSeconds = Number(process.env.BENCH_CREATE_SECONDS ?? 10);
+const endToEndVideos = Number(process.env.BENCH_E2E_VIDEOS ?? 2000);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+const { stack, key, dataDir } = await startBenchPlatform();
+const processes = [...stack.processes.entries()].map(([name, managed]) => ({ name, pid: managed.child.pid }));
+const cpuSnapshot = () => Object.fromEntries(processes.map(({ name, pid }) => [name, cpuSeconds(pid) ?? 0]));
+const body = JSON.stringify({ model: "sora-2", prompt: "a bench of videos", seconds: "4", size: "720x1280" });
+const request = {
+  url: `${stack.url}/v1/videos`,
+  method: "POST" as const,
+  headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+  body,
+};
+
+const report = (title: string, lines: Array<[string, string]>) => {
+  console.log(`\n${title}`);
+  for (const [label, value] of lines) console.log(`  ${label.padEnd(34)} ${value}`);
+};
+const cpuReport = (
+  before: Record<string, number>,
+  after: Record<string, number>,
+  seconds: number,
+): Array<[string, string]> =>
+  processes.map(({ name, pid }) => [
+    `${name} CPU`,
+    `${((((after[name] ?? 0) - (before[name] ?? 0)) / seconds) * 100).toFixed(0)}% of one core, peak RSS ${peakRssMiB(pid)?.toFixed(0) ?? "?"} MiB`,
+  ]);
+
+try {
+  // 1. Creates: the API alone, as fast as it takes them.
+  await autocannon({ ...request, connections: 4, duration: 2 }); // warm-up: JIT, SQLite pages, connections
+  const before = cpuSnapshot();
+  const creates = await autocannon({ ...request, connections, duration: createSeconds });
+  const after = cpuSnapshot();
+  report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s over loopback`, [
+    ["creates per second (mean)", creates.requests.average.toFixed(0)],
+    ["latency p50 / p99 (ms)", `${creates.latency.p50} / ${creates.latency.p99}`],
+    ["non-2xx / errors / timeouts", `${creates.non2xx} / ${creates.errors} / ${creates.timeouts}`],
+    ...cpuReport(before, after, createSeconds),
+  ]);
+
+  // 2. End to end: a burst of creates, timed until every one is stored.
+  const views = openSqliteDocumentStore(join(dataDir, "ingress.views.db"));
+  const videos = await views.collection<{ id: string; assets: { video?: { stored: unknown } } }>("videos", {
+    indexes: ["accountId", "createdAt", "pendingQuoteMicros"],
+  });
+  // Let the first phase's videos finish, so the second phase times only its own.
+  let storedBefore = -1;
+  for (let settled = await countStored(videos); settled !== storedBefore; settled = await countStored(videos)) {
+    storedBefore = settled;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const started = performance.now();
+  const cpuStart = cpuSnapshot();
+  const burst = await autocannon({ ...request, connections, amount: endToEndVideos });
+  const target = storedBefore + burst["2xx"];
+  let stored = storedBefore;
+  const deadline = Date.now() + 600_000;
+  while (stored < target && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    stored = await countStored(videos);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpuEnd = cpuSnapshot();
+  report(`End to end: ${burst["2xx"]} videos from create to stored (simulator completes at once)`, [
+    ["videos stored", `${stored - storedBefore} of ${burst["2xx"]}`],
+    ["wall time (s)", seconds.toFixed(1)],
+    ["videos per second, create to stored", ((stored - storedBefore) / seconds).toFixed(0)],
+    ...cpuReport(cpuStart, cpuEnd, seconds),
+  ]);
+  await views.close();
+} finally {
+  await stack.stop();
+}
+
+async function countStored(videos: { all(): AsyncIterable<{ assets: { video?: { stored: unknown } } }> }) {
+  let count = 0;
+  for await (const video of videos.all()) if (video.assets.video?.stored) count++;
+  return count;
+}

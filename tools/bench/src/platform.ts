@@ -1,0 +1,21 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startStack } from "@reelgate/launcher";
+
+/** The platform as `npm start` runs it, in a scratch dir, with jobs that complete at once. */
+export const startBenchPlatform = async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-"));
+  const stack = await startStack({ dataDir, simulatorJobMs: 0, logLevel: "warn", onLine: () => undefined });
+  const admin = async <T>(path: string, body: unknown) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  };
+  const account = await admin<{ id: string }>("/admin/v1/accounts", { name: "bench", credits_usd: "100000000" });
+  const { key } = await admin<{ key: string }>(`/admin/v1/accounts/${account.id}/keys`, {});
+  return { stack, key, accountId: account.id, dataDir };
+};
