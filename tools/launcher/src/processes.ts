@@ -16,7 +16,8 @@ export const startProcess = (
   args: string[],
   { env, cwd, onLine }: { env: NodeJS.ProcessEnv; cwd: string; onLine?: (line: string) => void },
 ): ManagedProcess => {
-  const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
+  const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const lines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) {
