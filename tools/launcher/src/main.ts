@@ -15,9 +15,12 @@ const stack = await startStack({
   ...(process.env.REELGATE_ADMIN_TOKEN ? { adminToken: process.env.REELGATE_ADMIN_TOKEN } : {}),
   logLevel: process.env.LOG_LEVEL ?? "info",
   onLine: (source, line) => {
-    // Services log JSON; show warnings and errors, and everything when LOG_LEVEL asks for it.
-    if (verbose || /"level":(40|50|60)/.test(line) || !line.startsWith("{"))
-      console.log(colour(90, `[${source}]`), line);
+    // Services log JSON, nats-server text: show warnings and errors, and everything when LOG_LEVEL asks for it.
+    const important =
+      /"level":(40|50|60)/.test(line) ||
+      /\[(WRN|ERR|FTL)\]/.test(line) ||
+      (source === "simulator" && !line.startsWith("{"));
+    if (verbose || important) console.log(colour(90, `[${source}]`), line);
   },
 }).catch((error: Error) => {
   console.error(`could not start Reelgate: ${error.message}`);
