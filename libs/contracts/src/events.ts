@@ -9,6 +9,11 @@ export const variants = ["video", "thumbnail", "spritesheet"] as const;
 export type Variant = (typeof variants)[number];
 
 const spec = { model: z.string(), seconds: z.string(), size: z.string() };
+/** The image to animate, stored by ingress in object storage; events carry its key, never its bytes. */
+const inputReference = z
+  .object({ key: z.string(), contentType: z.string(), bytes: z.number().int().nonnegative(), sha256: z.string() })
+  .nullable()
+  .default(null);
 
 /** Each event type: its category (which service writes it), data schema and schema version. */
 export const eventTypes = {
@@ -23,8 +28,14 @@ export const eventTypes = {
       prompt: z.string(),
       quoteMicros: micros,
       remixedFromVideoId: z.string().nullable(),
+      inputReference,
       createdAt: z.number().int(),
     }),
+  },
+  VideoDeleted: {
+    category: "task",
+    schemaVersion: 1,
+    data: z.object({ videoId, accountId: z.string(), deletedAt: z.number().int() }),
   },
   ApiKeyIssued: {
     category: "apikey",
@@ -73,6 +84,7 @@ export const eventTypes = {
       ...spec,
       prompt: z.string(),
       remixedFromVideoId: z.string().nullable(),
+      inputReference,
     }),
   },
   JobSubmitted: {
@@ -115,6 +127,11 @@ export const eventTypes = {
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       contentType: z.string(),
     }),
+  },
+  MediaDeleted: {
+    category: "asset",
+    schemaVersion: 1,
+    data: z.object({ videoId, keys: z.array(z.string()), reason: z.string() }),
   },
   MediaStorageFailed: {
     category: "asset",

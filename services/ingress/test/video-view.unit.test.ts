@@ -28,6 +28,7 @@ const requested = envelope(`task-${videoId}`, 1, "VideoRequested", {
   prompt: "a cat",
   quoteMicros: 400_000,
   remixedFromVideoId: null,
+  inputReference: null,
   createdAt: 1_700_000_000,
 });
 const history: TypedEnvelope[] = [

@@ -13,6 +13,7 @@ const request = {
   size: "720x1280",
   prompt: "p",
   remixedFromVideoId: null,
+  inputReference: null,
 };
 const queued: JobEvent = { type: "JobQueued", data: request };
 const submitted: JobEvent = {

@@ -56,6 +56,7 @@ export const videoService = ({ store, views, catalog, now, onAppended }: VideoDe
         prompt: request.prompt,
         quoteMicros,
         remixedFromVideoId: null,
+        inputReference: null,
         createdAt: Math.floor(at.getTime() / 1000),
       };
       const { events } = await store.append(
