@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { builtInCatalog } from "@reelgate/contracts";
-import { fileStorage } from "@reelgate/object-storage";
+import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
 import { natsBillingClient } from "./adapters/billing-client.ts";
@@ -31,7 +31,7 @@ await runService({
     const app = buildApp({
       store: runtime.store,
       views,
-      objects: fileStorage(join(runtime.dataDir, "media")),
+      objects: openObjectStorage({ dataDir: runtime.dataDir }),
       billing: natsBillingClient(runtime.nc, runtime.names),
       catalog: builtInCatalog,
       adminToken,

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { builtInCatalog, modelNames } from "@reelgate/contracts";
-import { fileStorage } from "@reelgate/object-storage";
+import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
@@ -18,7 +18,7 @@ await runService({
       modelNames: modelNames(builtInCatalog),
     });
     const runtime = await startRuntime({ service: "storage", config, log });
-    const objects = fileStorage(join(runtime.dataDir, "media"));
+    const objects = openObjectStorage({ dataDir: runtime.dataDir });
     const copy = copyMedia({
       store: runtime.store,
       objects,
