@@ -29,6 +29,20 @@ export const configSchema = z.object({
     .default("reelgate"),
   REELGATE_SIGNING_SECRET: optionalText,
   REELGATE_JOB_DEADLINE_SECONDS: z.coerce.number().int().positive().default(7200),
+  REELGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
+  REELGATE_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  REELGATE_INPUT_IMAGE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
+  REELGATE_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  /** Comma-separated CIDRs an operator allows image URLs to reach despite the private-address rule. */
+  REELGATE_FETCH_ALLOWED_CIDRS: optionalText,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;

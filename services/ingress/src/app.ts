@@ -8,8 +8,14 @@ import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
+import { apiScope } from "./http/api-scope.ts";
 import { registerErrorHandling } from "./http/error-handler.ts";
+import type { InputImageReader } from "./http/form.ts";
+import { idempotency } from "./http/idempotency.ts";
+import { registerOpenApi } from "./http/openapi.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
+import { contentRoute } from "./http/routes/content.ts";
+import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
 import type { Views } from "./views/views.ts";
 
@@ -19,42 +25,63 @@ export interface IngressDeps {
   objects: ObjectStorage;
   billing: BillingClient;
   catalog: Catalog;
+  images: InputImageReader;
+  /** A signed URL of a completed video that a browser can play without a key. */
+  playableUrl: PlayableUrl;
   adminToken: string;
   log: Logger;
   metrics: Metrics;
   checks: ReadinessCheck[];
   now: () => Date;
   onAppended: () => void;
-  bodyLimitBytes?: number;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
 }
 
 /** The public and admin HTTP API. `main.ts` listens; tests call `inject()`. */
-export const buildApp = (deps: IngressDeps) => {
-  const bodyLimit = deps.bodyLimitBytes ?? 32 * 1024 * 1024;
+export const buildApp = async (deps: IngressDeps) => {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: "http" }) as FastifyBaseLogger,
-    bodyLimit,
+    bodyLimit: deps.bodyLimitBytes,
     requestIdHeader: "x-request-id",
     genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "")}`,
     // One access line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // zod validates in the handlers (same schemas as the docs); answers are serialised as they are.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      "request",
-    );
+    const videoId = (request.params as { id?: string } | undefined)?.id ?? request.videoId;
+    const line = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    request.log.info(videoId ? { ...line, videoId } : line, "request");
   });
   registerErrorHandling(app);
   // The API takes JSON or multipart only: anything else is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
-  app.register(multipart, { limits: { fileSize: bodyLimit, fieldSize: 1024 * 1024, fields: 50, files: 4 } });
+  await app.register(multipart, {
+    limits: { fileSize: deps.bodyLimitBytes, fieldSize: 1024 * 1024, fields: 50, files: 4 },
+  });
+  await registerOpenApi(app);
   registerOperations(app, { checks: deps.checks, metrics: deps.metrics });
+
   const videos = videoService(deps);
-  videoRoutes(app, { videos, views: deps.views, objects: deps.objects });
+  const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
+  await app.register(
+    apiScope(deps.views, { perMinute: deps.rateLimitPerMinute }, (api) => {
+      videoRoutes(api, { videos, images: deps.images, idempotency: once });
+      contentRoute(api, { videos, objects: deps.objects });
+      legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
+    }),
+  );
   adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken });
   return app;
 };

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { builtInCatalog } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
 import { natsBillingClient } from "./adapters/billing-client.ts";
+import { inputImageReader } from "./adapters/input-image/index.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
@@ -28,7 +28,7 @@ await runService({
       handle: async (event) =>
         (await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined,
     });
-    const app = buildApp({
+    const app = await buildApp({
       store: runtime.store,
       views,
       objects: openObjectStorage({ dataDir: runtime.dataDir }),
@@ -40,6 +40,15 @@ await runService({
       checks: runtime.readiness,
       now: () => new Date(),
       onAppended: runtime.relay.notify,
+      images: inputImageReader({
+        maxBytes: config.REELGATE_INPUT_IMAGE_MAX_BYTES,
+        timeoutMs: config.REELGATE_FETCH_TIMEOUT_MS,
+        maxRedirects: 3,
+        allowedCidrs: config.REELGATE_FETCH_ALLOWED_CIDRS?.split(",").map((cidr) => cidr.trim()) ?? [],
+      }),
+      playableUrl: async () => null,
+      bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
+      rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     log.info({ port: config.PORT }, "ingress ready");

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { openSqliteDocumentStore } from "@reelgate/documents";
+import { videoIndexes } from "@reelgate/ingress";
 import autocannon from "autocannon";
 import { cpuSeconds, peakRssMiB } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
@@ -53,7 +54,7 @@ try {
   // 2. End to end: a burst of creates, timed until every one is stored.
   const views = openSqliteDocumentStore(join(dataDir, "ingress.views.db"));
   const videos = await views.collection<{ id: string; assets: { video?: { stored: unknown } } }>("videos", {
-    indexes: ["accountId", "createdAt", "pendingQuoteMicros"],
+    indexes: videoIndexes,
   });
   // Let the first phase's videos finish, so the second phase times only its own.
   let storedBefore = -1;

@@ -1,90 +1,208 @@
+import { Readable } from "node:stream";
 import {
   type Catalog,
   type CreateVideoRequest,
+  type EventData,
   eventTypes,
   newEventId,
   newVideoId,
+  priceOf,
   streamId,
   type TypedEnvelope,
   type Video,
+  type VideoSpec,
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
+import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
 import { spendableMicros } from "../domain/balance-view.ts";
-import { toVideoObject } from "../domain/video-object.ts";
-import { applyToVideoView } from "../domain/video-view.ts";
+import { statusOf, toVideoObject } from "../domain/video-object.ts";
+import { applyToVideoView, type VideoView } from "../domain/video-view.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
+import type { InputImage } from "../http/form.ts";
 import { quoteRequest } from "../http/video-request.ts";
 import type { Views } from "../views/views.ts";
 
 export interface VideoDeps {
   store: EventStore;
+  objects: ObjectStorage;
   views: Views;
   catalog: Catalog;
   now: () => Date;
   onAppended: () => void;
 }
 
+export type InputReferenceData = EventData<"VideoRequested">["inputReference"];
+
+export interface ListQuery {
+  after?: string | undefined;
+  limit: number;
+  order: "asc" | "desc";
+}
+
 /** Ingress's video use cases: accept a request, and answer for the caller's own videos. */
-export const videoService = ({ store, views, catalog, now, onAppended }: VideoDeps) => {
+/** SPEC.md §5: input images under `inputs/{account}/…`, one per video. */
+const inputKey = (accountId: string, videoId: string, at: Date, contentType: string) =>
+  `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
+
+export const videoService = ({ store, objects, views, catalog, now, onAppended }: VideoDeps) => {
   const ownView = async (accountId: string, videoId: string) => {
     const found = await views.videos.get(videoId);
-    // Another account's video is answered exactly as an unknown one.
-    if (!found || found.doc.accountId !== accountId) throw notFound(`video with id '${videoId}'`);
+    // Another account's video, or a deleted one, is answered exactly as an unknown one.
+    if (!found || found.doc.accountId !== accountId || found.doc.deleted) throw notFound(`video with id '${videoId}'`);
     return found.doc;
+  };
+
+  const append = async (
+    stream: string,
+    type: "VideoRequested" | "VideoDeleted",
+    data: object,
+    accountId: string,
+    options: { expectedVersion: number | "any"; commitId?: string },
+  ) => {
+    const at = now();
+    const result = await store.append(
+      stream,
+      [
+        {
+          id: newEventId(),
+          type,
+          schemaVersion: eventTypes[type].schemaVersion,
+          occurredAt: at.toISOString(),
+          correlationId: (data as { videoId: string }).videoId,
+          causationId: null,
+          accountId,
+          data,
+        },
+      ],
+      options,
+    );
+    onAppended();
+    return result.events[0] as TypedEnvelope;
+  };
+
+  /** Appends the request and writes its view inline, so a GET right after sees the video. */
+  const request = async (
+    accountId: string,
+    {
+      spec,
+      prompt,
+      quoteMicros,
+      remixedFromVideoId,
+      image,
+    }: {
+      spec: VideoSpec;
+      prompt: string;
+      quoteMicros: number;
+      remixedFromVideoId: string | null;
+      image: InputImage | undefined;
+    },
+  ): Promise<Video> => {
+    const [balance, pending] = await Promise.all([
+      views.balances.get(accountId),
+      views.videos.sum("pendingQuoteMicros", { accountId }),
+    ]);
+    if (spendableMicros(balance?.doc, pending) < quoteMicros) {
+      throw new ApiError(402, "You exceeded your current quota: the account's balance cannot cover this video.", {
+        code: "insufficient_quota",
+      });
+    }
+    const videoId = newVideoId();
+    // Stored only once every check has passed: a refused request leaves nothing behind.
+    let inputReference: InputReferenceData = null;
+    if (image) {
+      const key = inputKey(accountId, videoId, now(), image.contentType);
+      const stored = await objects.put(key, Readable.from([image.bytes]), image.contentType);
+      inputReference = { key, contentType: image.contentType, bytes: stored.bytes, sha256: stored.sha256 };
+    }
+    const data: EventData<"VideoRequested"> = {
+      videoId,
+      accountId,
+      ...spec,
+      prompt,
+      quoteMicros,
+      remixedFromVideoId,
+      inputReference,
+      createdAt: Math.floor(now().getTime() / 1000),
+    };
+    const requested = await append(streamId("task", videoId), "VideoRequested", data, accountId, {
+      expectedVersion: 0,
+    });
+    // The projection may have been first; either way the view ends the same.
+    const view = await views.videos.update(videoId, (current) => applyToVideoView(current, requested));
+    return toVideoObject(view ?? (await ownView(accountId, videoId)));
   };
 
   return {
     ownView,
 
-    async create(accountId: string, request: CreateVideoRequest): Promise<Video> {
-      const { spec, quoteMicros } = quoteRequest(request, catalog);
-      const [balance, pending] = await Promise.all([
-        views.balances.get(accountId),
-        views.videos.sum("pendingQuoteMicros", { accountId }),
-      ]);
-      if (spendableMicros(balance?.doc, pending) < quoteMicros) {
-        throw new ApiError(402, "You exceeded your current quota: the account's balance cannot cover this video.", {
-          code: "insufficient_quota",
+    create: (accountId: string, body: CreateVideoRequest, image?: InputImage) => {
+      const { spec, quoteMicros } = quoteRequest(body, catalog);
+      return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image });
+    },
+
+    /** A new video from a completed one, with the source's parameters; the poller sends it to the source's channel. */
+    async remix(accountId: string, sourceId: string, prompt: string): Promise<Video> {
+      const source = await ownView(accountId, sourceId);
+      if (statusOf(source).status !== "completed") {
+        throw new ApiError(400, `Video '${sourceId}' is not completed: only a completed video can be remixed.`, {
+          param: "video_id",
+          code: "invalid_source_video",
         });
       }
-      const videoId = newVideoId();
-      const at = now();
-      const data = {
-        videoId,
-        accountId,
-        ...spec,
-        prompt: request.prompt,
-        quoteMicros,
-        remixedFromVideoId: null,
-        inputReference: null,
-        createdAt: Math.floor(at.getTime() / 1000),
-      };
-      const { events } = await store.append(
-        streamId("task", videoId),
-        [
-          {
-            id: newEventId(),
-            type: "VideoRequested",
-            schemaVersion: eventTypes.VideoRequested.schemaVersion,
-            occurredAt: at.toISOString(),
-            correlationId: videoId,
-            causationId: null,
-            accountId,
-            data,
-          },
-        ],
-        { expectedVersion: 0 },
-      );
-      onAppended();
-      // Written inline so a GET right after the create sees the video; the projection may have been first.
-      const requested = events[0] as TypedEnvelope;
-      const view = await views.videos.update(videoId, (current) => applyToVideoView(current, requested));
-      return toVideoObject(view ?? (await ownView(accountId, videoId)));
+      const spec = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
+      const quoteMicros = priceOf(spec, catalog);
+      if (quoteMicros === undefined) {
+        throw new ApiError(400, `Video '${sourceId}' was made with parameters no longer offered.`, {
+          param: "video_id",
+        });
+      }
+      return request(accountId, { spec, prompt, quoteMicros, remixedFromVideoId: sourceId, image: undefined });
     },
 
     async retrieve(accountId: string, videoId: string): Promise<Video> {
       return toVideoObject(await ownView(accountId, videoId));
     },
+
+    /** A page of the caller's videos, newest first by default, with a keyset cursor. */
+    async list(accountId: string, { after, limit, order }: ListQuery) {
+      const cursor = after
+        ? await ownView(accountId, after).catch(() => {
+            throw new ApiError(400, `Invalid 'after': no video '${after}' to continue from.`, {
+              param: "after",
+              code: "invalid_cursor",
+            });
+          })
+        : undefined;
+      const page = await views.videos.find({
+        where: { accountId, deleted: false },
+        orderBy: { field: "createdAtMs", direction: order },
+        ...(cursor ? { after: { value: cursor.createdAtMs, id: cursor.id } } : {}),
+        limit: limit + 1,
+      });
+      const data = page.slice(0, limit).map(toVideoObject);
+      return {
+        object: "list" as const,
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: page.length > limit,
+      };
+    },
+
+    /** Deletes the video for its owner; storage removes its media, the poller cancels a running job. */
+    async delete(accountId: string, videoId: string) {
+      await ownView(accountId, videoId);
+      const data: EventData<"VideoDeleted"> = { videoId, accountId, deletedAt: Math.floor(now().getTime() / 1000) };
+      const deleted = await append(streamId("task", videoId), "VideoDeleted", data, accountId, {
+        expectedVersion: "any",
+        commitId: `delete:${videoId}`,
+      });
+      await views.videos.update(videoId, (current) => applyToVideoView(current, deleted));
+      return { id: videoId, object: "video.deleted" as const, deleted: true as const };
+    },
+
+    /** The view itself, for the legacy query endpoints. */
+    view: (accountId: string, videoId: string): Promise<VideoView> => ownView(accountId, videoId),
   };
 };
 

@@ -17,8 +17,12 @@ export interface VideoView {
   id: string;
   accountId: string;
   createdAt: number;
+  /** When the request was recorded, in milliseconds: the list's order (created_at is in whole seconds). */
+  createdAtMs: number;
   /** The quote while billing has not answered yet; 0 after. Summed per account for the balance check. */
   pendingQuoteMicros: number;
+  /** Deleted by its owner: gone from the API (lists and reads), kept for the record. */
+  deleted: boolean;
   task: Versioned<EventData<"VideoRequested">>;
   billing: Versioned<{ state: "reserved" | "rejected" | "captured" | "released"; reason: string | null }> | null;
   job: Versioned<{
@@ -35,7 +39,9 @@ export const newVideoView = (event: TypedEnvelope & { type: "VideoRequested" }):
   id: event.data.videoId,
   accountId: event.data.accountId,
   createdAt: event.data.createdAt,
+  createdAtMs: Date.parse(event.occurredAt),
   pendingQuoteMicros: event.data.quoteMicros,
+  deleted: false,
   task: { ...event.data, v: event.version },
   billing: null,
   job: null,
@@ -57,6 +63,8 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
   if (!view) return undefined;
   const v = event.version;
   switch (event.type) {
+    case "VideoDeleted":
+      return view.deleted ? undefined : { ...view, deleted: true };
     case "FundsReserved":
     case "ReservationRejected":
     case "ReservationCaptured":

@@ -1,6 +1,7 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
 import type { BalanceView } from "../domain/balance-view.ts";
 import type { VideoView } from "../domain/video-view.ts";
+import type { IdempotencyRecord } from "../http/idempotency.ts";
 
 export interface KeyView {
   id: string;
@@ -14,13 +15,16 @@ export interface Views {
   videos: Collection<VideoView>;
   balances: Collection<BalanceView>;
   keys: Collection<KeyView>;
+  /** Not a projection: ingress's own memory of Idempotency-Keys (never rebuilt). */
+  idempotency: Collection<IdempotencyRecord>;
 }
+
+export const videoIndexes = ["accountId", "createdAtMs", "pendingQuoteMicros", "deleted"];
 
 /** Ingress's read models, with the fields its queries filter and sort on indexed. */
 export const openViews = async (documents: DocumentStore): Promise<Views> => ({
-  videos: await documents.collection<VideoView>("videos", {
-    indexes: ["accountId", "createdAt", "pendingQuoteMicros"],
-  }),
+  videos: await documents.collection<VideoView>("videos", { indexes: videoIndexes }),
   balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
   keys: await documents.collection<KeyView>("keys", { indexes: ["sha256", "accountId", "revoked"] }),
+  idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
 });

@@ -1,80 +1,120 @@
-import { createVideoRequestSchema, type Video, variants } from "@reelgate/contracts";
-import type { ObjectStorage } from "@reelgate/object-storage";
-import type { FastifyInstance } from "fastify";
+import {
+  createdVideoSchema,
+  createVideoRequestSchema,
+  deletedVideoSchema,
+  legacyRemixRequestSchema,
+  listVideosQuerySchema,
+  remixVideoRequestSchema,
+  type Video,
+  videoIdParamsSchema,
+  videoListSchema,
+  videoSchema,
+} from "@reelgate/contracts";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { VideoService } from "../../application/videos.ts";
-import type { Views } from "../../views/views.ts";
-import { ApiError } from "../api-error.ts";
-import { authenticate } from "../auth.ts";
-import { bodyFields } from "../form.ts";
+import { type InputImageReader, readCreateBody } from "../form.ts";
+import type { Idempotency } from "../idempotency.ts";
 import { parseRequest } from "../parse.ts";
-import { parseRange } from "../range.ts";
+import { routeSchema } from "../route-spec.ts";
 
 /** Create and remix answers also carry the relay's "general video response" fields; OpenAI SDKs ignore them. */
 const withTaskFields = (video: Video) => ({ ...video, task_id: video.id, task_status: "succeed", message: "" });
 
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The caller's account, set by the API-key check before the body is read. */
-    accountId: string;
-    /** The video a create made, for the access log. */
-    videoId: string | undefined;
-  }
+export interface VideoRouteDeps {
+  videos: VideoService;
+  images: InputImageReader;
+  idempotency: Idempotency;
 }
 
-export const videoRoutes = (
-  app: FastifyInstance,
-  { videos, views, objects }: { videos: VideoService; views: Views; objects: ObjectStorage },
-) =>
-  app.register(async (api) => {
-    api.decorateRequest("accountId", "");
-    api.decorateRequest("videoId", undefined);
-    // Before the body is parsed: an unauthenticated caller learns nothing about its payload.
-    api.addHook("onRequest", async (request) => {
-      request.accountId = await authenticate(request, views);
+/** OpenAI's Videos API: create (JSON or multipart), remix, retrieve, list, delete. */
+export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency }: VideoRouteDeps) => {
+  const create = async (request: FastifyRequest) => {
+    const { fields, image } = await readCreateBody(request, images);
+    return idempotency.once(request, { fields, image: image?.sha256 ?? null }, async () => {
+      // The legacy relay's remix form: a `-remix` model naming the source video.
+      if (typeof fields?.model === "string" && fields.model.endsWith("-remix")) {
+        const remix = parseRequest(legacyRemixRequestSchema, fields);
+        return withTaskFields(await videos.remix(request.accountId, remix.video_id, remix.prompt));
+      }
+      return withTaskFields(
+        await videos.create(request.accountId, parseRequest(createVideoRequestSchema, fields), image),
+      );
     });
-    routes(api, videos, objects);
+  };
+  const createDoc = routeSchema({
+    summary:
+      "Create a video (JSON or multipart/form-data; input_reference as a file, URL, data URL, base64 or {image_url})",
+    tags: ["Videos"],
+    body: createVideoRequestSchema,
+    consumes: ["application/json", "multipart/form-data"],
+    response: { 200: createdVideoSchema },
+    security: "apiKey",
   });
-
-const routes = (app: FastifyInstance, videos: VideoService, objects: ObjectStorage) => {
-  app.post("/v1/videos", async (request) =>
-    withTaskFields(
-      await videos.create(request.accountId, parseRequest(createVideoRequestSchema, await bodyFields(request))),
-    ),
+  app.post("/v1/videos", { schema: createDoc }, create);
+  app.post(
+    "/v1/videos/generations",
+    { schema: { ...createDoc, summary: "Create a video (legacy alias of POST /v1/videos)" } },
+    create,
   );
 
-  app.get<{ Params: { id: string } }>("/v1/videos/:id", async (request) =>
-    videos.retrieve(request.accountId, request.params.id),
-  );
-
-  app.get<{ Params: { id: string }; Querystring: { variant?: string } }>(
-    "/v1/videos/:id/content",
-    async (request, reply) => {
-      const accountId = request.accountId;
-      const variant = request.query.variant ?? "video";
-      if (!(variants as readonly string[]).includes(variant)) {
-        throw new ApiError(400, `Invalid 'variant': use one of ${variants.join(", ")}.`, {
-          param: "variant",
-          code: "invalid_value",
-        });
-      }
-      const view = await videos.ownView(accountId, request.params.id);
-      const stored = view.assets[variant as (typeof variants)[number]]?.stored;
-      if (!stored) {
-        throw new ApiError(404, `The ${variant} of video '${view.id}' is not ready.`, {
-          param: "variant",
-          code: "content_not_ready",
-        });
-      }
-      const range = parseRange(request.headers.range, stored.bytes);
-      const object = await objects.get(stored.key, range ?? undefined);
-      if (!object)
-        throw new ApiError(404, `The ${variant} of video '${view.id}' is no longer stored.`, { code: "content_gone" });
-      reply
-        .header("content-type", stored.contentType)
-        .header("accept-ranges", "bytes")
-        .header("content-length", object.bytes);
-      if (range) reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${stored.bytes}`);
-      return reply.send(object.body);
+  app.post<{ Params: { id: string } }>(
+    "/v1/videos/:id/remix",
+    {
+      schema: routeSchema({
+        summary: "Remix a completed video with a new prompt; the job goes to the channel that made the source",
+        tags: ["Videos"],
+        params: videoIdParamsSchema,
+        body: remixVideoRequestSchema,
+        response: { 200: createdVideoSchema },
+        security: "apiKey",
+      }),
     },
+    async (request) =>
+      idempotency.once(request, { remix: request.params.id, body: request.body }, async () => {
+        const { prompt } = parseRequest(remixVideoRequestSchema, request.body);
+        return withTaskFields(await videos.remix(request.accountId, request.params.id, prompt));
+      }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/videos/:id",
+    {
+      schema: routeSchema({
+        summary: "Retrieve a video",
+        tags: ["Videos"],
+        params: videoIdParamsSchema,
+        response: { 200: videoSchema },
+        security: "apiKey",
+      }),
+    },
+    async (request) => videos.retrieve(request.accountId, request.params.id),
+  );
+
+  app.get(
+    "/v1/videos",
+    {
+      schema: routeSchema({
+        summary: "List your videos, newest first by default, with cursor pagination",
+        tags: ["Videos"],
+        querystring: listVideosQuerySchema,
+        response: { 200: videoListSchema },
+        security: "apiKey",
+      }),
+    },
+    async (request) => videos.list(request.accountId, parseRequest(listVideosQuerySchema, request.query)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/videos/:id",
+    {
+      schema: routeSchema({
+        summary: "Delete a video and its stored media",
+        tags: ["Videos"],
+        params: videoIdParamsSchema,
+        response: { 200: deletedVideoSchema },
+        security: "apiKey",
+      }),
+    },
+    async (request) => videos.delete(request.accountId, request.params.id),
   );
 };

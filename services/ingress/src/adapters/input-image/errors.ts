@@ -1,0 +1,61 @@
+import { ApiError } from "../../http/api-error.ts";
+
+const param = "input_reference";
+
+/** The error codes this module answers with; all carry `param: "input_reference"`. */
+export const inputImageErrorCodes = {
+  invalid: "invalid_input_reference",
+  scheme: "unsupported_url_scheme",
+  blocked: "blocked_address",
+  redirects: "too_many_redirects",
+  fetchFailed: "fetch_failed",
+  timeout: "fetch_timeout",
+  tooLarge: "image_too_large",
+  notAnImage: "unsupported_image_type",
+} as const;
+
+export const invalidReference = (why: string) =>
+  new ApiError(400, `input_reference ${why}.`, { param, code: inputImageErrorCodes.invalid });
+
+export const unsupportedScheme = (scheme: string) =>
+  new ApiError(400, `input_reference URLs must use http or https, not ${scheme}.`, {
+    param,
+    code: inputImageErrorCodes.scheme,
+  });
+
+// The message names the kind of address, never the address: DNS answers stay ours.
+export const blockedAddress = (reason: string) =>
+  new ApiError(400, `input_reference URL points to a ${reason} address, which Reelgate does not fetch from.`, {
+    param,
+    code: inputImageErrorCodes.blocked,
+  });
+
+export const tooManyRedirects = (max: number) =>
+  new ApiError(400, `input_reference URL redirected more than ${max} times.`, {
+    param,
+    code: inputImageErrorCodes.redirects,
+  });
+
+export const fetchFailed = (why: string) =>
+  new ApiError(400, `input_reference URL could not be fetched: ${why}.`, {
+    param,
+    code: inputImageErrorCodes.fetchFailed,
+  });
+
+export const fetchTimedOut = (timeoutMs: number) =>
+  new ApiError(400, `input_reference URL could not be fetched within ${timeoutMs} ms.`, {
+    param,
+    code: inputImageErrorCodes.timeout,
+  });
+
+export const imageTooLarge = (maxBytes: number) =>
+  new ApiError(413, `input_reference image is larger than ${maxBytes} bytes.`, {
+    param,
+    code: inputImageErrorCodes.tooLarge,
+  });
+
+export const notAnImage = () =>
+  new ApiError(415, "input_reference must be a JPEG, PNG or WebP image.", {
+    param,
+    code: inputImageErrorCodes.notAnImage,
+  });

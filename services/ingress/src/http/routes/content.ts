@@ -1,0 +1,55 @@
+import { contentQuerySchema, videoIdParamsSchema } from "@reelgate/contracts";
+import type { ObjectStorage } from "@reelgate/object-storage";
+import type { FastifyInstance } from "fastify";
+import type { VideoService } from "../../application/videos.ts";
+import { ApiError } from "../api-error.ts";
+import { parseRequest } from "../parse.ts";
+import { parseRange } from "../range.ts";
+import { routeSchema } from "../route-spec.ts";
+
+/** `GET /v1/videos/{id}/content`: the stored bytes, streamed, with `Range`. */
+export const contentRoute = (
+  app: FastifyInstance,
+  { videos, objects }: { videos: VideoService; objects: ObjectStorage },
+) => {
+  app.get<{ Params: { id: string } }>(
+    "/v1/videos/:id/content",
+    {
+      schema: routeSchema({
+        summary: "Download a video's content (video, thumbnail or spritesheet); supports Range",
+        tags: ["Videos"],
+        params: videoIdParamsSchema,
+        querystring: contentQuerySchema,
+        response: {
+          200: { description: "The media bytes", contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"] },
+          206: {
+            description: "A byte range of the media",
+            contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"],
+          },
+        },
+        security: "apiKey",
+      }),
+    },
+    async (request, reply) => {
+      const { variant } = parseRequest(contentQuerySchema, request.query);
+      const view = await videos.ownView(request.accountId, request.params.id);
+      const stored = view.assets[variant]?.stored;
+      if (!stored) {
+        throw new ApiError(404, `The ${variant} of video '${view.id}' is not ready.`, {
+          param: "variant",
+          code: "content_not_ready",
+        });
+      }
+      const range = parseRange(request.headers.range, stored.bytes);
+      const object = await objects.get(stored.key, range ?? undefined);
+      if (!object)
+        throw new ApiError(404, `The ${variant} of video '${view.id}' is no longer stored.`, { code: "content_gone" });
+      reply
+        .header("content-type", stored.contentType)
+        .header("accept-ranges", "bytes")
+        .header("content-length", object.bytes);
+      if (range) reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${stored.bytes}`);
+      return reply.send(object.body);
+    },
+  );
+};
