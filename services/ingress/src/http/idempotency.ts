@@ -2,15 +2,8 @@ import { createHash } from "node:crypto";
 import type { Collection } from "@reelgate/documents";
 import { RevisionConflict } from "@reelgate/documents";
 import type { FastifyRequest } from "fastify";
+import type { IdempotencyRecord } from "../views/views.ts";
 import { ApiError } from "./api-error.ts";
-
-export interface IdempotencyRecord {
-  id: string;
-  fingerprint: string;
-  createdAt: number;
-  state: "pending" | "done";
-  response: unknown;
-}
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 const HEADER = "idempotency-key";

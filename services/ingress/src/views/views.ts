@@ -1,7 +1,6 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
 import type { BalanceView } from "../domain/balance-view.ts";
 import type { VideoView } from "../domain/video-view.ts";
-import type { IdempotencyRecord } from "../http/idempotency.ts";
 
 export interface KeyView {
   id: string;
@@ -9,6 +8,15 @@ export interface KeyView {
   name: string;
   sha256: string;
   revoked: boolean;
+}
+
+/** A create answered under an Idempotency-Key (see http/idempotency.ts). */
+export interface IdempotencyRecord {
+  id: string;
+  fingerprint: string;
+  createdAt: number;
+  state: "pending" | "done";
+  response: unknown;
 }
 
 export interface Views {
