@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,26 @@ import {
   inputImageReader,
 } from "../src/adapters/input-image/index.ts";
 import { ApiError } from "../src/http/api-error.ts";
+
+// A self-signed certificate for images.test: no system trusts it, which is what the HTTPS test relies on.
+const untrusted = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgFE4OMoGnpAz91r8L
+BnPI7bV2wTk96hWZ7USJOf6w9NuhRANCAATbc7pkp9myYJL4MPBN1RmLEjrkjhR/
+I3H2Ka3ar0offgTgJzX1mZa2Z6gNI+78mc4es/x5plG2os+h2WuUFw+5
+-----END PRIVATE KEY-----`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBmzCCAUGgAwIBAgIUBLuj/N06zZruEKFPd2ukxqlJjIowCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLaW1hZ2VzLnRlc3QwIBcNMjYxMTI0MTkwMjQ2WhgPMjEyNjEw
+MzExOTAyNDZaMBYxFDASBgNVBAMMC2ltYWdlcy50ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAE23O6ZKfZsmCS+DDwTdUZixI65I4UfyNx9imt2q9KH34E4Cc1
+9ZmWtmeoDSPu/JnOHrP8eaZRtqLPodlrlBcPuaNrMGkwHQYDVR0OBBYEFNo43PRG
+MXP7I7R7edlSqfL1deHAMB8GA1UdIwQYMBaAFNo43PRGMXP7I7R7edlSqfL1deHA
+MA8GA1UdEwEB/wQFMAMBAf8wFgYDVR0RBA8wDYILaW1hZ2VzLnRlc3QwCgYIKoZI
+zj0EAwIDSAAwRQIhAP9I9kjpEAErfnCqZHrWIsSLtpK5k5XhWFpKYoC1Ko/oAiB0
+TV+uMuGC6j9SUdDU2pxF+IES5SLmd2s1GPTVrc3EDw==
+-----END CERTIFICATE-----`,
+};
 
 const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(2000)]);
 const jpeg = Buffer.concat([Buffer.from("ffd8ffe0", "hex"), randomBytes(500)]);
@@ -284,5 +305,35 @@ describe("accepted input_reference values", () => {
     expect(image.sha256).toBe(sha256);
     expect(answers).toBe(1);
     expect(loopback.hits).toEqual([]);
+  });
+});
+
+describe("https", () => {
+  it("speaks TLS to the checked address with the URL's host name, and refuses an untrusted certificate", async () => {
+    const serverNames: string[] = [];
+    const server = createTlsServer(
+      {
+        ...untrusted,
+        SNICallback: (name, done) => {
+          serverNames.push(name);
+          done(null);
+        },
+      },
+      serve(png),
+    );
+    server.listen(0, "127.0.0.2");
+    await once(server, "listening");
+    try {
+      const url = `https://images.test:${(server.address() as AddressInfo).port}/a.png`;
+      expect(await failureOf(reader.read(fromString(url)))).toEqual({
+        status: 400,
+        param: "input_reference",
+        code: codes.fetchFailed,
+      });
+      expect(serverNames).toEqual(["images.test"]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -59,6 +59,7 @@ const describe = (error: unknown) => {
   const code = (error as { code?: string }).code;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "its host name did not resolve";
   if (code === "ECONNREFUSED") return "the connection was refused";
+  if (code?.includes("CERT")) return `its TLS certificate was not accepted (${code})`;
   return code ?? (error instanceof Error ? error.message : String(error));
 };
 
