@@ -30,8 +30,11 @@ export const describeDocumentStoreContract = (name: string, open: () => Promise<
       await store?.close();
     });
     // A collection of the test's own, so tests and repeated runs never see each other's documents.
-    const fresh = <T extends { id: string }>(indexes: string[]) =>
-      store.collection<T>(`contract_${Math.random().toString(36).slice(2, 10)}`, { indexes });
+    const fresh = <T extends { id: string }>(indexes: string[], compound?: string[][]) =>
+      store.collection<T>(`contract_${Math.random().toString(36).slice(2, 10)}`, {
+        indexes,
+        ...(compound ? { compound } : {}),
+      });
 
     it("puts and gets a document with its revision", async () => {
       const tasks = await fresh<Task>(["status"]);
@@ -138,6 +141,30 @@ export const describeDocumentStoreContract = (name: string, open: () => Promise<
         { id: "t1", status: "done", archived: true },
       ]);
       expect(await tasks.count({ archived: false })).toBe(0);
+    });
+
+    it("sums past nulls, and filters and orders through a compound index", async () => {
+      type Pending = { id: string; account: string; pending: number | null; at: number };
+      const docs = await fresh<Pending>(
+        ["account", "pending", "at"],
+        [
+          ["account", "pending"],
+          ["account", "at"],
+        ],
+      );
+      const rows: [string, number | null, number][] = [
+        ["a", 5, 3],
+        ["a", null, 1],
+        ["b", 7, 2],
+        ["a", 2, 2],
+      ];
+      for (const [i, [account, pending, at]] of rows.entries())
+        await docs.put({ id: `p${i}`, account, pending, at }, null);
+      expect(await docs.sum("pending", { account: "a" })).toBe(7);
+      expect(
+        (await docs.find({ where: { account: "a" }, orderBy: { field: "at", direction: "desc" } })).map((d) => d.id),
+      ).toEqual(["p0", "p3", "p1"]);
+      await expect(fresh<Pending>(["account"], [["account", "nope"]])).rejects.toThrow(/not an indexed/);
     });
 
     it("sums and counts over the documents matching where", async () => {

@@ -12,6 +12,19 @@ export interface IndexedFields {
   assert(field: string): void;
 }
 
+/** The compound indexes, checked to name only indexed fields. */
+export const compoundIndexes = (fields: IndexedFields, compound: string[][] = []): string[][] => {
+  for (const index of compound) {
+    if (index.length < 2) throw new Error(`${fields.collection}: a compound index needs two fields or more`);
+    for (const field of index) fields.assert(field);
+  }
+  return compound;
+};
+
+/** The key that tells whether a collection is reopened with the same indexes. */
+export const indexesKey = (options: { indexes: string[]; compound?: string[][] }) =>
+  JSON.stringify([[...new Set(options.indexes)].sort(), options.compound ?? []]);
+
 export const indexedFields = (collection: string, indexes: string[]): IndexedFields => {
   for (const name of indexes) {
     if (!fieldName.test(name)) throw new Error(`${collection}: index "${name}" is not a plain top-level field name`);

@@ -1,6 +1,20 @@
 import { type Db, type Filter, MongoClient, type Collection as MongoCollection, MongoServerError } from "mongodb";
-import { checkedWhere, type IndexedFields, indexedFields, indexedValue, planFind } from "./fields.ts";
-import { type Collection, type DocumentStore, type FieldValue, RevisionConflict } from "./port.ts";
+import {
+  checkedWhere,
+  compoundIndexes,
+  type IndexedFields,
+  indexedFields,
+  indexedValue,
+  indexesKey,
+  planFind,
+} from "./fields.ts";
+import {
+  type Collection,
+  type CollectionOptions,
+  type DocumentStore,
+  type FieldValue,
+  RevisionConflict,
+} from "./port.ts";
 import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
@@ -31,8 +45,8 @@ export const openMongoDocumentStore = async (
   const db = client.db(options.database);
   const opened = new Map<string, { indexes: string; collection: unknown }>();
   return {
-    async collection<T extends { id: string }>(name: string, collectionOptions: { indexes: string[] }) {
-      const indexes = [...new Set(collectionOptions.indexes)].sort().join(",");
+    async collection<T extends { id: string }>(name: string, collectionOptions: CollectionOptions) {
+      const indexes = indexesKey(collectionOptions);
       const cached = opened.get(name);
       if (cached && cached.indexes !== indexes) {
         throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
@@ -42,6 +56,7 @@ export const openMongoDocumentStore = async (
         db,
         options.collectionPrefix,
         indexedFields(name, collectionOptions.indexes),
+        collectionOptions.compound,
       );
       opened.set(name, { indexes, collection });
       return collection;
@@ -71,13 +86,19 @@ const mongoCollection = async <T extends { id: string }>(
   db: Db,
   prefix: string,
   fields: IndexedFields,
+  compound: string[][] | undefined,
 ): Promise<Collection<T>> => {
   const name = fields.collection;
   const docs: MongoCollection<Stored> = db.collection<Stored>(`${prefix}${name}`);
   // (field, _id) serves equality on the field alone too, and keyset pages ordered by it; _id is indexed already.
-  if (fields.names.length > 0) {
-    await docs.createIndexes(fields.names.map((field) => ({ key: { [field]: 1, _id: 1 }, name: `${field}_id` })));
-  }
+  const indexSpecs = [
+    ...fields.names.map((field) => ({ key: { [field]: 1, _id: 1 }, name: `${field}_id` })),
+    ...compoundIndexes(fields, compound).map((index) => ({
+      key: Object.fromEntries([...index.map((field) => [pathOf(field), 1] as const), ["_id", 1] as const]),
+      name: `${index.join("_")}_id`,
+    })),
+  ];
+  if (indexSpecs.length > 0) await docs.createIndexes(indexSpecs);
 
   const collection: Collection<T> = {
     async get(id) {
@@ -122,7 +143,10 @@ const mongoCollection = async <T extends { id: string }>(
     },
     async sum(field, where) {
       fields.assert(field);
-      const match = equalityFilter(checkedWhere(fields, where));
+      const match = {
+        ...equalityFilter(checkedWhere(fields, where)),
+        [pathOf(field)]: { $ne: null },
+      } as Filter<Stored>;
       const [result] = await docs
         .aggregate<{ total: number }>([
           { $match: match },

@@ -29,7 +29,7 @@ export interface Collection<T extends { id: string }> {
   delete(id: string): Promise<void>;
   /** Equality filters on indexed fields, keyset pagination on (orderBy.field, id). */
   find(query: FindQuery): Promise<T[]>;
-  /** Sum of a numeric indexed field over documents matching `where` (0 when none). */
+  /** Sum of a numeric indexed field over documents matching `where` (0 when none); nulls are skipped, so a compound index ending in the field reads only the non-null entries. */
   sum(field: string, where: Record<string, FieldValue>): Promise<number>;
   count(where?: Record<string, FieldValue>): Promise<number>;
   /** Every document, in id order, in batches (for rebuild/verify). */
@@ -38,9 +38,18 @@ export interface Collection<T extends { id: string }> {
   clear(): Promise<void>;
 }
 
+export interface CollectionOptions {
+  indexes: string[];
+  compound?: string[][];
+}
+
 export interface DocumentStore {
-  /** `indexes`: top-level fields that `where`, `orderBy` and `sum` may name (`id` always may). */
-  collection<T extends { id: string }>(name: string, options: { indexes: string[] }): Promise<Collection<T>>;
+  /**
+   * `indexes`: top-level fields that `where`, `orderBy` and `sum` may name (`id` always may).
+   * `compound`: extra multi-field indexes (each of indexed fields, in order) for queries that filter on
+   * some fields and sort or sum on another, e.g. `[["accountId", "createdAt"]]`.
+   */
+  collection<T extends { id: string }>(name: string, options: CollectionOptions): Promise<Collection<T>>;
   close(): Promise<void>;
 }
 

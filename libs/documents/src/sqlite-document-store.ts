@@ -1,6 +1,20 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { checkedWhere, type IndexedFields, indexedFields, indexedValue, planFind } from "./fields.ts";
-import { type Collection, type DocumentStore, type FieldValue, RevisionConflict } from "./port.ts";
+import {
+  checkedWhere,
+  compoundIndexes,
+  type IndexedFields,
+  indexedFields,
+  indexedValue,
+  indexesKey,
+  planFind,
+} from "./fields.ts";
+import {
+  type Collection,
+  type CollectionOptions,
+  type DocumentStore,
+  type FieldValue,
+  RevisionConflict,
+} from "./port.ts";
 import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
@@ -11,14 +25,14 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
   const opened = new Map<string, { indexes: string; collection: unknown }>();
   return {
-    async collection<T extends { id: string }>(name: string, options: { indexes: string[] }) {
-      const indexes = [...new Set(options.indexes)].sort().join(",");
+    async collection<T extends { id: string }>(name: string, options: CollectionOptions) {
+      const indexes = indexesKey(options);
       const cached = opened.get(name);
       if (cached && cached.indexes !== indexes) {
         throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
       }
       if (cached) return cached.collection as Collection<T>;
-      const collection = sqliteCollection<T>(db, indexedFields(name, options.indexes));
+      const collection = sqliteCollection<T>(db, indexedFields(name, options.indexes), options.compound);
       opened.set(name, { indexes, collection });
       return collection;
     },
@@ -33,10 +47,14 @@ const columnOf = (field: string) => (field === "id" ? "id" : quote(`ix_${field}`
 // node:sqlite binds no booleans; 1/0 is also what json_extract gives when a column is backfilled.
 const toSql = (value: FieldValue): SQLInputValue => (typeof value === "boolean" ? Number(value) : value);
 
-const sqliteCollection = <T extends { id: string }>(db: DatabaseSync, fields: IndexedFields): Collection<T> => {
+const sqliteCollection = <T extends { id: string }>(
+  db: DatabaseSync,
+  fields: IndexedFields,
+  compound: string[][] | undefined,
+): Collection<T> => {
   const name = fields.collection;
   const table = quote(name);
-  createTable(db, table, fields);
+  createTable(db, table, fields, compoundIndexes(fields, compound));
 
   const statements = new Map<string, StatementSync>();
   const statement = (sql: string) => {
@@ -101,7 +119,7 @@ const sqliteCollection = <T extends { id: string }>(db: DatabaseSync, fields: In
     },
     async sum(field, where) {
       fields.assert(field);
-      const clause = whereClause(checkedWhere(fields, where));
+      const clause = whereClause(checkedWhere(fields, where), [`${columnOf(field)} IS NOT NULL`]);
       const sql = `SELECT coalesce(sum(${columnOf(field)}), 0) AS total FROM ${table}${clause.sql}`;
       return Number(statement(sql).get(...clause.params)?.total ?? 0);
     },
@@ -147,7 +165,7 @@ const keysetRanges = (
 };
 
 /** Creates the table, and adds (and backfills) the column and index of any indexed field it lacks. */
-const createTable = (db: DatabaseSync, table: string, fields: IndexedFields) => {
+const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, compound: string[][]) => {
   // IMMEDIATE: two processes opening the same collection must not both add a column.
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -167,6 +185,10 @@ const createTable = (db: DatabaseSync, table: string, fields: IndexedFields) => 
       }
       // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
       db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${fields.collection}__${field}`)} ON ${table} (${column}, id)`);
+    }
+    for (const index of compound) {
+      const name = quote(`${fields.collection}__${index.join("_")}`);
+      db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${index.map(columnOf).join(", ")}, id)`);
     }
     db.exec("COMMIT");
   } catch (error) {

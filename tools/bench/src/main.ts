@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { openSqliteDocumentStore } from "@reelgate/documents";
-import { videoIndexes } from "@reelgate/ingress";
+import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
 import autocannon from "autocannon";
 import { cpuSeconds, peakRssMiB } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
@@ -39,22 +39,63 @@ const cpuReport = (
   ]);
 
 try {
-  // 1. Creates: the API alone, as fast as it takes them.
+  // 1. Creates with only ingress running (billing, poller and storage stopped): what the API itself costs.
   await autocannon({ ...request, connections: 4, duration: 2 }); // warm-up: JIT, SQLite pages, connections
+  for (const service of ["billing", "poller", "storage"] as const) await stack.stopService(service);
+  const aloneBefore = cpuSnapshot();
+  const alone = await autocannon({ ...request, connections, duration: createSeconds });
+  report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s, ingress alone (downstream stopped)`, [
+    ["creates per second (mean)", alone.requests.average.toFixed(0)],
+    ["latency p50 / p99 (ms)", `${alone.latency.p50} / ${alone.latency.p99}`],
+    ["non-2xx / errors / timeouts", `${alone.non2xx} / ${alone.errors} / ${alone.timeouts}`],
+    ...cpuReport(aloneBefore, cpuSnapshot(), createSeconds).filter(([label]) => /ingress|nats/.test(label)),
+  ]);
+  // The stopped services catch up on the backlog from the outbox and their durable consumers.
+  for (const service of ["billing", "poller", "storage"] as const) await stack.startService(service);
+
+  // 1b. The same with the whole pipeline reacting to every create on the same two cores.
   const before = cpuSnapshot();
   const creates = await autocannon({ ...request, connections, duration: createSeconds });
   const after = cpuSnapshot();
-  report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s over loopback`, [
+  report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s, whole pipeline running`, [
     ["creates per second (mean)", creates.requests.average.toFixed(0)],
     ["latency p50 / p99 (ms)", `${creates.latency.p50} / ${creates.latency.p99}`],
     ["non-2xx / errors / timeouts", `${creates.non2xx} / ${creates.errors} / ${creates.timeouts}`],
     ...cpuReport(before, after, createSeconds),
   ]);
 
-  // 2. End to end: a burst of creates, timed until every one is stored.
+  // 2. Multipart creates carrying a 1 MiB image (the OpenAI SDK's form), and ingress's memory meanwhile.
+  const form = new FormData();
+  for (const [name, value] of Object.entries({
+    model: "sora-2",
+    prompt: "animate this",
+    seconds: "4",
+    size: "720x1280",
+  }))
+    form.set(name, value);
+  form.set("input_reference", new Blob([oneMiBPng()], { type: "image/png" }), "frame.png");
+  const encoded = new Response(form);
+  const multipartBody = Buffer.from(await encoded.arrayBuffer());
+  const multipartBefore = cpuSnapshot();
+  const multipart = await autocannon({
+    ...request,
+    headers: { authorization: `Bearer ${key}`, "content-type": encoded.headers.get("content-type") ?? "" },
+    body: multipartBody,
+    connections: 8,
+    duration: createSeconds,
+  });
+  report(`POST /v1/videos, multipart with a 1 MiB image, 8 connections, ${createSeconds} s`, [
+    ["creates per second (mean)", multipart.requests.average.toFixed(0)],
+    ["latency p50 / p99 (ms)", `${multipart.latency.p50} / ${multipart.latency.p99}`],
+    ["non-2xx / errors / timeouts", `${multipart.non2xx} / ${multipart.errors} / ${multipart.timeouts}`],
+    ...cpuReport(multipartBefore, cpuSnapshot(), createSeconds).filter(([label]) => label.startsWith("ingress")),
+  ]);
+
+  // 3. End to end: a burst of creates, timed until every one is stored.
   const views = openSqliteDocumentStore(join(dataDir, "ingress.views.db"));
   const videos = await views.collection<{ id: string; assets: { video?: { stored: unknown } } }>("videos", {
     indexes: videoIndexes,
+    compound: videoCompoundIndexes,
   });
   // Let the first phase's videos finish, so the second phase times only its own.
   let storedBefore = -1;
@@ -83,6 +124,12 @@ try {
   await views.close();
 } finally {
   await stack.stop();
+}
+
+/** A PNG signature and header followed by padding: sniffs as PNG, weighs 1 MiB. */
+function oneMiBPng() {
+  const head = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de", "hex");
+  return Buffer.concat([head, Buffer.alloc(1024 * 1024 - head.length, 7)]);
 }
 
 async function countStored(videos: { all(): AsyncIterable<{ assets: { video?: { stored: unknown } } }> }) {

@@ -19,8 +19,8 @@ export interface VideoView {
   createdAt: number;
   /** When the request was recorded, in milliseconds: the list's order (created_at is in whole seconds). */
   createdAtMs: number;
-  /** The quote while billing has not answered yet; 0 after. Summed per account for the balance check. */
-  pendingQuoteMicros: number;
+  /** The quote while billing has not answered yet; null after. Summed per account for the balance check. */
+  pendingQuoteMicros: number | null;
   /** Deleted by its owner: gone from the API (lists and reads), kept for the record. */
   deleted: boolean;
   task: Versioned<EventData<"VideoRequested">>;
@@ -80,7 +80,7 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
         } as const
       )[event.type];
       const reason = "reason" in event.data ? event.data.reason : null;
-      return { ...view, pendingQuoteMicros: 0, billing: { state, reason, v } };
+      return { ...view, pendingQuoteMicros: null, billing: { state, reason, v } };
     }
     case "JobSubmitted":
     case "JobProgressed":

@@ -28,10 +28,15 @@ export interface Views {
 }
 
 export const videoIndexes = ["accountId", "createdAtMs", "pendingQuoteMicros", "deleted"];
+/** The balance check sums one account's pending quotes; the list pages one account's videos by time. */
+export const videoCompoundIndexes = [
+  ["accountId", "pendingQuoteMicros"],
+  ["accountId", "deleted", "createdAtMs"],
+];
 
 /** Ingress's read models, with the fields its queries filter and sort on indexed. */
 export const openViews = async (documents: DocumentStore): Promise<Views> => ({
-  videos: await documents.collection<VideoView>("videos", { indexes: videoIndexes }),
+  videos: await documents.collection<VideoView>("videos", { indexes: videoIndexes, compound: videoCompoundIndexes }),
   balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
   keys: await documents.collection<KeyView>("keys", { indexes: ["sha256", "accountId", "revoked"] }),
   idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
