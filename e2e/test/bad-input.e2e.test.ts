@@ -1,5 +1,3 @@
-import { join } from "node:path";
-import { openSqliteEventStore } from "@reelgate/event-store";
 import { testNats } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform } from "./platform.ts";
@@ -17,15 +15,6 @@ describe.skipIf(!nats.url)("bad input", () => {
   afterAll(async () => {
     await platform?.stop();
   });
-
-  const ingressEvents = async () => {
-    const store = openSqliteEventStore(join(platform.dataDir, "ingress.events.db"));
-    try {
-      return await store.countAll({ category: "task" });
-    } finally {
-      await store.close();
-    }
-  };
 
   const json = { "content-type": "application/json" };
   const valid = JSON.stringify({ model: "sora-2", prompt: "a cat", seconds: "4", size: "720x1280" });
@@ -97,7 +86,7 @@ describe.skipIf(!nats.url)("bad input", () => {
   it.each(cases)(
     "$name: $status in OpenAI's error shape, nothing appended, nothing charged",
     async ({ name, headers, body, status, param, code }) => {
-      const before = await ingressEvents();
+      const before = await platform.taskEvents();
       const auth = name === "no key" ? {} : { authorization: `Bearer ${key}` };
       const response = await fetch(`${platform.url}/v1/videos`, {
         method: "POST",
@@ -111,14 +100,14 @@ describe.skipIf(!nats.url)("bad input", () => {
       if (param !== undefined) expect(error.error.param).toBe(param);
       if (code !== undefined) expect(error.error.code).toBe(code);
       expect(response.headers.get("x-request-id")).toMatch(/^req_/);
-      expect(await ingressEvents()).toBe(before);
+      expect(await platform.taskEvents()).toBe(before);
       expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "5.000000", reserved_usd: "0.000000" });
     },
   );
 
   it("answers 402 insufficient_quota when the balance cannot cover the quote, and records nothing", async () => {
     const poor = await platform.account("0.5");
-    const before = await ingressEvents();
+    const before = await platform.taskEvents();
     const response = await fetch(`${platform.url}/v1/videos`, {
       method: "POST",
       headers: { ...json, authorization: `Bearer ${poor.key}` },
@@ -126,7 +115,7 @@ describe.skipIf(!nats.url)("bad input", () => {
     });
     expect(response.status).toBe(402);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("insufficient_quota");
-    expect(await ingressEvents()).toBe(before);
+    expect(await platform.taskEvents()).toBe(before);
     expect(await platform.balance(poor.accountId)).toMatchObject({ balance_usd: "0.500000", reserved_usd: "0.000000" });
   });
 

@@ -7,23 +7,12 @@ import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
 import { testNats, waitFor } from "@reelgate/testkit";
-import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Platform, startPlatform } from "./platform.ts";
+import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");
-
-const waitForEnd = (client: OpenAI, id: string, timeoutMs = 60_000) =>
-  waitFor(
-    `video ${id} to end`,
-    async () => {
-      const video = await client.videos.retrieve(id);
-      return video.status === "completed" || video.status === "failed" ? video : undefined;
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
 
 describe.skipIf(!nats.url)("faults lose nothing and charge nothing twice", () => {
   let platform: Platform;

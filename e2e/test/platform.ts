@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSqliteEventStore } from "@reelgate/event-store";
 import { type Stack, type StackOptions, startStack } from "@reelgate/launcher";
-import { uniqueNamespace } from "@reelgate/testkit";
+import { uniqueNamespace, waitFor } from "@reelgate/testkit";
 import OpenAI from "openai";
 
 interface AccountJson {
@@ -21,7 +22,20 @@ export interface Platform extends Stack {
   account(creditsUsd: string): Promise<{ accountId: string; key: string; client: OpenAI }>;
   balance(accountId: string): Promise<AccountJson>;
   simulator<T = unknown>(path: string, init?: RequestInit): Promise<T>;
+  /** How many events ingress has recorded in task streams (to show a refused request recorded none). */
+  taskEvents(): Promise<number>;
 }
+
+/** Polls a video through the SDK until it is completed or failed. */
+export const waitForEnd = (client: OpenAI, id: string, timeoutMs = 60_000) =>
+  waitFor(
+    `video ${id} to end`,
+    async () => {
+      const video = await client.videos.retrieve(id);
+      return video.status === "completed" || video.status === "failed" ? video : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 
 /** The whole platform as separate processes on the test run's nats-server, in a temp data dir. */
 export const startPlatform = async (natsUrl: string, options: Partial<StackOptions> = {}): Promise<Platform> => {
@@ -67,6 +81,14 @@ export const startPlatform = async (natsUrl: string, options: Partial<StackOptio
     },
     async balance(accountId) {
       return (await admin("GET", `/admin/v1/accounts/${accountId}`)).json;
+    },
+    async taskEvents() {
+      const store = openSqliteEventStore(join(dataDir, "ingress.events.db"));
+      try {
+        return await store.countAll({ category: "task" });
+      } finally {
+        await store.close();
+      }
     },
     async simulator<T>(path: string, init?: RequestInit) {
       const base = stack.simulatorUrl!.replace(/\/v1$/, "");

@@ -1,27 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteEventStore } from "@reelgate/event-store";
 import { testNats, waitFor } from "@reelgate/testkit";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import type OpenAI from "openai";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256, startImageHost, tinyPng } from "./images.ts";
-import { type Platform, startPlatform } from "./platform.ts";
+import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
 const IMAGE_LIMIT = 64 * 1024;
 const BODY_LIMIT = 1024 * 1024;
-
-const waitForEnd = (client: OpenAI, id: string) =>
-  waitFor(
-    `video ${id} to end`,
-    async () => {
-      const video = await client.videos.retrieve(id);
-      return video.status === "completed" || video.status === "failed" ? video : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100 },
-  );
 
 describe.skipIf(!nats.url)("the public API", () => {
   let platform: Platform;
@@ -41,14 +29,6 @@ describe.skipIf(!nats.url)("the public API", () => {
     await imageHost?.close();
   });
 
-  const taskEvents = async () => {
-    const store = openSqliteEventStore(join(platform.dataDir, "ingress.events.db"));
-    try {
-      return await store.countAll({ category: "task" });
-    } finally {
-      await store.close();
-    }
-  };
   const storedInputs = () => {
     try {
       return readdirSync(join(platform.dataDir, "media", "inputs"), { recursive: true, withFileTypes: true }).filter(
@@ -278,7 +258,7 @@ describe.skipIf(!nats.url)("the public API", () => {
       "$name → $status, OpenAI's error shape, nothing stored or charged",
       async ({ body, contentType, status, param }) => {
         const { key, accountId } = await platform.account("3");
-        const [eventsBefore, inputsBefore] = [await taskEvents(), storedInputs()];
+        const [eventsBefore, inputsBefore] = [await platform.taskEvents(), storedInputs()];
         const response = await fetch(`${platform.url}/v1/videos`, {
           method: "POST",
           headers: { authorization: `Bearer ${key}`, ...(contentType ? { "content-type": contentType } : {}) },
@@ -290,7 +270,7 @@ describe.skipIf(!nats.url)("the public API", () => {
         expect(response.status, answer.error?.message).toBe(status);
         expect(Object.keys(answer.error).sort()).toEqual(["code", "message", "param", "type"]);
         if (param) expect(answer.error.param).toBe(param);
-        expect(await taskEvents()).toBe(eventsBefore);
+        expect(await platform.taskEvents()).toBe(eventsBefore);
         expect(storedInputs()).toBe(inputsBefore);
         expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "3.000000", reserved_usd: "0.000000" });
       },

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { testNats, waitFor } from "@reelgate/testkit";
-import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Platform, startPlatform } from "./platform.ts";
+import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
 
@@ -21,16 +20,6 @@ describe.skipIf(!nats.url)("a video from request to stored file", () => {
   afterAll(async () => {
     await platform?.stop();
   });
-
-  const waitForEnd = (client: OpenAI, id: string, timeoutMs = 30_000) =>
-    waitFor(
-      `video ${id} to end`,
-      async () => {
-        const video = await client.videos.retrieve(id);
-        return video.status === "completed" || video.status === "failed" ? video : undefined;
-      },
-      { timeoutMs, intervalMs: 100 },
-    );
 
   it("creates with the openai SDK, completes, downloads the simulator's bytes, and charges the built-in price once", async () => {
     const { accountId, client } = await platform.account("10");
