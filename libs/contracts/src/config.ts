@@ -28,6 +28,18 @@ export const configSchema = z.object({
     .regex(/^[a-z][a-z0-9_]*$/)
     .default("reelgate"),
   REELGATE_SIGNING_SECRET: optionalText,
+  /** Media (and input images) are deleted this many days after they were stored; unset keeps them forever. */
+  REELGATE_MEDIA_RETENTION_DAYS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().positive().optional(),
+  ),
+  /** How long a signed media URL handed out (e.g. the legacy `video_result`) stays valid. */
+  REELGATE_SIGNED_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
   REELGATE_JOB_DEADLINE_SECONDS: z.coerce.number().int().positive().default(7200),
   REELGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
   REELGATE_BODY_LIMIT_BYTES: z.coerce

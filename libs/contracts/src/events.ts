@@ -136,7 +136,22 @@ export const eventTypes = {
   MediaStorageFailed: {
     category: "asset",
     schemaVersion: 1,
-    data: z.object({ videoId, variant: z.enum(variants), reason: z.string() }),
+    data: z.object({
+      videoId,
+      variant: z.enum(variants),
+      reason: z.string(),
+      /** Where the media can still be had until the upstream link expires: ingress proxies it through the channel. */
+      fallback: z
+        .object({ channelId: z.string(), upstreamId: z.string(), expiresAt: z.number().int().nullable() })
+        .nullable()
+        .default(null),
+    }),
+  },
+  /** Storage learnt the key of the video's input image (stored by ingress), so deleting the video removes it too. */
+  InputImageNoted: {
+    category: "asset",
+    schemaVersion: 1,
+    data: z.object({ videoId, accountId: z.string(), key: z.string() }),
   },
 } as const satisfies Record<string, { category: Category; schemaVersion: number; data: z.ZodType }>;
 

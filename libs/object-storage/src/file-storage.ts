@@ -5,17 +5,38 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { contentTypeOfKey } from "./content-types.ts";
-import type { ObjectStorage } from "./port.ts";
+import type { IncompleteUpload, ObjectStorage } from "./port.ts";
+import { signMediaUrl, type UrlSigning } from "./signed-url.ts";
 
 const PARTIAL_SUFFIX = ".partial";
+/** `{key}.{random}.partial`: the key a partial file was being written for. */
+const PARTIAL = /^(.*)\.[0-9a-f]{12}\.partial$/;
+
+export interface FileStorageOptions {
+  /** Signs the URLs that ingress serves; without it `signedUrl` throws. */
+  signing?: UrlSigning;
+}
 
 /** Objects as files under `root`; the key is the relative path. The content type follows the key's extension. */
-export const fileStorage = (root: string): ObjectStorage => {
+export const fileStorage = (root: string, { signing }: FileStorageOptions = {}): ObjectStorage => {
   const base = resolve(root);
   const pathOf = (key: string) => {
     const path = resolve(base, key);
     if (!path.startsWith(base + sep)) throw new Error(`object key '${key}' escapes the storage root`);
     return path;
+  };
+
+  /** Every file whose key starts with `prefix`, partial or whole. */
+  const filesUnder = async (prefix: string) => {
+    const dir = dirname(pathOf(prefix.endsWith("/") ? `${prefix}x` : prefix));
+    try {
+      return (await readdir(dir, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => relative(base, join(entry.parentPath, entry.name)).split(sep).join("/"))
+        .filter((key) => key.startsWith(prefix));
+    } catch {
+      return [];
+    }
   };
 
   const head = async (key: string) => {
@@ -25,6 +46,17 @@ export const fileStorage = (root: string): ObjectStorage => {
     } catch {
       return undefined;
     }
+  };
+
+  const incomplete = async (prefix: string): Promise<Array<IncompleteUpload & { file: string }>> => {
+    const found: Array<IncompleteUpload & { file: string }> = [];
+    for (const file of await filesUnder(prefix)) {
+      const match = PARTIAL.exec(file);
+      if (!match) continue;
+      const info = await stat(pathOf(file)).catch(() => undefined);
+      if (info) found.push({ key: match[1]!, startedAt: info.birthtimeMs > 0 ? info.birthtime : info.mtime, file });
+    }
+    return found;
   };
 
   return {
@@ -67,20 +99,23 @@ export const fileStorage = (root: string): ObjectStorage => {
     },
 
     async list(prefix) {
-      const start = pathOf(prefix.endsWith("/") ? `${prefix}x` : prefix);
-      const dir = prefix.endsWith("/") ? dirname(start) : dirname(start);
-      let entries: string[];
-      try {
-        entries = (await readdir(dir, { recursive: true, withFileTypes: true }))
-          .filter((entry) => entry.isFile())
-          .map((entry) => join(entry.parentPath, entry.name));
-      } catch {
-        return [];
-      }
-      return entries
-        .map((path) => relative(base, path).split(sep).join("/"))
-        .filter((key) => key.startsWith(prefix) && !key.endsWith(PARTIAL_SUFFIX))
-        .sort();
+      return (await filesUnder(prefix)).filter((key) => !key.endsWith(PARTIAL_SUFFIX)).sort();
+    },
+
+    async signedUrl(key, { expiresInSeconds }) {
+      if (!signing) throw new Error("file storage was opened without URL signing (REELGATE_SIGNING_SECRET)");
+      pathOf(key);
+      return signMediaUrl(signing, key, expiresInSeconds);
+    },
+
+    async incomplete(prefix) {
+      return (await incomplete(prefix)).map(({ key, startedAt }) => ({ key, startedAt }));
+    },
+
+    async removeIncomplete(prefix, { startedBefore } = {}) {
+      const stale = (await incomplete(prefix)).filter((upload) => !startedBefore || upload.startedAt < startedBefore);
+      await Promise.all(stale.map((upload) => rm(pathOf(upload.file), { force: true })));
+      return stale.length;
     },
   };
 };

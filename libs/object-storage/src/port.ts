@@ -14,6 +14,12 @@ export interface ByteRange {
   end: number;
 }
 
+/** What an interrupted put left behind: a partial file, or an open multipart upload. */
+export interface IncompleteUpload {
+  key: string;
+  startedAt: Date;
+}
+
 export interface ObjectStorage {
   /**
    * Streams `body` to `key`; the object appears whole or not at all (a crash mid-copy leaves no
@@ -24,5 +30,15 @@ export interface ObjectStorage {
   get(key: string, range?: ByteRange): Promise<{ body: Readable; bytes: number; contentType: string } | undefined>;
   head(key: string): Promise<{ bytes: number; contentType: string } | undefined>;
   delete(key: string): Promise<void>;
+  /** Keys of the whole objects under `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * A URL that serves the object to anyone holding it, with `Range`, until `expiresInSeconds` from now:
+   * an S3 presigned GET, an HMAC-signed URL served by ingress, or the public base URL when one is set.
+   */
+  signedUrl(key: string, options: { expiresInSeconds: number }): Promise<string>;
+  /** The partial writes under `prefix` that a crashed or failed put left behind. */
+  incomplete(prefix: string): Promise<IncompleteUpload[]>;
+  /** Removes them (those started before `startedBefore`, when given); returns how many it removed. */
+  removeIncomplete(prefix: string, options?: { startedBefore?: Date }): Promise<number>;
 }

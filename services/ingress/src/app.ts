@@ -6,6 +6,7 @@ import { type Metrics, type ReadinessCheck, registerOperations } from "@reelgate
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
+import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
 import { apiScope } from "./http/api-scope.ts";
@@ -16,6 +17,7 @@ import { registerOpenApi } from "./http/openapi.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
 import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
+import { mediaRoute } from "./http/routes/media.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
 import type { Views } from "./views/views.ts";
 
@@ -36,6 +38,10 @@ export interface IngressDeps {
   onAppended: () => void;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  /** `REELGATE_SIGNING_SECRET`: opens `/media/…` signed URLs of file storage (no route without it). */
+  signingSecret?: string;
+  /** Media that storage could not copy, proxied through its channel until the upstream link expires. */
+  upstreamContent?: UpstreamContent;
 }
 
 /** The public and admin HTTP API. `main.ts` listens; tests call `inject()`. */
@@ -78,10 +84,11 @@ export const buildApp = async (deps: IngressDeps) => {
   await app.register(
     apiScope(deps.views, { perMinute: deps.rateLimitPerMinute }, (api) => {
       videoRoutes(api, { videos, images: deps.images, idempotency: once });
-      contentRoute(api, { videos, objects: deps.objects });
+      contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
     }),
   );
   adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken });
+  if (deps.signingSecret) mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now });
   return app;
 };

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { builtInCatalog } from "@reelgate/contracts";
-import { openObjectStorage } from "@reelgate/object-storage";
+import { builtInCatalog, modelNames } from "@reelgate/contracts";
+import { openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
+import { loadChannels } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
+import { upstreamContent } from "./adapters/upstream-content.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
@@ -21,6 +23,19 @@ await runService({
     if (!config.REELGATE_ADMIN_TOKEN)
       log.warn({ adminToken }, "REELGATE_ADMIN_TOKEN is not set: generated this admin token for this run");
 
+    const signingSecret = config.REELGATE_SIGNING_SECRET ?? randomBytes(32).toString("base64url");
+    if (!config.REELGATE_SIGNING_SECRET)
+      log.warn("REELGATE_SIGNING_SECRET is not set: media URLs signed now stop working when ingress restarts");
+    const objects = openObjectStorage(
+      { ...config, REELGATE_SIGNING_SECRET: signingSecret },
+      { dataDir: runtime.dataDir, now: () => new Date() },
+    );
+    const { channels } = loadChannels({
+      file: config.REELGATE_CHANNELS_FILE,
+      simulatorUrl: config.REELGATE_SIMULATOR_URL,
+      modelNames: modelNames(builtInCatalog),
+    });
+
     await runtime.consume({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
@@ -31,7 +46,7 @@ await runService({
     const app = await buildApp({
       store: runtime.store,
       views,
-      objects: openObjectStorage({ dataDir: runtime.dataDir }),
+      objects,
       billing: natsBillingClient(runtime.nc, runtime.names),
       catalog: builtInCatalog,
       adminToken,
@@ -46,7 +61,13 @@ await runService({
         maxRedirects: 3,
         allowedCidrs: config.REELGATE_FETCH_ALLOWED_CIDRS?.split(",").map((cidr) => cidr.trim()) ?? [],
       }),
-      playableUrl: async () => null,
+      playableUrl: async (view) => {
+        const stored = view.assets.video?.stored;
+        if (!stored || view.mediaDeleted) return null;
+        return signedMediaUrl(objects, stored.key, { expiresInSeconds: config.REELGATE_SIGNED_URL_TTL_SECONDS });
+      },
+      signingSecret,
+      upstreamContent: upstreamContent(channels),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });

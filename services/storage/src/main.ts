@@ -1,13 +1,21 @@
-import { join } from "node:path";
 import { builtInCatalog, modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
+import { assetRecords } from "./handlers/asset-records.ts";
 import { copyMedia } from "./handlers/copy-media.ts";
+import { deleteMedia } from "./handlers/delete-media.ts";
+import { whileWorking } from "./handlers/heartbeat.ts";
+import { noteInputImage } from "./handlers/note-input-image.ts";
+import { startRetentionSweeps } from "./handlers/retention-sweep.ts";
 
 const config = loadConfig();
 const log = createLogger("storage", config.LOG_LEVEL);
+/** A copy in flight says it is alive this often; a killed one is redelivered after the ack wait. */
+const COPY_ACK_WAIT_MS = 10_000;
+/** Leftovers of copies abandoned this long ago are removed at start (younger ones by their copy's retry). */
+const STALE_UPLOAD_MS = 3_600_000;
 
 await runService({
   log,
@@ -18,32 +26,66 @@ await runService({
       modelNames: modelNames(builtInCatalog),
     });
     const runtime = await startRuntime({ service: "storage", config, log });
-    const objects = openObjectStorage({ dataDir: runtime.dataDir });
-    const copy = copyMedia({
-      store: runtime.store,
-      objects,
-      channels: () => channels,
-      providerFor,
-      maxAttempts: 8,
-      onAppended: runtime.relay.notify,
-      now: () => new Date(),
-    });
+    const now = () => new Date();
+    const objects = openObjectStorage(config, { dataDir: runtime.dataDir, now });
+    const records = assetRecords({ store: runtime.store, now, onAppended: runtime.relay.notify });
+    const copy = copyMedia({ records, objects, channels: () => channels, providerFor, maxAttempts: 8 });
+    const remove = deleteMedia({ records, objects });
+    const noteInput = noteInputImage({ records, objects });
+
+    objects
+      .removeIncomplete("videos/", { startedBefore: new Date(now().getTime() - STALE_UPLOAD_MS) })
+      .then((removed) => removed > 0 && log.info({ removed }, "removed stale partial uploads"))
+      .catch((error: unknown) => log.warn({ err: error }, "could not look for stale partial uploads"));
+
     await runtime.consume({
       purpose: "copy",
       filterSubject: runtime.names.eventSubject("job", "JobCompleted"),
-      ackWaitMs: 60_000,
+      ackWaitMs: COPY_ACK_WAIT_MS,
       handle: async (event, ctx) => {
-        if (event.type === "JobCompleted") await copy(event, ctx.deliveryCount);
+        if (event.type !== "JobCompleted") return;
+        await whileWorking(ctx.working, COPY_ACK_WAIT_MS / 3, () => copy(event, ctx.deliveryCount));
       },
     });
+    await runtime.consume({
+      purpose: "inputs",
+      filterSubject: runtime.names.eventSubject("task", "VideoRequested"),
+      handle: async (event) => {
+        if (event.type === "VideoRequested") await noteInput(event);
+      },
+    });
+    await runtime.consume({
+      purpose: "delete",
+      filterSubject: runtime.names.eventSubject("task", "VideoDeleted"),
+      handle: async (event) => {
+        if (event.type !== "VideoDeleted") return;
+        const { videoId, accountId } = event.data;
+        await remove({ videoId, accountId, reason: "deleted by its owner", causationId: event.id });
+      },
+    });
+    const stopSweeps =
+      config.REELGATE_MEDIA_RETENTION_DAYS === undefined
+        ? async () => {}
+        : startRetentionSweeps({
+            store: runtime.store,
+            deleteMedia: remove,
+            retentionDays: config.REELGATE_MEDIA_RETENTION_DAYS,
+            now,
+            log,
+          });
+
     const http = await startOperationsServer({
       port: config.PORT,
       log,
-      checks: runtime.readiness,
+      checks: [
+        ...runtime.readiness,
+        { name: "object-storage", check: async () => void (await objects.head("health-probe")) },
+      ],
       metrics: runtime.metrics,
     });
     log.info({ port: http.port }, "storage ready");
     return async () => {
+      await stopSweeps();
       await http.close();
       await runtime.stop();
     };

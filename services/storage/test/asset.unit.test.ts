@@ -1,11 +1,39 @@
 import { deciderSpec } from "@reelgate/testkit";
 import { describe, expect, it } from "vitest";
-import { type AssetEvent, assetAggregate, mediaKey } from "../src/domain/asset.ts";
+import { type AssetEvent, assetAggregate, mediaKey, videoFoldersOf } from "../src/domain/asset.ts";
 
 const spec = deciderSpec(assetAggregate);
 const stored: AssetEvent = {
   type: "MediaStored",
-  data: { videoId: "video_1", variant: "video", key: "k", bytes: 3, sha256: "a".repeat(64), contentType: "video/mp4" },
+  data: {
+    videoId: "video_1",
+    variant: "video",
+    key: "videos/acct_1/2026/03/video_1/video.mp4",
+    bytes: 3,
+    sha256: "a".repeat(64),
+    contentType: "video/mp4",
+  },
+};
+const thumbnailFailed: AssetEvent = {
+  type: "MediaStorageFailed",
+  data: {
+    videoId: "video_1",
+    variant: "thumbnail",
+    reason: "404",
+    fallback: { channelId: "main", upstreamId: "up_1", expiresAt: 1_800_000_000 },
+  },
+};
+const inputNoted: AssetEvent = {
+  type: "InputImageNoted",
+  data: { videoId: "video_1", accountId: "acct_1", key: "inputs/acct_1/2026/03/video_1.png" },
+};
+const deleted: AssetEvent = {
+  type: "MediaDeleted",
+  data: {
+    videoId: "video_1",
+    keys: ["videos/acct_1/2026/03/video_1/video.mp4", "inputs/acct_1/2026/03/video_1.png"],
+    reason: "deleted by its owner",
+  },
 };
 
 describe("asset decider", () => {
@@ -20,14 +48,58 @@ describe("asset decider", () => {
       .thenNothingHappened();
   });
 
-  it("records a failed copy, and never both outcomes for one variant", () => {
+  it("records a failed copy with its fallback, and never both outcomes for one variant", () => {
     spec
       .given([])
-      .when({ type: "RecordStorageFailure", videoId: "video_1", variant: "thumbnail", reason: "404" })
-      .thenEmits([{ type: "MediaStorageFailed", data: { videoId: "video_1", variant: "thumbnail", reason: "404" } }]);
+      .when({ type: "RecordStorageFailure", ...thumbnailFailed.data })
+      .thenEmits([thumbnailFailed]);
     spec
       .given([stored])
-      .when({ type: "RecordStorageFailure", videoId: "video_1", variant: "video", reason: "late" })
+      .when({ type: "RecordStorageFailure", ...thumbnailFailed.data, variant: "video" })
+      .thenNothingHappened();
+  });
+
+  it("notes the input image once", () => {
+    spec
+      .given([])
+      .when({ type: "NoteInputImage", ...inputNoted.data })
+      .thenEmits([inputNoted]);
+    spec
+      .given([inputNoted])
+      .when({ type: "NoteInputImage", ...inputNoted.data })
+      .thenNothingHappened();
+  });
+
+  it("deletes every object it knows of (media and input image), once", () => {
+    spec
+      .given([stored, thumbnailFailed, inputNoted])
+      .when({ type: "DeleteMedia", videoId: "video_1", reason: "deleted by its owner" })
+      .thenEmits([deleted]);
+    spec
+      .given([stored, inputNoted, deleted])
+      .when({ type: "DeleteMedia", videoId: "video_1", reason: "retention" })
+      .thenNothingHappened();
+  });
+
+  it("records a delete even before anything was stored", () => {
+    spec
+      .given([])
+      .when({ type: "DeleteMedia", videoId: "video_1", reason: "deleted by its owner" })
+      .thenEmits([{ type: "MediaDeleted", data: { videoId: "video_1", keys: [], reason: "deleted by its owner" } }]);
+  });
+
+  it("stores and notes nothing for a deleted video", () => {
+    spec
+      .given([deleted])
+      .when({ type: "RecordStored", ...stored.data })
+      .thenNothingHappened();
+    spec
+      .given([deleted])
+      .when({ type: "RecordStorageFailure", ...thumbnailFailed.data })
+      .thenNothingHappened();
+    spec
+      .given([deleted])
+      .when({ type: "NoteInputImage", ...inputNoted.data })
       .thenNothingHappened();
   });
 
@@ -36,5 +108,15 @@ describe("asset decider", () => {
     expect(mediaKey({ accountId: "acct_1", videoId: "video_1", variant: "video", extension: "mp4", at })).toBe(
       "videos/acct_1/2026/03/video_1/video.mp4",
     );
+  });
+
+  it("cleans by folder only the videos' own folders, never the shared folder of input images", () => {
+    expect(
+      videoFoldersOf([
+        "videos/acct_1/2026/03/video_1/video.mp4",
+        "videos/acct_1/2026/03/video_1/thumbnail.png",
+        "inputs/acct_1/2026/03/video_1.png",
+      ]),
+    ).toEqual(["videos/acct_1/2026/03/video_1/"]);
   });
 });

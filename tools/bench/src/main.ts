@@ -4,6 +4,7 @@ import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
 import autocannon from "autocannon";
 import { cpuSeconds, peakRssMiB } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
+import { runStorageBench } from "./storage.ts";
 
 /**
  * `npm run bench`: creates per second and latency of POST /v1/videos over loopback, and videos
@@ -125,6 +126,9 @@ try {
 } finally {
   await stack.stop();
 }
+
+// 4. Media copies: throughput and storage's memory against video size, on file storage and S3.
+if (process.env.BENCH_STORAGE !== "0") await runStorageBench();
 
 /** A PNG signature and header followed by padding: sniffs as PNG, weighs 1 MiB. */
 function oneMiBPng() {

@@ -21,6 +21,8 @@ export interface StackOptions {
   simulatorPort?: number;
   simulatorJobMs?: number;
   adminToken?: string;
+  /** Signs media URLs (REELGATE_SIGNING_SECRET); generated for the run when not given. */
+  signingSecret?: string;
   namespace?: string;
   logLevel?: string;
   env?: NodeJS.ProcessEnv;
@@ -51,6 +53,11 @@ export const startStack = async (options: StackOptions) => {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
+  const signingSecret =
+    options.signingSecret ??
+    options.env?.REELGATE_SIGNING_SECRET ??
+    process.env.REELGATE_SIGNING_SECRET ??
+    randomBytes(32).toString("base64url");
   const ingressPort = await portOrFree(options.ingressPort);
   const ports: Record<ServiceName, number> = {
     ingress: ingressPort,
@@ -98,6 +105,10 @@ export const startStack = async (options: StackOptions) => {
     REELGATE_DATA_DIR: dataDir,
     NATS_URL: natsUrl,
     REELGATE_ADMIN_TOKEN: adminToken,
+    REELGATE_SIGNING_SECRET: signingSecret,
+    // Signed media URLs point at ingress, whichever service signs them.
+    REELGATE_PUBLIC_URL:
+      options.env?.REELGATE_PUBLIC_URL ?? process.env.REELGATE_PUBLIC_URL ?? `http://127.0.0.1:${ingressPort}`,
     REELGATE_NAMESPACE: options.namespace ?? "reelgate",
     LOG_LEVEL: options.logLevel ?? "info",
     ...(simulatorUrl ? { REELGATE_SIMULATOR_URL: simulatorUrl } : {}),

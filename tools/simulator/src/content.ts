@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Job } from "./jobs.ts";
 import { mp4Bytes, mp4Stream } from "./media/mp4.ts";
 import { spritesheetPng, thumbnailPng } from "./media/png.ts";
@@ -36,4 +36,22 @@ export const digestOf = async (content: Content) => {
     bytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest("hex"), bytes };
+};
+
+/** The first half of `body` (of `bytes` in all), then an error: the connection breaks off mid-download. */
+export const brokenHalfway = (body: Buffer | Readable, bytes: number): Readable => {
+  const half = Math.floor(bytes / 2);
+  return Readable.from(
+    (async function* () {
+      let sent = 0;
+      for await (const chunk of Buffer.isBuffer(body) ? [body] : body) {
+        const piece = (chunk as Buffer).subarray(0, Math.max(0, half - sent));
+        sent += piece.length;
+        if (piece.length > 0) yield piece;
+        if (sent >= half) break;
+      }
+      if (!Buffer.isBuffer(body)) body.destroy();
+      throw new Error("simulated fault: the download broke off halfway");
+    })(),
+  );
 };

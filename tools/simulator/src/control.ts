@@ -23,6 +23,7 @@ const faultsSchema = {
     latencyMs: { type: "integer", minimum: 0 },
     jobDurationMs: { type: "integer", minimum: 0 },
     videoBytes: { type: "integer", minimum: 0 },
+    brokenDownloads: { type: "integer", minimum: 0 },
   },
 } as const;
 

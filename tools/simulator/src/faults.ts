@@ -15,6 +15,8 @@ export interface FaultSettings {
   jobDurationMs?: number;
   /** Total size of the video of jobs submitted from now on (padded MP4, streamed). */
   videoBytes?: number;
+  /** The next `n` video downloads break off halfway (the connection is cut after half the bytes). */
+  brokenDownloads?: number;
 }
 
 /** The faults in force, consumed by the provider routes as requests arrive. */
@@ -42,6 +44,13 @@ export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: num
         }
       }
       return fault;
+    },
+    /** Whether this video download breaks off halfway, counting it down. */
+    takeBrokenDownload: (): boolean => {
+      const left = settings.brokenDownloads ?? 0;
+      if (left <= 0) return false;
+      settings = { ...settings, brokenDownloads: left - 1 };
+      return true;
     },
     latencyMs: () => settings.latencyMs ?? 0,
     jobDurationMs: () => settings.jobDurationMs ?? defaults.jobDurationMs,

@@ -32,8 +32,18 @@ export interface VideoView {
     expiresAt: number | null;
     error: { code: string; message: string } | null;
   }> | null;
-  assets: Partial<Record<Variant, Versioned<{ stored: StoredVariant | null; failure: string | null }>>>;
+  assets: Partial<
+    Record<
+      Variant,
+      Versioned<{ stored: StoredVariant | null; failure: string | null; fallback?: UpstreamFallback | null }>
+    >
+  >;
+  /** Storage deleted the video's media (its owner deleted it, or retention): no content is served any more. */
+  mediaDeleted?: { reason: string; v: number } | null;
 }
+
+/** Where a variant that could not be copied can still be had (through the channel) until the upstream link expires. */
+export type UpstreamFallback = NonNullable<EventData<"MediaStorageFailed">["fallback"]>;
 
 export const newVideoView = (event: TypedEnvelope & { type: "VideoRequested" }): VideoView => ({
   id: event.data.videoId,
@@ -104,9 +114,11 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
               },
               failure: null,
             }
-          : { stored: null, failure: event.data.reason };
+          : { stored: null, failure: event.data.reason, fallback: event.data.fallback };
       return { ...view, assets: { ...view.assets, [variant]: { ...sub, v } } };
     }
+    case "MediaDeleted":
+      return view.mediaDeleted ? undefined : { ...view, mediaDeleted: { reason: event.data.reason, v } };
     default:
       return undefined;
   }

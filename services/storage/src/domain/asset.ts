@@ -1,46 +1,68 @@
-import type { EventOf, Variant } from "@reelgate/contracts";
+import type { EventData, EventOf, Variant } from "@reelgate/contracts";
 import type { Aggregate } from "@reelgate/runtime";
 
-export type AssetEvent = EventOf<"MediaStored" | "MediaStorageFailed">;
+export type AssetEvent = EventOf<"MediaStored" | "MediaStorageFailed" | "InputImageNoted" | "MediaDeleted">;
 
 export interface AssetState {
   stored: Map<Variant, string>;
   failed: Map<Variant, string>;
+  /** The video's input image, stored by ingress. */
+  inputKey: string | null;
+  /** Once deleted, nothing is stored or noted for the video again. */
+  deleted: boolean;
+  deletedKeys: string[];
 }
 
 export type AssetCommand =
-  | {
-      type: "RecordStored";
-      videoId: string;
-      variant: Variant;
-      key: string;
-      bytes: number;
-      sha256: string;
-      contentType: string;
-    }
-  | { type: "RecordStorageFailure"; videoId: string; variant: Variant; reason: string };
+  | ({ type: "RecordStored" } & EventData<"MediaStored">)
+  | ({ type: "RecordStorageFailure" } & EventData<"MediaStorageFailed">)
+  | ({ type: "NoteInputImage" } & EventData<"InputImageNoted">)
+  | { type: "DeleteMedia"; videoId: string; reason: string };
 
 const settled = (state: AssetState, variant: Variant) => state.stored.has(variant) || state.failed.has(variant);
 
+/** Every object the asset knows of: the stored variants and the input image. */
+export const keysOf = (state: AssetState) => [
+  ...state.stored.values(),
+  ...(state.inputKey === null ? [] : [state.inputKey]),
+];
+
+const evolve = (state: AssetState, event: AssetEvent): AssetState => {
+  switch (event.type) {
+    case "MediaStored":
+      return { ...state, stored: new Map(state.stored).set(event.data.variant, event.data.key) };
+    case "MediaStorageFailed":
+      return { ...state, failed: new Map(state.failed).set(event.data.variant, event.data.reason) };
+    case "InputImageNoted":
+      return { ...state, inputKey: event.data.key };
+    case "MediaDeleted":
+      return { ...state, deleted: true, deletedKeys: event.data.keys };
+  }
+};
+
+const decide = (command: AssetCommand, state: AssetState): AssetEvent[] => {
+  if (state.deleted) return [];
+  const { type, ...data } = command;
+  switch (type) {
+    case "RecordStored":
+      return settled(state, command.variant) ? [] : [{ type: "MediaStored", data: data as EventData<"MediaStored"> }];
+    case "RecordStorageFailure":
+      return settled(state, command.variant)
+        ? []
+        : [{ type: "MediaStorageFailed", data: data as EventData<"MediaStorageFailed"> }];
+    case "NoteInputImage":
+      return state.inputKey === null ? [{ type: "InputImageNoted", data: data as EventData<"InputImageNoted"> }] : [];
+    case "DeleteMedia":
+      return [
+        { type: "MediaDeleted", data: { videoId: command.videoId, keys: keysOf(state), reason: command.reason } },
+      ];
+  }
+};
+
 export const assetAggregate: Aggregate<AssetState, AssetCommand, AssetEvent> = {
-  initialState: () => ({ stored: new Map(), failed: new Map() }),
-  evolve: (state, event) =>
-    event.type === "MediaStored"
-      ? { ...state, stored: new Map(state.stored).set(event.data.variant, event.data.key) }
-      : { ...state, failed: new Map(state.failed).set(event.data.variant, event.data.reason) },
-  decide: (command, state) => {
-    if (settled(state, command.variant)) return [];
-    if (command.type === "RecordStored") {
-      const { type: _type, ...data } = command;
-      return [{ type: "MediaStored", data }];
-    }
-    return [
-      {
-        type: "MediaStorageFailed",
-        data: { videoId: command.videoId, variant: command.variant, reason: command.reason },
-      },
-    ];
-  },
+  initialState: () => ({ stored: new Map(), failed: new Map(), inputKey: null, deleted: false, deletedKeys: [] }),
+  evolve,
+  decide,
 };
 
 export const isSettled = settled;
@@ -58,5 +80,13 @@ export const mediaKey = ({
   variant: Variant;
   extension: string;
   at: Date;
-}) =>
-  `videos/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}/${variant}.${extension}`;
+}) => `${mediaPrefix({ accountId, videoId, at })}${variant}.${extension}`;
+
+/** The folder of every variant of one video: deleting it by prefix removes the video's media. */
+export const mediaPrefix = ({ accountId, videoId, at }: { accountId: string; videoId: string; at: Date }) =>
+  `videos/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}/`;
+
+/** The per-video folders among `keys` (input images share a folder per month, so theirs are not). */
+export const videoFoldersOf = (keys: readonly string[]) => [
+  ...new Set(keys.filter((key) => key.startsWith("videos/")).map((key) => key.slice(0, key.lastIndexOf("/") + 1))),
+];

@@ -1,71 +1,64 @@
 import { Readable } from "node:stream";
-import { streamId, type TypedEnvelope, type Variant } from "@reelgate/contracts";
-import type { EventStore } from "@reelgate/event-store";
+import type { EventData, TypedEnvelope, Variant } from "@reelgate/contracts";
 import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
-import { aggregateRepository } from "@reelgate/runtime";
 import { type Channel, type Provider, UpstreamError } from "@reelgate/upstream";
-import { type AssetCommand, assetAggregate, isSettled, mediaKey } from "../domain/asset.ts";
+import { isSettled, mediaKey, mediaPrefix } from "../domain/asset.ts";
+import type { AssetRecords } from "./asset-records.ts";
+import { removeObjects } from "./delete-media.ts";
 
 export interface CopyMediaDeps {
-  store: EventStore;
+  records: AssetRecords;
   objects: ObjectStorage;
   channels: () => Channel[];
   providerFor: (channel: Channel) => Provider;
   /** Copy attempts per variant on retryable trouble before the copy is recorded as failed. */
   maxAttempts: number;
-  onAppended: () => void;
-  now: () => Date;
 }
 
+type JobCompleted = TypedEnvelope & { type: "JobCompleted" };
+
 /** Copies every variant of a finished video from the upstream into our storage, once. */
-export const copyMedia = (deps: CopyMediaDeps) => {
-  const assets = aggregateRepository(deps.store, assetAggregate);
-
-  const record = async (event: TypedEnvelope, command: AssetCommand) => {
-    const decision = await assets.execute(streamId("asset", command.videoId), command, {
-      commitId: `${command.type === "RecordStored" ? "stored" : "failed"}-${command.variant}:${command.videoId}`,
-      correlationId: command.videoId,
-      causationId: event.id,
-      accountId: event.accountId,
-      now: deps.now(),
-    });
-    if (decision.events.length > 0) deps.onAppended();
-  };
-
-  const copyOne = async (event: TypedEnvelope & { type: "JobCompleted" }, provider: Provider, variant: Variant) => {
+export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts }: CopyMediaDeps) => {
+  const copyOne = async (event: JobCompleted, provider: Provider, variant: Variant) => {
     const { videoId, upstreamId, completedAt } = event.data;
+    const place = { accountId: event.accountId ?? "unknown", videoId, at: new Date(completedAt * 1000) };
+    // An earlier attempt killed mid-copy may have left a partial file or an open multipart upload.
+    await objects.removeIncomplete(`${mediaPrefix(place)}${variant}.`);
     const media = await provider.content(upstreamId, variant);
-    const key = mediaKey({
-      accountId: event.accountId ?? "unknown",
-      videoId,
-      variant,
-      extension: extensionOf(media.contentType),
-      at: new Date(completedAt * 1000),
-    });
-    const stored = await deps.objects.put(
-      key,
-      Readable.fromWeb(media.body as import("node:stream/web").ReadableStream),
-      media.contentType,
-    );
+    const key = mediaKey({ ...place, variant, extension: extensionOf(media.contentType) });
+    // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.
+    const stored = await objects.put(key, Readable.from(media.body), media.contentType);
     if (media.bytes !== undefined && stored.bytes !== media.bytes) {
-      await deps.objects.delete(key);
+      await objects.delete(key);
       throw new UpstreamError(`${variant}: got ${stored.bytes} of ${media.bytes} bytes`, { retryable: true });
     }
-    await record(event, { type: "RecordStored", videoId, variant, ...stored });
+    const { state } = await records.execute(
+      { type: "RecordStored", videoId, variant, ...stored },
+      { commitId: `stored-${variant}:${videoId}`, causationId: event.id, accountId: event.accountId },
+    );
+    // The video was deleted while we copied: the object must not outlive it.
+    if (state.deleted) await removeObjects(objects, [key]);
   };
 
-  return async (event: TypedEnvelope & { type: "JobCompleted" }, deliveryCount: number) => {
-    const { videoId, channelId, variants } = event.data;
-    const { state } = await assets.load(streamId("asset", videoId));
+  const recordFailure = (event: JobCompleted, data: EventData<"MediaStorageFailed">) =>
+    records.execute(
+      { type: "RecordStorageFailure", ...data },
+      { commitId: `failed-${data.variant}:${data.videoId}`, causationId: event.id, accountId: event.accountId },
+    );
+
+  return async (event: JobCompleted, deliveryCount: number) => {
+    const { videoId, channelId, upstreamId, expiresAt, variants } = event.data;
+    const { state } = await records.load(videoId);
+    if (state.deleted) return;
     const pending = variants.filter((variant) => !isSettled(state, variant));
     if (pending.length === 0) return;
-    const channel = deps.channels().find((candidate) => candidate.id === channelId);
+    const channel = channels().find((candidate) => candidate.id === channelId);
     if (!channel) {
       for (const variant of pending)
-        await record(event, { type: "RecordStorageFailure", videoId, variant, reason: `channel ${channelId} is gone` });
+        await recordFailure(event, { videoId, variant, reason: `channel ${channelId} is gone`, fallback: null });
       return;
     }
-    const provider = deps.providerFor(channel);
+    const provider = providerFor(channel);
     let retry: unknown;
     // The main video first: it is what the client waits for.
     for (const variant of pending) {
@@ -73,12 +66,12 @@ export const copyMedia = (deps: CopyMediaDeps) => {
         await copyOne(event, provider, variant);
       } catch (error) {
         const retryable = !(error instanceof UpstreamError) || error.retryable;
-        if (retryable && deliveryCount < deps.maxAttempts) {
+        if (retryable && deliveryCount < maxAttempts) {
           retry = error;
           continue;
         }
         const reason = error instanceof Error ? error.message : String(error);
-        await record(event, { type: "RecordStorageFailure", videoId, variant, reason });
+        await recordFailure(event, { videoId, variant, reason, fallback: { channelId, upstreamId, expiresAt } });
       }
     }
     if (retry) throw retry;

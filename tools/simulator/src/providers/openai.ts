@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { contentOf, isVariant } from "../content.ts";
+import { brokenHalfway, contentOf, isVariant } from "../content.ts";
 import type { SimulatorContext } from "../context.ts";
 import { errorBodyForStatus, openAiError } from "../errors.ts";
 import { statusAt } from "../jobs.ts";
@@ -106,6 +106,12 @@ export const openAiProvider =
       const content = contentOf(job, variant);
       reply.type(content.contentType);
       if (variant === "video" && job.videoBytes !== undefined) reply.header("content-length", String(job.videoBytes));
+      if (variant === "video" && context.faults.takeBrokenDownload()) {
+        const body = content.body();
+        const bytes = Buffer.isBuffer(body) ? body.length : (job.videoBytes ?? 0);
+        reply.header("content-length", String(bytes));
+        return reply.send(brokenHalfway(body, bytes));
+      }
       return reply.send(content.body());
     });
   };

@@ -1,0 +1,20 @@
+import { Readable } from "node:stream";
+import type { Variant } from "@reelgate/contracts";
+import { type Channel, type Provider, providerFor } from "@reelgate/upstream";
+import type { UpstreamFallback } from "../domain/video-view.ts";
+
+/** The media of a variant storage could not copy, fetched through the channel that made it (its link needs the channel's key). */
+export type UpstreamContent = (
+  fallback: UpstreamFallback,
+  variant: Variant,
+) => Promise<{ body: Readable; contentType: string; bytes: number | undefined } | undefined>;
+
+export const upstreamContent =
+  (channels: readonly Channel[], provider: (channel: Channel) => Provider = providerFor): UpstreamContent =>
+  async (fallback, variant) => {
+    const channel = channels.find((candidate) => candidate.id === fallback.channelId);
+    if (!channel) return undefined;
+    const media = await provider(channel).content(fallback.upstreamId, variant);
+    // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.
+    return { ...media, body: Readable.from(media.body) };
+  };

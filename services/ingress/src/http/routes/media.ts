@@ -1,0 +1,58 @@
+import { checkMediaSignature, type ObjectStorage, SIGNED_MEDIA_PATH } from "@reelgate/object-storage";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { ApiError } from "../api-error.ts";
+import { parseRange } from "../range.ts";
+import { routeSchema } from "../route-spec.ts";
+
+const signedQuerySchema = z.object({
+  expires: z.string().optional().describe("Unix seconds after which the URL answers 403"),
+  signature: z.string().optional().describe("HMAC-SHA256 of the key and the expiry"),
+});
+
+/**
+ * `GET /media/{key}?expires&signature`: an object of file storage by the signed URL storage handed
+ * out (SPEC.md §5), with `Range`, and no API key: the signature is the credential.
+ */
+export const mediaRoute = (
+  app: FastifyInstance,
+  { objects, secret, now }: { objects: ObjectStorage; secret: string; now: () => Date },
+) => {
+  app.get<{ Params: { "*": string }; Querystring: z.infer<typeof signedQuerySchema> }>(
+    `${SIGNED_MEDIA_PATH}*`,
+    {
+      schema: routeSchema({
+        summary: "Stored media by signed URL (file storage); supports Range, no API key",
+        tags: ["Media"],
+        querystring: signedQuerySchema,
+        response: {
+          200: { description: "The media bytes", contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"] },
+          206: {
+            description: "A byte range of the media",
+            contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"],
+          },
+        },
+        security: "none",
+      }),
+    },
+    async (request, reply) => {
+      const key = request.params["*"];
+      const check = checkMediaSignature({ secret, now }, key, request.query ?? {});
+      if (check === "expired") throw new ApiError(403, "This media URL has expired.", { code: "url_expired" });
+      if (check === "invalid")
+        throw new ApiError(403, "This media URL's signature is not valid.", { code: "invalid_signature" });
+      const found = await objects.head(key);
+      if (!found) throw new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
+      const range = parseRange(request.headers.range, found.bytes);
+      const object = await objects.get(key, range ?? undefined);
+      if (!object) throw new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
+      reply
+        .header("content-type", found.contentType)
+        .header("accept-ranges", "bytes")
+        .header("content-length", object.bytes)
+        .header("cache-control", "private, no-transform");
+      if (range) reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${found.bytes}`);
+      return reply.send(object.body);
+    },
+  );
+};

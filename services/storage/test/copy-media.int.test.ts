@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
+import { openSqliteEventStore } from "@reelgate/event-store";
+import { fileStorage, type ObjectStorage } from "@reelgate/object-storage";
+import { buildSimulator } from "@reelgate/simulator";
+import { waitFor } from "@reelgate/testkit";
+import { type Channel, openAiProvider, providerFor, simulatorChannel } from "@reelgate/upstream";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { assetRecords } from "../src/handlers/asset-records.ts";
+import { copyMedia } from "../src/handlers/copy-media.ts";
+import { deleteMedia } from "../src/handlers/delete-media.ts";
+
+const MAX_ATTEMPTS = 3;
+
+/** The copy use case on a real SQLite store, real files and the upstream simulator over HTTP. */
+describe("copying media from the upstream", () => {
+  let simulator: FastifyInstance;
+  let channel: Channel;
+  let dir: string;
+  let objects: ObjectStorage;
+  let records: ReturnType<typeof assetRecords>;
+  let copy: ReturnType<typeof copyMedia>;
+
+  beforeAll(async () => {
+    simulator = await buildSimulator({ jobDurationMs: 0 });
+    await simulator.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = simulator.server.address() as { port: number };
+    channel = { ...simulatorChannel(`http://127.0.0.1:${port}/v1`, ["sora-2"]), id: "sim" };
+  });
+  afterAll(async () => {
+    await simulator?.close();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "reelgate-copy-"));
+    objects = fileStorage(join(dir, "media"));
+    records = assetRecords({
+      store: openSqliteEventStore(join(dir, "events.db")),
+      now: () => new Date(),
+      onAppended: () => undefined,
+    });
+    copy = copyMedia({ records, objects, channels: () => [channel], providerFor, maxAttempts: MAX_ATTEMPTS });
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  const setFaults = (faults: object) =>
+    simulator.inject({ method: "POST", url: "/_control/faults", payload: faults }).then(() => undefined);
+
+  /** A finished upstream job, and the JobCompleted that storage receives for it. */
+  const completedJob = async (): Promise<TypedEnvelope & { type: "JobCompleted" }> => {
+    const { upstreamId } = await openAiProvider(channel).submit({
+      model: "sora-2",
+      prompt: "copy me",
+      seconds: "4",
+      size: "720x1280",
+      idempotencyKey: newVideoId(),
+    });
+    const videoId = newVideoId();
+    const data: EventData<"JobCompleted"> = {
+      videoId,
+      channelId: channel.id,
+      upstreamId,
+      model: "sora-2",
+      seconds: "4",
+      size: "720x1280",
+      variants: ["video", "thumbnail", "spritesheet"],
+      completedAt: Math.floor(Date.now() / 1000),
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    };
+    return {
+      id: `evt_${videoId}`,
+      type: "JobCompleted",
+      schemaVersion: 1,
+      stream: `job-${videoId}`,
+      version: 3,
+      occurredAt: new Date().toISOString(),
+      correlationId: videoId,
+      causationId: null,
+      accountId: newAccountId(),
+      data,
+    };
+  };
+
+  const upstreamSha = async (upstreamId: string, variant: string) =>
+    (await simulator.inject({ url: `/_control/jobs/${upstreamId}/sha256?variant=${variant}` })).json() as {
+      sha256: string;
+      bytes: number;
+    };
+
+  it("copies every variant with the upstream's exact bytes", async () => {
+    const job = await completedJob();
+    await copy(job, 1);
+    const { state } = await records.load(job.data.videoId);
+    expect([...state.stored.keys()].sort()).toEqual(["spritesheet", "thumbnail", "video"]);
+    for (const [variant, key] of state.stored) {
+      const stored = await objects.get(key);
+      const hash = createHash("sha256");
+      for await (const chunk of stored!.body) hash.update(chunk as Buffer);
+      expect(hash.digest("hex")).toBe((await upstreamSha(job.data.upstreamId, variant)).sha256);
+    }
+  });
+
+  it("retries a download that broke off, and stores the whole video on the next attempt", async () => {
+    await setFaults({ brokenDownloads: 1, videoBytes: 2 * 1024 * 1024 });
+    try {
+      const job = await completedJob();
+      await expect(copy(job, 1)).rejects.toThrow();
+      expect((await records.load(job.data.videoId)).state.stored.has("video")).toBe(false);
+      expect(await objects.incomplete("videos/")).toEqual([]);
+      await copy(job, 2);
+      const stored = (await records.load(job.data.videoId)).state.stored.get("video")!;
+      expect((await objects.head(stored))?.bytes).toBe(2 * 1024 * 1024);
+    } finally {
+      await setFaults({ brokenDownloads: 0, videoBytes: undefined });
+      await simulator.inject({ method: "DELETE", url: "/_control/faults" });
+    }
+  });
+
+  it("records a copy that failed on its last attempt, with the upstream job as fallback", async () => {
+    await setFaults({ brokenDownloads: 1 });
+    try {
+      const job = await completedJob();
+      await copy(job, MAX_ATTEMPTS);
+      const { state } = await records.load(job.data.videoId);
+      expect(state.failed.get("video")).toMatch(/terminated|broke|bytes/);
+      expect([...state.stored.keys()].sort()).toEqual(["spritesheet", "thumbnail"]);
+      const store = openSqliteEventStore(join(dir, "events.db"));
+      const failed = (await store.readStream(`asset-${job.data.videoId}`)).find(
+        (event) => event.type === "MediaStorageFailed",
+      );
+      expect(failed?.data).toMatchObject({
+        variant: "video",
+        fallback: { channelId: "sim", upstreamId: job.data.upstreamId, expiresAt: job.data.expiresAt },
+      });
+      await store.close();
+    } finally {
+      await simulator.inject({ method: "DELETE", url: "/_control/faults" });
+    }
+  });
+
+  it("copies nothing for a video deleted before its job completed, and undoes a copy that raced the delete", async () => {
+    const remove = deleteMedia({ records, objects });
+    const job = await completedJob();
+    await remove({
+      videoId: job.data.videoId,
+      accountId: job.accountId,
+      reason: "deleted by its owner",
+      causationId: null,
+    });
+    await copy(job, 1);
+    expect(await objects.list("videos/")).toEqual([]);
+
+    // The delete lands while the copy streams: the stored object is removed when its record is refused.
+    const racing = await completedJob();
+    await setFaults({ videoBytes: 8 * 1024 * 1024, latencyMs: 0 });
+    try {
+      const copying = copy(racing, 1);
+      await waitFor("the copy to be under way", async () => (await objects.incomplete("videos/")).length > 0, {
+        intervalMs: 1,
+      }).catch(() => undefined);
+      await remove({ videoId: racing.data.videoId, accountId: racing.accountId, reason: "owner", causationId: null });
+      await copying;
+      expect(await objects.list("videos/")).toEqual([]);
+      expect(await objects.incomplete("videos/")).toEqual([]);
+    } finally {
+      await simulator.inject({ method: "DELETE", url: "/_control/faults" });
+    }
+  });
+});
