@@ -43,15 +43,18 @@ console.log(`
   Data        ${stack.dataDir}
   NATS        ${stack.natsUrl}
 
-  Create an account and a key, then a video:
+  Paste these to open an account with $10, get an API key, and make a video:
 
-    KEY=$(curl -s -X POST ${stack.url}/admin/v1/accounts -H "Authorization: Bearer ${stack.adminToken}" \\
-      -H 'Content-Type: application/json' -d '{"name":"demo","credits_usd":"10"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id' \\
-      | xargs -I{} curl -s -X POST ${stack.url}/admin/v1/accounts/{}/keys -H "Authorization: Bearer ${stack.adminToken}" \\
+    TOKEN=${stack.adminToken}
+    ACCOUNT=$(curl -s ${stack.url}/admin/v1/accounts -H "Authorization: Bearer $TOKEN" \\
+      -H 'Content-Type: application/json' -d '{"name":"demo","credits_usd":"10"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')
+    KEY=$(curl -s -X POST ${stack.url}/admin/v1/accounts/$ACCOUNT/keys -H "Authorization: Bearer $TOKEN" \\
       | node -pe 'JSON.parse(require("fs").readFileSync(0)).key')
-
     curl -s ${stack.url}/v1/videos -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
       -d '{"model":"sora-2","prompt":"a lighthouse at dawn","seconds":"4","size":"720x1280"}'
+
+  Then GET ${stack.url}/v1/videos/<id> until it is completed, and /v1/videos/<id>/content for the bytes.
+  API docs: ${stack.url}/docs
 
   Ctrl-C stops everything.
 `);
