@@ -46,6 +46,8 @@ const ensureIndexes = (commits: Collection<CommitDocument>) =>
     { key: { "events.id": 1 }, name: "events_id", unique: true },
     { key: { published: 1, _id: 1 }, name: "unpublished", partialFilterExpression: { published: false } },
     { key: { streamType: 1, _id: 1 }, name: "streamType_id" },
+    // A hot stream is read from a cached version on: seek there instead of walking the whole stream.
+    { key: { streamId: 1, version: 1 }, name: "streamId_version" },
   ]);
 
 /**
@@ -136,7 +138,7 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
 
     readStream: async (stream, afterVersion = 0) => {
       const found = await commits
-        .find({ streamId: stream, version: { $gt: afterVersion } }, { sort: { seq: 1 }, projection: { events: 1 } })
+        .find({ streamId: stream, version: { $gt: afterVersion } }, { sort: { version: 1 }, projection: { events: 1 } })
         .toArray();
       return found
         .flatMap((commit) => storedEventsOf(commit._id, commit.events))

@@ -29,6 +29,8 @@ const schema = `
   );
   CREATE INDEX IF NOT EXISTS commits_unpublished ON commits (position) WHERE published = 0;
   CREATE INDEX IF NOT EXISTS commits_by_type ON commits (stream_type, position);
+  -- A hot stream is read from a cached version on: seek there instead of walking the whole stream.
+  CREATE INDEX IF NOT EXISTS commits_stream_version ON commits (stream_id, version);
   CREATE TABLE IF NOT EXISTS event_ids (
     id TEXT PRIMARY KEY,
     commit_position INTEGER NOT NULL
@@ -71,7 +73,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     "SELECT c.position, c.version, c.events FROM event_ids e JOIN commits c ON c.position = e.commit_position WHERE e.id = ?",
   );
   const selectStream = db.prepare(
-    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY seq",
+    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY version",
   );
   const selectAll = db.prepare(
     "SELECT position, version, events FROM commits WHERE position > ? ORDER BY position LIMIT ?",
