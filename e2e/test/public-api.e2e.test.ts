@@ -82,6 +82,24 @@ describe.skipIf(!nats.url)("the public API", () => {
       expect(after).not.toContain(remix.id);
     });
 
+    it("cancels a running job when its video is deleted, and charges nothing", async () => {
+      const { client, accountId } = await platform.account("1");
+      await platform.simulator("/_control/faults", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jobDurationMs: 120_000 }),
+      });
+      try {
+        const video = await client.videos.create({ prompt: "never finished", seconds: "4" });
+        await waitFor("the job to run", async () => (await client.videos.retrieve(video.id)).status === "in_progress");
+        await client.videos.delete(video.id);
+        await waitFor("the release", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
+        expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "1.000000" });
+      } finally {
+        await platform.simulator("/_control/faults", { method: "DELETE" });
+      }
+    });
+
     it("serves a byte range of the video", async () => {
       const { client, key } = await platform.account("1");
       const video = await client.videos.create({ prompt: "ranges", seconds: "4" });
@@ -185,6 +203,23 @@ describe.skipIf(!nats.url)("the public API", () => {
         .filter((entry) => entry.isFile())
         .map((entry) => sha256(readFileSync(join(entry.parentPath, entry.name))));
       expect(new Set(stored)).toEqual(new Set([sha256(tinyPng)]));
+
+      // ...and the upstream received it as the same multipart file part, whichever form it came in.
+      const prompts = ["f1", "f2", "f3", "f4", "f5", "f6"];
+      const parts = await waitFor("every job submitted upstream", async () => {
+        const jobs = await platform.simulator<Array<{ id: string; prompt: string }>>("/_control/jobs");
+        const requests =
+          await platform.simulator<Array<{ responseId?: string; files: Array<{ field: string; sha256: string }> }>>(
+            "/_control/requests",
+          );
+        const found = prompts.map((prompt) => {
+          const job = jobs.find((candidate) => candidate.prompt === prompt);
+          return requests.find((request) => job && request.responseId === job.id)?.files;
+        });
+        return found.every(Boolean) ? found : undefined;
+      });
+      for (const files of parts)
+        expect(files).toEqual([expect.objectContaining({ field: "input_reference", sha256: sha256(tinyPng) })]);
     });
 
     const json = async (key: string, body: unknown) => {

@@ -33,6 +33,10 @@ export const openAiProvider = (channel: Channel, { timeoutMs = 30_000 } = {}): P
       form.set("prompt", request.prompt);
       form.set("seconds", request.seconds);
       form.set("size", request.size);
+      if (request.inputReference) {
+        const { bytes, contentType, filename } = request.inputReference;
+        form.set("input_reference", new Blob([bytes], { type: contentType }), filename);
+      }
       const response = await fetchUpstream(
         `${base}/videos`,
         { method: "POST", headers: { ...auth, "idempotency-key": request.idempotencyKey }, body: form },

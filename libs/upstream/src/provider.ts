@@ -10,6 +10,8 @@ export interface SubmitRequest {
   size: string;
   /** Sent as an idempotency hint so a retried submit does not start a second job where the upstream honours it. */
   idempotencyKey: string;
+  /** The image to animate, sent as the multipart file part `input_reference`. */
+  inputReference?: { bytes: Buffer; contentType: string; filename: string };
 }
 
 export interface JobReport {

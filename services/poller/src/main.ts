@@ -1,4 +1,5 @@
 import { builtInCatalog, modelNames } from "@reelgate/contracts";
+import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
@@ -24,6 +25,7 @@ await runService({
     const { names } = runtime;
     const poller = jobs({
       store: runtime.store,
+      objects: openObjectStorage(config, { dataDir: runtime.dataDir, now: () => new Date() }),
       channels: () => channels,
       providerFor,
       now: Date.now,
@@ -46,6 +48,12 @@ await runService({
       maxDeliver: Number.POSITIVE_INFINITY,
       handle: async (event, ctx) =>
         event.type === "FundsReserved" ? poller.onFundsReserved(event, ctx.deliveryCount) : undefined,
+    });
+    await runtime.consume({
+      purpose: "cancel",
+      filterSubject: names.eventSubject("task", "VideoDeleted"),
+      maxDeliver: Number.POSITIVE_INFINITY,
+      handle: async (event) => (event.type === "VideoDeleted" ? poller.onVideoDeleted(event) : undefined),
     });
     await runtime.consume({
       purpose: "follow",

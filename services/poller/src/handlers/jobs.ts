@@ -1,8 +1,9 @@
-import { streamId, type TypedEnvelope } from "@reelgate/contracts";
+import { type EventData, streamId, type TypedEnvelope } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { HandlerResult } from "@reelgate/messaging";
+import type { ObjectStorage } from "@reelgate/object-storage";
 import { aggregateRepository, type EventMeta } from "@reelgate/runtime";
-import { type Channel, type Provider, UpstreamError } from "@reelgate/upstream";
+import { type Channel, type Provider, type SubmitRequest, UpstreamError } from "@reelgate/upstream";
 import { jobAggregate } from "../domain/aggregate.ts";
 import type { JobCommand } from "../domain/decide.ts";
 import { nextPollDelayMs } from "../domain/decide.ts";
@@ -10,6 +11,8 @@ import { pickChannel } from "../domain/pick-channel.ts";
 
 export interface JobsDeps {
   store: EventStore;
+  /** Where ingress stored the input images. */
+  objects: ObjectStorage;
   channels: () => Channel[];
   providerFor: (channel: Channel) => Provider;
   now: () => number;
@@ -39,6 +42,19 @@ export const jobs = (deps: JobsDeps) => {
     return decision;
   };
 
+  /** The stored input image, ready for the upstream's form. */
+  const inputImage = async (reference: EventData<"JobQueued">["inputReference"]) => {
+    if (!reference) return undefined;
+    const object = await deps.objects.get(reference.key);
+    if (!object) throw new Error(`input image ${reference.key} is missing from storage`);
+    const bytes = Buffer.concat(await object.body.toArray());
+    return {
+      bytes,
+      contentType: reference.contentType,
+      filename: reference.key.slice(reference.key.lastIndexOf("/") + 1),
+    };
+  };
+
   const fail = (videoId: string, cause: TypedEnvelope, code: string, message: string) =>
     execute(videoId, { type: "FailJob", code, message, now: Math.floor(deps.now() / 1000) }, cause, "fail");
 
@@ -62,13 +78,16 @@ export const jobs = (deps: JobsDeps) => {
       if (!channel)
         return void (await fail(videoId, event, "no_channel", `no upstream channel serves model ${request.model}`));
       try {
-        const { upstreamId } = await deps.providerFor(channel).submit({
+        const image = await inputImage(request.inputReference);
+        const submission: SubmitRequest = {
           model: channel.models[request.model] ?? request.model,
           prompt: request.prompt,
           seconds: request.seconds,
           size: request.size,
           idempotencyKey: videoId,
-        });
+          ...(image ? { inputReference: image } : {}),
+        };
+        const { upstreamId } = await deps.providerFor(channel).submit(submission);
         await execute(
           videoId,
           { type: "RecordSubmission", channelId: channel.id, upstreamId, now: Math.floor(deps.now() / 1000) },
@@ -83,6 +102,15 @@ export const jobs = (deps: JobsDeps) => {
           return void (await fail(videoId, event, "upstream_unavailable", error.message));
         throw error;
       }
+    },
+
+    /** Its owner deleted the video: a job not yet ended is cancelled (failed), so its reservation is released. */
+    async onVideoDeleted(event: TypedEnvelope & { type: "VideoDeleted" }): Promise<HandlerResult> {
+      const videoId = event.data.videoId;
+      const { state } = await repository.load(streamId("job", videoId));
+      if (!state.request) return { retryInMs: WAIT_FOR_REQUEST_MS };
+      await fail(videoId, event, "cancelled", "The video was deleted before it was finished.");
+      return undefined;
     },
 
     /** Asks the upstream how the job is doing; the message comes back until the job ends. */
