@@ -5,8 +5,8 @@ import type { UpstreamContent } from "../../adapters/upstream-content.ts";
 import type { VideoService } from "../../application/videos.ts";
 import { ApiError } from "../api-error.ts";
 import { parseRequest } from "../parse.ts";
-import { parseRange } from "../range.ts";
 import { routeSchema } from "../route-spec.ts";
+import { mediaResponses, sendStoredObject } from "../send-object.ts";
 import { sendUpstreamFallback } from "../upstream-fallback.ts";
 
 /** `GET /v1/videos/{id}/content`: the stored bytes, streamed, with `Range`. */
@@ -33,13 +33,7 @@ export const contentRoute = (
         tags: ["Videos"],
         params: videoIdParamsSchema,
         querystring: contentQuerySchema,
-        response: {
-          200: { description: "The media bytes", contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"] },
-          206: {
-            description: "A byte range of the media",
-            contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"],
-          },
-        },
+        response: mediaResponses,
         security: "apiKey",
       }),
     },
@@ -62,16 +56,13 @@ export const contentRoute = (
           code: "content_not_ready",
         });
       }
-      const range = parseRange(request.headers.range, stored.bytes);
-      const object = await objects.get(stored.key, range ?? undefined);
-      if (!object)
-        throw new ApiError(404, `The ${variant} of video '${view.id}' is no longer stored.`, { code: "content_gone" });
-      reply
-        .header("content-type", stored.contentType)
-        .header("accept-ranges", "bytes")
-        .header("content-length", object.bytes);
-      if (range) reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${stored.bytes}`);
-      return reply.send(object.body);
+      return sendStoredObject(
+        reply,
+        objects,
+        stored,
+        request.headers.range,
+        () => new ApiError(404, `The ${variant} of video '${view.id}' is no longer stored.`, { code: "content_gone" }),
+      );
     },
   );
 };

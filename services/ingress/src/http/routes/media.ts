@@ -2,8 +2,10 @@ import { checkMediaSignature, type ObjectStorage, SIGNED_MEDIA_PATH } from "@ree
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../api-error.ts";
-import { parseRange } from "../range.ts";
 import { routeSchema } from "../route-spec.ts";
+import { mediaResponses, sendStoredObject } from "../send-object.ts";
+
+const gone = () => new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
 
 const signedQuerySchema = z.object({
   expires: z.string().optional().describe("Unix seconds after which the URL answers 403"),
@@ -25,13 +27,7 @@ export const mediaRoute = (
         summary: "Stored media by signed URL (file storage); supports Range, no API key",
         tags: ["Media"],
         querystring: signedQuerySchema,
-        response: {
-          200: { description: "The media bytes", contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"] },
-          206: {
-            description: "A byte range of the media",
-            contentTypes: ["video/mp4", "image/png", "image/jpeg", "image/webp"],
-          },
-        },
+        response: mediaResponses,
         security: "none",
       }),
     },
@@ -42,17 +38,9 @@ export const mediaRoute = (
       if (check === "invalid")
         throw new ApiError(403, "This media URL's signature is not valid.", { code: "invalid_signature" });
       const found = await objects.head(key);
-      if (!found) throw new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
-      const range = parseRange(request.headers.range, found.bytes);
-      const object = await objects.get(key, range ?? undefined);
-      if (!object) throw new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
-      reply
-        .header("content-type", found.contentType)
-        .header("accept-ranges", "bytes")
-        .header("content-length", object.bytes)
-        .header("cache-control", "private, no-transform");
-      if (range) reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${found.bytes}`);
-      return reply.send(object.body);
+      if (!found) throw gone();
+      reply.header("cache-control", "private, no-transform");
+      return sendStoredObject(reply, objects, { key, ...found }, request.headers.range, gone);
     },
   );
 };
