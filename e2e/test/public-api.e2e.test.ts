@@ -363,6 +363,9 @@ describe.skipIf(!nats.url)("the public API", () => {
       "POST /v1/video/generations/result",
       "POST /v1/videos/query",
       "GET /v1/videos/query/{id}",
+      "POST /admin/v1/accounts",
+      "GET /admin/v1/accounts/{id}",
+      "POST /admin/v1/accounts/{id}/keys",
     ]) {
       expect(routes).toContain(route);
     }
