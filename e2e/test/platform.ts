@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteEventStore } from "@reelgate/event-store";
-import { type Stack, type StackOptions, startStack } from "@reelgate/launcher";
+import { freePort, type Stack, type StackOptions, startStack } from "@reelgate/launcher";
 import { uniqueNamespace, waitFor } from "@reelgate/testkit";
 import OpenAI from "openai";
 
@@ -97,6 +97,38 @@ export const startPlatform = async (natsUrl: string, options: Partial<StackOptio
     async stop() {
       await stack.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/**
+ * The platform with the simulator and a channels file pointing channels at it: `yaml` gets the
+ * simulator's root URL (channels live under `/c/{name}/…`). `writeChannels` edits the file in place.
+ */
+export const startPlatformWithChannels = async (
+  natsUrl: string,
+  yaml: (simulator: string) => string,
+  options: Partial<StackOptions> = {},
+) => {
+  const port = await freePort();
+  const simulatorRoot = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "reelgate-channels-"));
+  const channelsFile = join(dir, "channels.yaml");
+  writeFileSync(channelsFile, yaml(simulatorRoot));
+  const platform = await startPlatform(natsUrl, {
+    ...options,
+    withSimulator: true,
+    simulatorPort: port,
+    env: { ...options.env, REELGATE_CHANNELS_FILE: channelsFile },
+  });
+  return {
+    ...platform,
+    simulatorRoot,
+    channelsFile,
+    writeChannels: (next: (simulator: string) => string) => writeFileSync(channelsFile, next(simulatorRoot)),
+    async stop() {
+      await platform.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 };

@@ -115,6 +115,43 @@ export const eventTypes = {
     schemaVersion: 1,
     data: z.object({ videoId, code: z.string(), message: z.string(), failedAt: z.number().int() }),
   },
+  /**
+   * A submit to a channel failed in a way another try may cure (timeout, 5xx, 429, or the poller lost a
+   * chat stream it was following): the next try goes to the next eligible channel. Recorded so failover survives a crash.
+   */
+  SubmitAttemptFailed: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      channelId: z.string(),
+      /** 1 for the first try. */
+      attempt: z.number().int().positive(),
+      /** The upstream's HTTP status; null for a timeout, a network failure or a lost stream. */
+      status: z.number().int().nullable(),
+      message: z.string(),
+      /** The upstream's Retry-After, when it gave one. */
+      retryAfterMs: z.number().int().nonnegative().nullable(),
+      failedAt: z.number().int(),
+    }),
+  },
+  /**
+   * The upstream finished a job after the poller had failed it for its deadline: the video exists
+   * after all. The reservation was already released (a failed job is never charged), so it is free.
+   */
+  JobCompletedLate: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      channelId: z.string(),
+      upstreamId: z.string(),
+      ...spec,
+      variants: z.array(z.enum(variants)),
+      completedAt: z.number().int(),
+      expiresAt: z.number().int().nullable(),
+    }),
+  },
   // storage
   MediaStored: {
     category: "asset",

@@ -22,7 +22,8 @@ const batchSize = 500;
 /** The embedded adapter: one table per collection, the JSON document plus one plain column per indexed field. */
 export const openSqliteDocumentStore = (path: string): DocumentStore => {
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  // busy_timeout first: two processes opening one file at once would otherwise fail switching to WAL.
+  db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   const opened = new Map<string, { indexes: string; collection: unknown }>();
   return {
     async collection<T extends { id: string }>(name: string, options: CollectionOptions) {

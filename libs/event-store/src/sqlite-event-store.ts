@@ -58,7 +58,8 @@ const isUniqueViolation = (error: unknown, on: string): boolean =>
  */
 export const openSqliteEventStore = (path: string): EventStore => {
   const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+  // busy_timeout first: two processes opening one file at once would otherwise fail switching to WAL.
+  db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   db.exec(schema);
 
   const { write, flush } = sqliteGroupCommit(db);

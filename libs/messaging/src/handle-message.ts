@@ -56,7 +56,8 @@ export const runHandler = async (msg: JsMsg, handle: Handler, log: Logger): Prom
   try {
     const result = await handle(event, ctx);
     if (result && typeof result.retryInMs === "number")
-      return { kind: "retry", delayMs: Math.max(0, result.retryInMs) };
+      // Whole milliseconds: NATS treats a fractional nak delay as "redeliver now".
+      return { kind: "retry", delayMs: Math.max(0, Math.ceil(result.retryInMs)) };
     return { kind: "ack" };
   } catch (error) {
     if (error instanceof PoisonMessageError || error instanceof InvalidEventError) {

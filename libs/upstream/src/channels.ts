@@ -10,11 +10,16 @@ export const channelSchema = z.strictObject({
   provider: z.enum(providers),
   base_url: z.url(),
   api_key: z.string().min(1),
+  /** azure: the `api-version` query parameter (default "preview"). */
   api_version: z.string().optional(),
   models: z.record(z.string(), z.string()),
   priority: z.number().int().default(0),
   weight: z.number().int().positive().default(1),
-  max_concurrent: z.number().int().positive().default(8),
+  /** Jobs in flight on this channel across every poller replica; unset means no limit. */
+  max_concurrent: z.number().int().positive().optional(),
+  /** How long one upstream request may take (for chat-sse: the longest silence on the stream). */
+  timeout_seconds: z.number().positive().default(30),
+  /** A disabled channel takes no new jobs but still serves status, content and remixes of its own videos. */
   disabled: z.boolean().default(false),
 });
 export type Channel = z.infer<typeof channelSchema>;
@@ -34,7 +39,15 @@ export class ChannelsFileError extends Error {
 }
 
 export const parseChannelsFile = (file: string, text: string, env: NodeJS.ProcessEnv = process.env): Channel[] => {
-  const raw = file.endsWith(".json") ? JSON.parse(expandEnv(text, env, file)) : parseYaml(expandEnv(text, env, file));
+  let raw: unknown;
+  try {
+    const expanded = expandEnv(text, env, file);
+    raw = file.endsWith(".json") ? JSON.parse(expanded) : parseYaml(expanded);
+  } catch (error) {
+    throw new ChannelsFileError(
+      `bad channels file ${(error as Error).message.startsWith(file) ? "" : `${file}: `}${(error as Error).message}`,
+    );
+  }
   const result = channelsFileSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
@@ -55,7 +68,7 @@ export const simulatorChannel = (baseUrl: string, modelNames: string[]): Channel
   models: Object.fromEntries(modelNames.map((name) => [name, name])),
   priority: 0,
   weight: 1,
-  max_concurrent: 1_000_000,
+  timeout_seconds: 30,
   disabled: false,
 });
 

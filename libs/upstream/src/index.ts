@@ -1,17 +1,26 @@
+import { azureProvider } from "./azure-provider.ts";
 import type { Channel } from "./channels.ts";
+import { chatSseProvider } from "./chat-sse-provider.ts";
 import { openAiProvider } from "./openai-provider.ts";
 import type { Provider } from "./provider.ts";
 
+export { azureProvider } from "./azure-provider.ts";
 export * from "./channels.ts";
+export { chatSseProvider } from "./chat-sse-provider.ts";
+export { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export * from "./provider.ts";
+export { videoStatusOf } from "./videos-api.ts";
+export { type ChannelsWatch, watchChannels } from "./watch-channels.ts";
 
 /** The provider client for a channel. */
 export const providerFor = (channel: Channel): Provider => {
   switch (channel.provider) {
     case "openai":
       return openAiProvider(channel);
-    default:
-      throw new Error(`provider '${channel.provider}' of channel '${channel.id}' is not supported yet`);
+    case "azure":
+      return azureProvider(channel);
+    case "chat-sse":
+      return chatSseProvider(channel);
   }
 };

@@ -1,5 +1,6 @@
 import type { Variant } from "@reelgate/contracts";
 
+/** The four states every provider's statuses are mapped onto, exactly the public ones. */
 export type UpstreamStatus = "queued" | "in_progress" | "completed" | "failed";
 
 /** What we send upstream: the public request with the model already mapped to the channel's name. */
@@ -14,6 +15,11 @@ export interface SubmitRequest {
   inputReference?: { bytes: Buffer; contentType: string; filename: string };
 }
 
+export interface RemixRequest {
+  prompt: string;
+  idempotencyKey: string;
+}
+
 export interface JobReport {
   status: UpstreamStatus;
   progress: number;
@@ -23,6 +29,14 @@ export interface JobReport {
   error: { code: string; message: string } | null;
   expiresAt: number | null;
   variants: Variant[];
+  /** What `content` takes to fetch the media when it is not the upstream id (chat-sse: the video link). */
+  mediaId?: string;
+}
+
+/** A job the upstream accepted. Streamed providers also hand over its reports, ending with a terminal one. */
+export interface Submitted {
+  upstreamId: string;
+  updates?: AsyncIterable<JobReport>;
 }
 
 /** Upstream trouble, classified for failover: `retryable` ones go to another try; the rest fail the job. */
@@ -31,17 +45,37 @@ export class UpstreamError extends Error {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: { status?: number; retryable: boolean; retryAfterMs?: number }) {
+  /** The upstream's own words (its `error.message`), for the client when the request itself was wrong. */
+  readonly upstreamMessage: string | undefined;
+  readonly upstreamCode: string | undefined;
+  constructor(
+    message: string,
+    options: {
+      status?: number;
+      retryable: boolean;
+      retryAfterMs?: number;
+      upstreamMessage?: string;
+      upstreamCode?: string;
+    },
+  ) {
     super(message);
     this.status = options.status;
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.upstreamMessage = options.upstreamMessage;
+    this.upstreamCode = options.upstreamCode;
   }
 }
 
 export interface Provider {
-  submit(request: SubmitRequest): Promise<{ upstreamId: string }>;
+  /** `poll`: ask `status` until the job ends. `stream`: its reports arrive on the submit's own stream. */
+  readonly follow: "poll" | "stream";
+  submit(request: SubmitRequest, options?: { signal?: AbortSignal }): Promise<Submitted>;
   status(upstreamId: string): Promise<JobReport>;
+  /** A new job from a finished one of this channel, with a new prompt. */
+  remix(upstreamId: string, request: RemixRequest): Promise<Submitted>;
+  /** Best effort: stops the upstream job where the provider can. */
+  cancel(upstreamId: string): Promise<void>;
   /** The media as a stream, with its type and length when the upstream says them. */
   content(
     upstreamId: string,

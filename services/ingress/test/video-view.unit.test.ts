@@ -118,6 +118,34 @@ describe("task read model", () => {
     });
   });
 
+  it("becomes completed when the upstream finishes after the poller gave up", () => {
+    const timedOut = envelope(`job-${videoId}`, 3, "JobFailed", {
+      videoId,
+      code: "timeout",
+      message: "late",
+      failedAt: 2,
+    });
+    const late = envelope(`job-${videoId}`, 4, "JobCompletedLate", {
+      videoId,
+      channelId: "c",
+      upstreamId: "u",
+      model: "sora-2",
+      seconds: "4",
+      size: "720x1280",
+      variants: ["video"],
+      completedAt: 1_700_000_900,
+      expiresAt: null,
+    });
+    const stored = history.at(-1)!;
+    for (const order of permutations([timedOut, late, stored])) {
+      expect(toVideoObject(project([requested, history[2]!, ...order])!)).toMatchObject({
+        status: "completed",
+        error: null,
+        completed_at: 1_700_000_900,
+      });
+    }
+  });
+
   it("is queued until the job is submitted, with the quote pending until billing answers", () => {
     const view = project([requested])!;
     expect(toVideoObject(view)).toMatchObject({ status: "queued", progress: 0, seconds: "4", error: null });

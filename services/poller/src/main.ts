@@ -2,8 +2,14 @@ import { builtInCatalog, modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
-import { loadChannels, providerFor } from "@reelgate/upstream";
+import { loadChannels, providerFor, watchChannels } from "@reelgate/upstream";
+import { openChannelBucket } from "./adapters/channel-bucket.ts";
+import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
+import { channelSlots } from "./adapters/channel-slots.ts";
 import { jobs } from "./handlers/jobs.ts";
+
+/** How long after a job's deadline the upstream is still asked, to record a late completion: a day, as long as upstream links live. */
+const LATE_WINDOW_MS = 24 * 3600 * 1000;
 
 const config = loadConfig();
 const log = createLogger("poller", config.LOG_LEVEL);
@@ -11,26 +17,48 @@ const log = createLogger("poller", config.LOG_LEVEL);
 await runService({
   log,
   async start() {
-    const { channels, usingSimulator } = loadChannels({
-      file: config.REELGATE_CHANNELS_FILE,
+    const file = config.REELGATE_CHANNELS_FILE;
+    const loaded = loadChannels({
+      file,
       simulatorUrl: config.REELGATE_SIMULATOR_URL,
       modelNames: modelNames(builtInCatalog),
     });
-    if (usingSimulator)
+    if (loaded.usingSimulator)
       log.warn(
         { url: config.REELGATE_SIMULATOR_URL },
         "NO CHANNELS FILE: every job goes to the built-in upstream simulator",
       );
+    // A bad file at start stops the process (loadChannels threw); a bad edit later keeps the last good one.
+    const watch = file
+      ? watchChannels(
+          { file, initial: loaded.channels },
+          {
+            onReload: (channels) => log.info({ channels: channels.map(describeChannel) }, "channels file reloaded"),
+            onError: (error) =>
+              log.error({ err: error.message }, "channels file change rejected; keeping the previous channels"),
+          },
+        )
+      : undefined;
+    const channels = () => watch?.current() ?? loaded.channels;
+
     const runtime = await startRuntime({ service: "poller", config, log });
     const { names } = runtime;
+    const bucket = await openChannelBucket(runtime.nc, config.REELGATE_NAMESPACE);
+    const coolDowns = await channelCoolDowns(bucket);
     const poller = jobs({
       store: runtime.store,
       objects: openObjectStorage(config, { dataDir: runtime.dataDir, now: () => new Date() }),
-      channels: () => channels,
+      channels,
       providerFor,
+      slots: channelSlots(bucket, {
+        isDone: (videoId, channelId) => poller.holdsNoSlot(videoId, channelId),
+        now: Date.now,
+      }),
+      coolDowns,
       now: Date.now,
       random: Math.random,
       deadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
+      lateWindowMs: LATE_WINDOW_MS,
       maxSubmitAttempts: 5,
       onAppended: runtime.relay.notify,
     });
@@ -46,14 +74,16 @@ await runService({
       purpose: "submit",
       filterSubject: names.eventSubject("account", "FundsReserved"),
       maxDeliver: Number.POSITIVE_INFINITY,
-      handle: async (event, ctx) =>
-        event.type === "FundsReserved" ? poller.onFundsReserved(event, ctx.deliveryCount) : undefined,
+      // A chat job holds its handler for the whole stream: room for many at once.
+      concurrency: 512,
+      maxAckPending: 50_000,
+      handle: async (event, ctx) => (event.type === "FundsReserved" ? poller.onFundsReserved(event, ctx) : undefined),
     });
     await runtime.consume({
       purpose: "cancel",
       filterSubject: names.eventSubject("task", "VideoDeleted"),
       maxDeliver: Number.POSITIVE_INFINITY,
-      handle: async (event) => (event.type === "VideoDeleted" ? poller.onVideoDeleted(event) : undefined),
+      handle: async (event, ctx) => (event.type === "VideoDeleted" ? poller.onVideoDeleted(event, ctx) : undefined),
     });
     await runtime.consume({
       purpose: "follow",
@@ -61,7 +91,9 @@ await runService({
       maxDeliver: Number.POSITIVE_INFINITY,
       ackWaitMs: 15_000,
       concurrency: 256,
-      handle: async (event) => (event.type === "JobSubmitted" ? poller.onJobSubmitted(event) : undefined),
+      // Every job in flight is one unacked message waiting out its nak delay.
+      maxAckPending: 100_000,
+      handle: async (event, ctx) => (event.type === "JobSubmitted" ? poller.onJobSubmitted(event, ctx) : undefined),
     });
     const http = await startOperationsServer({
       port: config.PORT,
@@ -69,10 +101,22 @@ await runService({
       checks: runtime.readiness,
       metrics: runtime.metrics,
     });
-    log.info({ port: http.port, channels: channels.map((channel) => channel.id) }, "poller ready");
+    log.info({ port: http.port, channels: channels().map(describeChannel) }, "poller ready");
     return async () => {
+      watch?.close();
       await http.close();
       await runtime.stop();
+      coolDowns.stop();
     };
   },
 });
+
+function describeChannel(channel: {
+  id: string;
+  provider: string;
+  disabled: boolean;
+  priority: number;
+  weight: number;
+}) {
+  return `${channel.id} (${channel.provider}, priority ${channel.priority}, weight ${channel.weight}${channel.disabled ? ", disabled" : ""})`;
+}

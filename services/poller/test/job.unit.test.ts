@@ -116,5 +116,114 @@ describe("job decider", () => {
   it("polls fast at first, slower later, and never before Retry-After", () => {
     expect(nextPollDelayMs(1_000)).toBeLessThan(nextPollDelayMs(120_000));
     expect(nextPollDelayMs(1_000, 7_000)).toBe(7_000);
+    // Spread by up to a quarter, never less than the base.
+    expect(nextPollDelayMs(1_000, undefined, 0.99)).toBeGreaterThan(nextPollDelayMs(1_000));
+    expect(nextPollDelayMs(1_000, undefined, 0.99)).toBeLessThanOrEqual(625);
   });
+
+  const attemptFailed = (attempt: number, channelId: string, status: number | null = 500): JobEvent => ({
+    type: "SubmitAttemptFailed",
+    data: { videoId: "video_1", channelId, attempt, status, message: "boom", retryAfterMs: null, failedAt: 100 },
+  });
+
+  it("records each failed try, numbered, and fails the job on the last one allowed", () => {
+    const failure = {
+      type: "RecordAttemptFailure" as const,
+      status: 500,
+      message: "boom",
+      retryAfterMs: null,
+      maxAttempts: 3,
+      now: 100,
+    };
+    spec
+      .given([queued])
+      .when({ ...failure, channelId: "a" })
+      .thenEmits([attemptFailed(1, "a")]);
+    spec
+      .given([queued, attemptFailed(1, "a"), attemptFailed(2, "b")])
+      .when({ ...failure, channelId: "a" })
+      .thenEmits([
+        attemptFailed(3, "a"),
+        {
+          type: "JobFailed",
+          data: {
+            videoId: "video_1",
+            code: "upstream_unavailable",
+            message: "No upstream channel could take the job after 3 tries; the last said: boom",
+            failedAt: 100,
+          },
+        },
+      ]);
+  });
+
+  it("a lost chat stream frees the job for another submission", () => {
+    const lost = attemptFailed(1, "main", null);
+    const again: JobEvent = {
+      type: "JobSubmitted",
+      data: { videoId: "video_1", channelId: "b", upstreamId: "up_2", submittedAt: 105 },
+    };
+    spec
+      .given([queued, submitted, lost])
+      .when({ type: "RecordSubmission", channelId: "b", upstreamId: "up_2", now: 105 })
+      .thenEmits([again]);
+  });
+
+  it("an upstream completion after the deadline failed the job is recorded as late, once; after any other failure it is not", () => {
+    const timedOut: JobEvent = {
+      type: "JobFailed",
+      data: { videoId: "video_1", code: "timeout", message: "too long", failedAt: 200 },
+    };
+    const completed = report({ status: "completed", progress: 100, expiresAt: null });
+    const lateEvent: JobEvent = {
+      type: "JobCompletedLate",
+      data: {
+        videoId: "video_1",
+        channelId: "main",
+        upstreamId: "up_1",
+        model: "sora-2",
+        seconds: "8",
+        size: "720x1280",
+        variants: ["video", "thumbnail"],
+        completedAt: 300,
+        expiresAt: null,
+      },
+    };
+    spec
+      .given([queued, submitted, timedOut])
+      .when({ type: "RecordReport", report: completed, now: 300 })
+      .thenEmits([lateEvent]);
+    spec
+      .given([queued, submitted, timedOut, lateEvent])
+      .when({ type: "RecordReport", report: completed, now: 301 })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted, { ...timedOut, data: { ...timedOut.data, code: "cancelled" } }])
+      .when({ type: "RecordReport", report: completed, now: 300 })
+      .thenNothingHappened();
+  });
+
+  it("a chat job completes with its link as what fetches the media", () =>
+    spec
+      .given([queued, submitted])
+      .when({
+        type: "RecordReport",
+        report: report({ status: "completed", progress: 100, mediaId: "https://cdn.test/v.mp4", variants: ["video"] }),
+        now: 120,
+      })
+      .thenEmits([
+        {
+          type: "JobCompleted",
+          data: {
+            videoId: "video_1",
+            channelId: "main",
+            upstreamId: "https://cdn.test/v.mp4",
+            model: "sora-2",
+            seconds: "8",
+            size: "720x1280",
+            variants: ["video"],
+            completedAt: 120,
+            expiresAt: null,
+          },
+        },
+      ]));
 });

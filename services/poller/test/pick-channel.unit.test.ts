@@ -11,6 +11,7 @@ const channel = (id: string, overrides: Partial<Channel> = {}): Channel => ({
   priority: 0,
   weight: 1,
   max_concurrent: 8,
+  timeout_seconds: 30,
   disabled: false,
   ...overrides,
 });

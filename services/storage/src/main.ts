@@ -38,15 +38,21 @@ await runService({
       .then((removed) => removed > 0 && log.info({ removed }, "removed stale partial uploads"))
       .catch((error: unknown) => log.warn({ err: error }, "could not look for stale partial uploads"));
 
-    await runtime.consume({
-      purpose: "copy",
-      filterSubject: runtime.names.eventSubject("job", "JobCompleted"),
-      ackWaitMs: COPY_ACK_WAIT_MS,
-      handle: async (event, ctx) => {
-        if (event.type !== "JobCompleted") return;
-        await whileWorking(ctx.working, COPY_ACK_WAIT_MS / 3, () => copy(event, ctx.deliveryCount));
-      },
-    });
+    // One consumer per event type: nats-server 2.9 takes one filter subject per consumer.
+    for (const [purpose, type] of [
+      ["copy", "JobCompleted"],
+      ["copy-late", "JobCompletedLate"],
+    ] as const) {
+      await runtime.consume({
+        purpose,
+        filterSubject: runtime.names.eventSubject("job", type),
+        ackWaitMs: COPY_ACK_WAIT_MS,
+        handle: async (event, ctx) => {
+          if (event.type !== "JobCompleted" && event.type !== "JobCompletedLate") return;
+          await whileWorking(ctx.working, COPY_ACK_WAIT_MS / 3, () => copy(event, ctx.deliveryCount));
+        },
+      });
+    }
     await runtime.consume({
       purpose: "inputs",
       filterSubject: runtime.names.eventSubject("task", "VideoRequested"),

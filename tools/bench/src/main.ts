@@ -4,6 +4,7 @@ import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
 import autocannon from "autocannon";
 import { cpuSeconds, peakRssMiB } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
+import { runPollerBench } from "./poller.ts";
 import { runStorageBench } from "./storage.ts";
 
 /**
@@ -132,6 +133,9 @@ try {
 
 // 4. Media copies: throughput and storage's memory against video size, on file storage and S3.
 if (process.env.BENCH_STORAGE !== "0") await runStorageBench();
+
+// 5. The poller alone: jobs followed at once by one process, its CPU and memory, upstream requests per video.
+if (process.env.BENCH_POLLER !== "0") await runPollerBench();
 
 /** A PNG signature and header followed by padding: sniffs as PNG, weighs 1 MiB. */
 function oneMiBPng() {

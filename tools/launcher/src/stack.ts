@@ -19,6 +19,10 @@ export interface StackOptions {
   natsPort?: number;
   /** Run the upstream simulator (when no channels file is given). */
   simulatorPort?: number;
+  /** Run the simulator even with a channels file (tests point the file's channels at it). */
+  withSimulator?: boolean;
+  /** Processes per service (default 1): e.g. `{ poller: 2 }` runs two pollers side by side. */
+  replicas?: Partial<Record<ServiceName, number>>;
   simulatorJobMs?: number;
   adminToken?: string;
   /** Signs media URLs (REELGATE_SIGNING_SECRET); generated for the run when not given. */
@@ -86,7 +90,7 @@ export const startStack = async (options: StackOptions) => {
 
   let simulatorUrl: string | undefined;
   const channelsFile = options.env?.REELGATE_CHANNELS_FILE ?? process.env.REELGATE_CHANNELS_FILE;
-  if (!channelsFile) {
+  if (!channelsFile || options.withSimulator) {
     const port = await portOrFree(options.simulatorPort);
     const simulator = startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
       env: { ...process.env, PORT: String(port), SIM_JOB_DURATION_MS: String(options.simulatorJobMs ?? 3000) },
@@ -114,19 +118,38 @@ export const startStack = async (options: StackOptions) => {
     ...(simulatorUrl ? { REELGATE_SIMULATOR_URL: simulatorUrl } : {}),
   });
 
-  const startService = async (service: ServiceName) => {
-    const child = startProcess(service, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-      env: envFor(service),
+  // Replica n > 1 of a service is the process `${service}-${n}`, on a port of its own.
+  const replicaNames = (service: ServiceName) =>
+    Array.from({ length: options.replicas?.[service] ?? 1 }, (_, index) =>
+      index === 0 ? service : `${service}-${index + 1}`,
+    );
+  const replicaPorts = new Map<string, number>();
+
+  const startReplica = async (service: ServiceName, name: string) => {
+    const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
+    replicaPorts.set(name, port);
+    const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
+      env: { ...envFor(service), PORT: String(port) },
       cwd: repoRoot,
-      onLine: line(service),
+      onLine: line(name),
     });
-    processes.set(service, child);
-    await waitUntil(`${service} /readyz`, () => httpOk(`http://127.0.0.1:${ports[service]}/readyz`), child);
+    processes.set(name, child);
+    await waitUntil(`${name} /readyz`, () => httpOk(`http://127.0.0.1:${port}/readyz`), child);
   };
 
+  /** Starts the service (every replica of it, one after the other: replicas open the same embedded stores). */
+  const startService = async (service: ServiceName) => {
+    for (const name of replicaNames(service)) await startReplica(service, name);
+  };
+
+  /** Stops the service (every replica of it). */
   const stopService = async (service: ServiceName, signal: NodeJS.Signals = "SIGTERM") => {
-    const child = processes.get(service);
-    if (child) await stopProcess(child, signal);
+    await Promise.all(
+      replicaNames(service).map(async (name) => {
+        const child = processes.get(name);
+        if (child) await stopProcess(child, signal);
+      }),
+    );
   };
 
   const stop = async () => {

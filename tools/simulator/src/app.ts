@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import multipart from "@fastify/multipart";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import type { SimulatorContext } from "./context.ts";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { createChannels } from "./channels.ts";
+import { type ContextOf, channelOfUrl, DEFAULT_CHANNEL, type SimulatorContext } from "./context.ts";
 import { controlApi } from "./control.ts";
 import { errorBodyForStatus, openAiError } from "./errors.ts";
 import { createFaults } from "./faults.ts";
 import { createJobStore } from "./job-store.ts";
-import { openAiProvider } from "./providers/openai.ts";
+import { chatProvider } from "./providers/chat.ts";
+import { mediaLinks } from "./providers/files.ts";
+import { videosApi } from "./providers/videos-api.ts";
 import { createRequestLog } from "./request-log.ts";
 
 export interface SimulatorOptions {
@@ -24,34 +27,51 @@ export interface SimulatorOptions {
   logger?: FastifyServerOptions["logger"];
 }
 
-const CONTROL_PREFIX = "/_control";
-
 const newSimulatorJobId = () => `sim_${randomBytes(12).toString("hex")}`;
 
-/** The upstream simulator: the OpenAI shape under `/v1`, the control API under `/_control`. Call `listen` yourself. */
+const isControlCall = (url: string) => /^(\/c\/[^/]+)?\/_control(\/|$|\?)/.test(url);
+
+/**
+ * The upstream simulator. Every channel speaks all three provider shapes: the OpenAI videos API
+ * under `/v1`, Azure's under `/openai/v1`, chat-completions streams at `/v1/chat/completions`; the
+ * unprefixed routes are the default channel, `/c/{channel}/…` a channel of its own (jobs, faults,
+ * stats). The control API is `/_control` (and `/c/{channel}/_control`). Call `listen` yourself.
+ */
 export const buildSimulator = async (options: SimulatorOptions = {}): Promise<FastifyInstance> => {
   const now = options.now ?? Date.now;
-  const context: SimulatorContext = {
-    jobs: createJobStore(),
-    faults: createFaults({ jobDurationMs: options.jobDurationMs ?? 3000, videoBytes: options.videoBytes }),
-    requests: createRequestLog(),
-    now,
-    apiKeys: options.apiKeys,
-    newJobId: newSimulatorJobId,
+  const requests = createRequestLog();
+  const channels = createChannels(
+    (channel): SimulatorContext => ({
+      channel,
+      jobs: createJobStore(),
+      faults: createFaults({ jobDurationMs: options.jobDurationMs ?? 3000, videoBytes: options.videoBytes }),
+      requests,
+      now,
+      apiKeys: options.apiKeys,
+      newJobId: newSimulatorJobId,
+    }),
+  );
+  const contextOf: ContextOf = (request) =>
+    channels.get((request.params as { channel?: string } | undefined)?.channel ?? DEFAULT_CHANNEL);
+  const linkBase = (request: FastifyRequest) => {
+    const channel = (request.params as { channel?: string } | undefined)?.channel;
+    return `${request.protocol}://${request.headers.host}${channel ? `/c/${channel}` : ""}`;
   };
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
+
+  // Hanging requests (timeout faults) must not hold `close` up.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
   await app.register(multipart, { limits: { fileSize: options.maxUploadBytes ?? 64 * 1024 * 1024, fields: 50 } });
 
-  const isUpstreamCall = (url: string) => !url.startsWith(CONTROL_PREFIX);
   app.addHook("onRequest", async (request) => {
-    if (isUpstreamCall(request.url)) context.requests.begin(request, now());
+    if (!isControlCall(request.url)) requests.begin(request, now(), channelOfUrl(request.url));
   });
   app.addHook("preHandler", async (request) => {
-    const latencyMs = context.faults.latencyMs();
-    if (latencyMs > 0 && isUpstreamCall(request.url)) await sleep(latencyMs);
+    if (isControlCall(request.url)) return;
+    const latencyMs = channels.get(channelOfUrl(request.url)).faults.latencyMs();
+    if (latencyMs > 0) await sleep(latencyMs);
   });
   app.addHook("onSend", async (request, reply) => {
-    const entry = context.requests.of(request);
+    const entry = requests.of(request);
     if (entry) entry.status = reply.statusCode;
   });
   app.setErrorHandler((error: { statusCode?: number; message: string; code?: string }, _request, reply) => {
@@ -65,7 +85,12 @@ export const buildSimulator = async (options: SimulatorOptions = {}): Promise<Fa
       .send(openAiError(`Unknown request URL: ${request.method} ${request.url}.`, { code: "unknown_url" })),
   );
 
-  await app.register(openAiProvider(context), { prefix: "/v1" });
-  await app.register(controlApi(context), { prefix: CONTROL_PREFIX });
+  for (const root of ["", "/c/:channel"]) {
+    await app.register(videosApi(contextOf), { prefix: `${root}/v1` });
+    await app.register(chatProvider(contextOf, linkBase), { prefix: `${root}/v1` });
+    await app.register(videosApi(contextOf, { azure: true }), { prefix: `${root}/openai/v1` });
+    await app.register(mediaLinks(contextOf), { prefix: root });
+    await app.register(controlApi(contextOf, { allRequests: root === "" }), { prefix: `${root}/_control` });
+  }
   return app;
 };

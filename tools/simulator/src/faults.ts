@@ -6,9 +6,16 @@ export interface SubmitFault {
   retryAfterSeconds?: number;
 }
 
+/** A fault for status polls (`GET /videos/{id}`): the next `count` polls (all, when absent) answer `status`. */
+export type StatusFault = SubmitFault;
+
 /** What `POST /_control/faults` sets; each key given replaces the current one. */
 export interface FaultSettings {
   submit?: SubmitFault;
+  status?: StatusFault;
+  /** The next `n` submits (videos or chat) never answer in time: they hang for `hangMs` (default 60 s). */
+  hangingSubmits?: number;
+  hangMs?: number;
   /** Delay before every upstream response. */
   latencyMs?: number;
   /** Duration of jobs submitted from now on. */
@@ -17,14 +24,37 @@ export interface FaultSettings {
   videoBytes?: number;
   /** The next `n` video downloads break off halfway (the connection is cut after half the bytes). */
   brokenDownloads?: number;
+  /** The next `n` chat streams break off halfway, after a moderation notice and before any video link. */
+  brokenStreams?: number;
 }
 
-/** The faults in force, consumed by the provider routes as requests arrive. */
+const countDown = <K extends "submit" | "status">(settings: FaultSettings, key: K) => {
+  const fault = settings[key];
+  if (!fault) return { fault: undefined, settings };
+  if (fault.count === undefined) return { fault, settings };
+  const left = fault.count - 1;
+  if (left > 0) return { fault, settings: { ...settings, [key]: { ...fault, count: left } } };
+  const { [key]: _spent, ...rest } = settings;
+  return { fault, settings: rest as FaultSettings };
+};
+
+/** The faults in force on one channel, consumed by the provider routes as requests arrive. */
 export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: number | undefined }) => {
   let settings: FaultSettings = {};
+  const takeCount = (key: "brokenDownloads" | "brokenStreams" | "hangingSubmits"): boolean => {
+    const left = settings[key] ?? 0;
+    if (left <= 0) return false;
+    settings = { ...settings, [key]: left - 1 };
+    return true;
+  };
   return {
     set: (changes: FaultSettings) => {
-      settings = { ...settings, ...changes, ...(changes.submit ? { submit: { ...changes.submit } } : {}) };
+      settings = {
+        ...settings,
+        ...changes,
+        ...(changes.submit ? { submit: { ...changes.submit } } : {}),
+        ...(changes.status ? { status: { ...changes.status } } : {}),
+      };
       return settings;
     },
     reset: () => {
@@ -34,24 +64,22 @@ export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: num
     current: (): FaultSettings => settings,
     /** The submit fault for this request, if any, counting it down. */
     takeSubmitFault: (): SubmitFault | undefined => {
-      const fault = settings.submit;
-      if (!fault) return undefined;
-      if (fault.count !== undefined) {
-        fault.count -= 1;
-        if (fault.count <= 0) {
-          const { submit: _spent, ...rest } = settings;
-          settings = rest;
-        }
-      }
-      return fault;
+      const taken = countDown(settings, "submit");
+      settings = taken.settings;
+      return taken.fault;
+    },
+    /** The status-poll fault for this request, if any, counting it down. */
+    takeStatusFault: (): StatusFault | undefined => {
+      const taken = countDown(settings, "status");
+      settings = taken.settings;
+      return taken.fault;
     },
     /** Whether this video download breaks off halfway, counting it down. */
-    takeBrokenDownload: (): boolean => {
-      const left = settings.brokenDownloads ?? 0;
-      if (left <= 0) return false;
-      settings = { ...settings, brokenDownloads: left - 1 };
-      return true;
-    },
+    takeBrokenDownload: () => takeCount("brokenDownloads"),
+    /** Whether this chat stream breaks off before its link, counting it down. */
+    takeBrokenStream: () => takeCount("brokenStreams"),
+    /** How long this submit hangs before answering, or 0, counting it down. */
+    takeHang: () => (takeCount("hangingSubmits") ? (settings.hangMs ?? 60_000) : 0),
     latencyMs: () => settings.latencyMs ?? 0,
     jobDurationMs: () => settings.jobDurationMs ?? defaults.jobDurationMs,
     videoBytes: () => settings.videoBytes ?? defaults.videoBytes,

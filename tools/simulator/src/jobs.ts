@@ -12,7 +12,17 @@ export interface Job {
   remixedFromVideoId: string | null;
   /** The total size of the video to serve; undefined serves the small default MP4. */
   videoBytes: number | undefined;
+  /** Stopped before its end (cancelled, or a chat stream that broke off): it ended failed then. */
+  endedEarly?: "cancelled" | "stream_broken";
 }
+
+/** Ends a running job now, failed: a cancel, or a chat stream that broke off. */
+export const endEarly = (job: Job, nowMs: number, why: NonNullable<Job["endedEarly"]>) => {
+  if (isTerminal(statusAt(job, nowMs).status)) return;
+  job.durationMs = Math.max(0, nowMs - job.createdAtMs);
+  job.fails = true;
+  job.endedEarly = why;
+};
 
 export type JobStatus = "queued" | "in_progress" | "completed" | "failed";
 

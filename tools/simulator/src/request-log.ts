@@ -11,6 +11,8 @@ export interface RecordedFile {
 /** One upstream request as the simulator saw it, for tests to assert on. */
 export interface RecordedRequest {
   seq: number;
+  /** The simulated channel it was addressed to (`/c/{channel}/…`), or "default". */
+  channel: string;
   receivedAt: number;
   method: string;
   path: string;
@@ -43,10 +45,12 @@ export const createRequestLog = () => {
     begin: (
       request: { method: string; url: string; headers: IncomingHttpHeaders },
       receivedAt: number,
+      channel: string,
     ): RecordedRequest => {
       const url = new URL(request.url, "http://simulator");
       const entry: RecordedRequest = {
         seq: ++seq,
+        channel,
         receivedAt,
         method: request.method,
         path: url.pathname,
@@ -61,7 +65,8 @@ export const createRequestLog = () => {
     },
     /** The entry `begin` made for this request, if it was recorded. */
     of: (request: object) => byRequest.get(request),
-    list: (): readonly RecordedRequest[] => entries,
+    list: (channel?: string): readonly RecordedRequest[] =>
+      channel === undefined ? entries : entries.filter((entry) => entry.channel === channel),
     clear: () => {
       const cleared = entries.length;
       entries = [];

@@ -34,12 +34,14 @@ export const videoObjectAt = (job: Job, nowMs: number): VideoObject => {
     size: job.size,
     prompt: job.prompt,
     error:
-      status === "failed"
-        ? {
-            code: "content_policy_violation",
-            message: "Your request was blocked by the (simulated) moderation system.",
-          }
-        : null,
+      status !== "failed"
+        ? null
+        : job.endedEarly === "cancelled"
+          ? { code: "cancelled", message: "The video was cancelled." }
+          : {
+              code: "content_policy_violation",
+              message: "Your request was blocked by the (simulated) moderation system.",
+            },
     remixed_from_video_id: job.remixedFromVideoId,
   };
 };

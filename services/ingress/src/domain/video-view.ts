@@ -95,6 +95,7 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
     case "JobSubmitted":
     case "JobProgressed":
     case "JobCompleted":
+    case "JobCompletedLate":
     case "JobFailed": {
       if (!newer(view.job, v)) return undefined;
       return { ...view, job: { ...jobSubState(event, view.job), v } };
@@ -130,6 +131,7 @@ const jobSubState = (event: TypedEnvelope, previous: VideoView["job"]): Omit<Non
     case "JobProgressed":
       return { ...base, progress: Math.max(event.data.progress, previous?.progress ?? 0) };
     case "JobCompleted":
+    case "JobCompletedLate":
       return {
         ...base,
         state: "completed",

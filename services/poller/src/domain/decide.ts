@@ -4,11 +4,22 @@ import type { JobEvent, JobState } from "./job.ts";
 export type JobCommand =
   | { type: "QueueJob"; request: Extract<JobEvent, { type: "JobQueued" }>["data"] }
   | { type: "RecordSubmission"; channelId: string; upstreamId: string; now: number }
+  | {
+      type: "RecordAttemptFailure";
+      channelId: string;
+      status: number | null;
+      message: string;
+      retryAfterMs: number | null;
+      /** Tries allowed in all: the one that exhausts them fails the job. */
+      maxAttempts: number;
+      now: number;
+    }
   | { type: "RecordReport"; report: JobReport; now: number }
   | { type: "FailJob"; code: string; message: string; now: number };
 
-/** The job's rules. Pure: the clock comes in the command. */
+/** The job's rules. Pure: the clock comes in the command (unix seconds). */
 export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
+  if (command.type === "RecordReport" && state.outcome) return lateCompletion(command.report, command.now, state);
   if (state.outcome) return [];
   switch (command.type) {
     case "QueueJob":
@@ -18,6 +29,29 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
       const { channelId, upstreamId, now } = command;
       return [
         { type: "JobSubmitted", data: { videoId: state.request.videoId, channelId, upstreamId, submittedAt: now } },
+      ];
+    }
+    case "RecordAttemptFailure": {
+      if (!state.request) return [];
+      const videoId = state.request.videoId;
+      const attempt = state.attempts.length + 1;
+      const { channelId, status, message, retryAfterMs, now } = command;
+      const failed: JobEvent = {
+        type: "SubmitAttemptFailed",
+        data: { videoId, channelId, attempt, status, message, retryAfterMs, failedAt: now },
+      };
+      if (attempt < command.maxAttempts) return [failed];
+      return [
+        failed,
+        {
+          type: "JobFailed",
+          data: {
+            videoId,
+            code: "upstream_unavailable",
+            message: `No upstream channel could take the job after ${attempt} tries; the last said: ${message}`,
+            failedAt: now,
+          },
+        },
       ];
     }
     case "RecordReport":
@@ -33,42 +67,61 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
   }
 };
 
+const completedData = (report: JobReport, now: number, state: JobState) => {
+  const { request, submission } = state;
+  if (!request || !submission) return undefined;
+  return {
+    videoId: request.videoId,
+    channelId: submission.channelId,
+    // Streamed providers end with a link: that is what fetches the media.
+    upstreamId: report.mediaId ?? submission.upstreamId,
+    // The upstream's own account of what it made is what billing charges for.
+    model: request.model,
+    seconds: report.seconds || request.seconds,
+    size: report.size || request.size,
+    variants: report.variants,
+    completedAt: now,
+    expiresAt: report.expiresAt,
+  };
+};
+
 const eventsFromReport = (report: JobReport, now: number, state: JobState): JobEvent[] => {
   const { request, submission } = state;
   if (!request || !submission) return [];
-  const videoId = request.videoId;
   switch (report.status) {
-    case "completed":
-      return [
-        {
-          type: "JobCompleted",
-          data: {
-            videoId,
-            channelId: submission.channelId,
-            upstreamId: submission.upstreamId,
-            // The upstream's own account of what it made is what billing charges for.
-            model: request.model,
-            seconds: report.seconds || request.seconds,
-            size: report.size || request.size,
-            variants: report.variants,
-            completedAt: now,
-            expiresAt: report.expiresAt,
-          },
-        },
-      ];
+    case "completed": {
+      const data = completedData(report, now, state);
+      return data ? [{ type: "JobCompleted", data }] : [];
+    }
     case "failed": {
       const error = report.error ?? { code: "upstream_failed", message: "the upstream job failed" };
-      return [{ type: "JobFailed", data: { videoId, code: error.code, message: error.message, failedAt: now } }];
+      return [
+        {
+          type: "JobFailed",
+          data: { videoId: request.videoId, code: error.code, message: error.message, failedAt: now },
+        },
+      ];
     }
     default:
       return report.progress > state.progress
-        ? [{ type: "JobProgressed", data: { videoId, progress: report.progress } }]
+        ? [{ type: "JobProgressed", data: { videoId: request.videoId, progress: report.progress } }]
         : [];
   }
 };
 
-/** When to ask the upstream again: fast at first, slower the longer the job runs, never sooner than it asked. */
-export const nextPollDelayMs = (ageMs: number, retryAfterMs?: number): number => {
+/** After we failed a job for its deadline, an upstream that finishes it anyway is recorded, never dropped. */
+const lateCompletion = (report: JobReport, now: number, state: JobState): JobEvent[] => {
+  if (report.status !== "completed" || state.outcome !== "failed" || state.failure?.code !== "timeout") return [];
+  if (state.completedLate) return [];
+  const data = completedData(report, now, state);
+  return data ? [{ type: "JobCompletedLate", data }] : [];
+};
+
+/**
+ * When to ask the upstream again: fast at first, slower the longer the job runs, never sooner than
+ * it asked. `random` in [0, 1) spreads polls by up to a quarter, so jobs started together do not poll in step.
+ */
+export const nextPollDelayMs = (ageMs: number, retryAfterMs?: number, random = 0): number => {
   const byAge = ageMs < 10_000 ? 500 : ageMs < 60_000 ? 2_000 : ageMs < 600_000 ? 5_000 : 15_000;
-  return Math.max(byAge, retryAfterMs ?? 0);
+  return Math.max(Math.round(byAge * (1 + random / 4)), retryAfterMs ?? 0);
 };

@@ -15,7 +15,8 @@ export interface CopyMediaDeps {
   maxAttempts: number;
 }
 
-type JobCompleted = TypedEnvelope & { type: "JobCompleted" };
+/** A completion, on time or after the poller had given up: either way the media is copied. */
+type JobCompleted = TypedEnvelope & { type: "JobCompleted" | "JobCompletedLate" };
 
 /** Copies every variant of a finished video from the upstream into our storage, once. */
 export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts }: CopyMediaDeps) => {

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { brokenHalfway, contentOf, isVariant } from "../content.ts";
-import type { SimulatorContext } from "../context.ts";
+import type { ContextOf, SimulatorContext } from "../context.ts";
 import { errorBodyForStatus, openAiError } from "../errors.ts";
-import { statusAt } from "../jobs.ts";
+import { endEarly, statusAt } from "../jobs.ts";
 import { newJob, validationErrorOf } from "../new-job.ts";
 import { readSubmission } from "../submission.ts";
 import { videoObjectAt } from "../video-object.ts";
@@ -14,36 +15,71 @@ const notFound = (id: string) => openAiError(`Video with id '${id}' not found.`,
 /** `Authorization: Bearer <key>`, any non-empty key unless the simulator was given a list. */
 const bearerKeyOf = (request: FastifyRequest) => /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? "")?.[1];
 
-/** The OpenAI Videos API shape (also what third-party relays speak), registered under a prefix such as `/v1`. */
-export const openAiProvider =
-  (context: SimulatorContext): FastifyPluginAsync =>
+const azureKeyOf = (request: FastifyRequest) => {
+  const key = request.headers["api-key"];
+  return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
+};
+
+/** Answers with a fault's status, body and Retry-After. */
+export const sendFault = (
+  reply: FastifyReply,
+  fault: { status: number; body?: Record<string, unknown>; retryAfterSeconds?: number },
+) => {
+  if (fault.retryAfterSeconds !== undefined) reply.header("retry-after", String(fault.retryAfterSeconds));
+  return reply.code(fault.status).send(fault.body ?? errorBodyForStatus(fault.status));
+};
+
+/** Checks the caller's key as the shape expects it: Bearer for OpenAI, `api-key` for Azure (any key unless a list was given). */
+export const requireKey =
+  (contextOf: ContextOf, keyOf: (request: FastifyRequest) => string | undefined, how: string) =>
+  async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = keyOf(request);
+    if (!key)
+      return reply
+        .code(401)
+        .send(openAiError(`You didn't provide an API key. Use '${how}'.`, { code: "missing_api_key" }));
+    const { apiKeys } = contextOf(request);
+    if (apiKeys && !apiKeys.includes(key))
+      return reply.code(401).send(openAiError("Incorrect API key provided.", { code: "invalid_api_key" }));
+  };
+
+/**
+ * The OpenAI Videos API shape, registered under a prefix such as `/v1` or `/c/{channel}/v1`. With
+ * `azure`, the same API as Azure OpenAI serves it under `/openai/v1`: an `api-key` header and an
+ * `api-version` query parameter, which it requires.
+ */
+export const videosApi =
+  (contextOf: ContextOf, { azure = false }: { azure?: boolean } = {}): FastifyPluginAsync =>
   async (app) => {
-    app.addHook("onRequest", async (request, reply) => {
-      const key = bearerKeyOf(request);
-      if (!key) {
-        return reply
-          .code(401)
-          .send(
-            openAiError("You didn't provide an API key. Use 'Authorization: Bearer KEY'.", { code: "missing_api_key" }),
+    app.addHook(
+      "onRequest",
+      azure
+        ? requireKey(contextOf, azureKeyOf, "api-key: KEY")
+        : requireKey(contextOf, bearerKeyOf, "Authorization: Bearer KEY"),
+    );
+    if (azure)
+      app.addHook("onRequest", async (request, reply) => {
+        if (!(request.query as Record<string, unknown>)["api-version"])
+          return reply.code(400).send(
+            openAiError("Missing required query parameter: 'api-version'.", {
+              param: "api-version",
+              code: "missing_api_version",
+            }),
           );
-      }
-      if (context.apiKeys && !context.apiKeys.includes(key)) {
-        return reply.code(401).send(openAiError("Incorrect API key provided.", { code: "invalid_api_key" }));
-      }
-    });
+      });
 
     /** Applies a pending submit fault, else validates and creates the job. */
     const submit = async (
+      context: SimulatorContext,
       request: FastifyRequest,
       reply: FastifyReply,
       fields: Record<string, unknown>,
       remixedFrom: string | null,
     ) => {
+      const hangMs = context.faults.takeHang();
+      if (hangMs > 0) await sleep(hangMs);
       const fault = context.faults.takeSubmitFault();
-      if (fault) {
-        if (fault.retryAfterSeconds !== undefined) reply.header("retry-after", String(fault.retryAfterSeconds));
-        return reply.code(fault.status).send(fault.body ?? errorBodyForStatus(fault.status));
-      }
+      if (fault) return sendFault(reply, fault);
       const invalid = validationErrorOf(fields);
       if (invalid) return reply.code(400).send(invalid);
       const job = context.jobs.add(newJob(context, fields, remixedFrom));
@@ -52,7 +88,7 @@ export const openAiProvider =
       return reply.code(200).send(videoObjectAt(job, context.now()));
     };
 
-    const readRecorded = async (request: FastifyRequest) => {
+    const readRecorded = async (context: SimulatorContext, request: FastifyRequest) => {
       const submission = await readSubmission(request);
       const entry = context.requests.of(request);
       if (entry) {
@@ -63,12 +99,14 @@ export const openAiProvider =
     };
 
     app.post("/videos", async (request, reply) => {
-      const { fields } = await readRecorded(request);
-      return submit(request, reply, fields, null);
+      const context = contextOf(request);
+      const { fields } = await readRecorded(context, request);
+      return submit(context, request, reply, fields, null);
     });
 
     app.post<WithId>("/videos/:id/remix", async (request, reply) => {
-      const { fields } = await readRecorded(request);
+      const context = contextOf(request);
+      const { fields } = await readRecorded(context, request);
       const source = context.jobs.get(request.params.id);
       if (!source) return reply.code(404).send(notFound(request.params.id));
       if (statusAt(source, context.now()).status !== "completed") {
@@ -77,16 +115,29 @@ export const openAiProvider =
           .send(openAiError("Only a completed video can be remixed.", { param: "video_id", code: "invalid_value" }));
       }
       const { model, seconds, size } = source;
-      return submit(request, reply, { model, seconds, size, prompt: fields.prompt }, source.id);
+      return submit(context, request, reply, { model, seconds, size, prompt: fields.prompt }, source.id);
     });
 
     app.get<WithId>("/videos/:id", async (request, reply) => {
+      const context = contextOf(request);
+      const fault = context.faults.takeStatusFault();
+      if (fault) return sendFault(reply, fault);
       const job = context.jobs.get(request.params.id);
       if (!job) return reply.code(404).send(notFound(request.params.id));
       return videoObjectAt(job, context.now());
     });
 
+    // Deleting a job that is still running cancels it.
+    app.delete<WithId>("/videos/:id", async (request, reply) => {
+      const context = contextOf(request);
+      const job = context.jobs.get(request.params.id);
+      if (!job) return reply.code(404).send(notFound(request.params.id));
+      endEarly(job, context.now(), "cancelled");
+      return { id: job.id, object: "video.deleted", deleted: true };
+    });
+
     app.get<WithId & { Querystring: { variant?: string } }>("/videos/:id/content", async (request, reply) => {
+      const context = contextOf(request);
       const variant = request.query.variant ?? "video";
       if (!isVariant(variant)) {
         return reply

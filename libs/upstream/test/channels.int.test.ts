@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "@reelgate/testkit";
+import { describe, expect, it } from "vitest";
+import { ChannelsFileError, parseChannelsFile } from "../src/channels.ts";
+import { watchChannels } from "../src/watch-channels.ts";
+
+const yaml = (weight: number, extra = "") => `
+channels:
+  - id: main
+    provider: azure
+    base_url: https://res.openai.azure.com
+    api_key: \${KEY}
+    models: { sora-2: sora-2 }
+    weight: ${weight}${extra}
+`;
+
+describe("channels file", () => {
+  it("expands environment references, applies defaults, and names the field of a bad file", () => {
+    const [channel] = parseChannelsFile("c.yaml", yaml(2), { KEY: "secret" });
+    expect(channel).toMatchObject({ api_key: "secret", weight: 2, priority: 0, disabled: false, timeout_seconds: 30 });
+    expect(channel?.max_concurrent).toBeUndefined();
+    expect(() => parseChannelsFile("c.yaml", yaml(0), { KEY: "k" })).toThrow(/c\.yaml[\s\S]*channels\.0\.weight/);
+    expect(() => parseChannelsFile("c.yaml", yaml(1), {})).toThrow(/\$\{KEY\} is not set/);
+    expect(() => parseChannelsFile("c.json", "{ nope", {})).toThrow(ChannelsFileError);
+  });
+
+  it("is picked up again when edited; a bad edit is reported and the last good one kept", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "channels-")), "channels.yaml");
+    writeFileSync(file, yaml(1));
+    const env = { KEY: "k" };
+    const errors: string[] = [];
+    const watch = watchChannels(
+      { file, initial: parseChannelsFile(file, yaml(1), env), intervalMs: 20, env },
+      { onError: (error) => errors.push(error.message) },
+    );
+    try {
+      writeFileSync(file, yaml(5, "\n    disabled: true"));
+      await waitFor("the re-weighted channel", () => watch.current()[0]?.weight === 5);
+      expect(watch.current()[0]?.disabled).toBe(true);
+      writeFileSync(file, yaml(5, "\n    provider_typo: 1"));
+      await waitFor("the bad edit to be reported", () => errors.length > 0);
+      expect(errors[0]).toMatch(/provider_typo/);
+      expect(watch.current()[0]).toMatchObject({ weight: 5, disabled: true });
+      writeFileSync(
+        file,
+        `${yaml(5)}  - id: added\n    provider: openai\n    base_url: https://x.test/v1\n    api_key: k\n    models: {}\n`,
+      );
+      await waitFor("the added channel", () => watch.current().length === 2);
+    } finally {
+      watch.close();
+    }
+  });
+});

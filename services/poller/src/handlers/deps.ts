@@ -1,0 +1,25 @@
+import type { EventStore } from "@reelgate/event-store";
+import type { ObjectStorage } from "@reelgate/object-storage";
+import type { Channel, Provider } from "@reelgate/upstream";
+import type { ChannelCoolDowns } from "../adapters/channel-cooldowns.ts";
+import type { ChannelSlots } from "../adapters/channel-slots.ts";
+
+export interface JobsDeps {
+  store: EventStore;
+  /** Where ingress stored the input images. */
+  objects: ObjectStorage;
+  /** The channels in force now (the file is re-read when it changes). */
+  channels: () => Channel[];
+  providerFor: (channel: Channel) => Provider;
+  slots: ChannelSlots;
+  coolDowns: Pick<ChannelCoolDowns, "until" | "hold">;
+  now: () => number;
+  random: () => number;
+  /** A job with no end this long after it was funded is failed (`timeout`) and released. */
+  deadlineMs: number;
+  /** How long after that we still ask the upstream, to record a completion that comes late. */
+  lateWindowMs: number;
+  /** Submit tries in all (across channels) before the job is failed. */
+  maxSubmitAttempts: number;
+  onAppended: () => void;
+}

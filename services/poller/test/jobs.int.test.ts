@@ -1,0 +1,231 @@
+import { mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { EventType, TypedEnvelope } from "@reelgate/contracts";
+import { openSqliteEventStore } from "@reelgate/event-store";
+import { fileStorage } from "@reelgate/object-storage";
+import { buildSimulator } from "@reelgate/simulator";
+import { testNats, uniqueNamespace, waitFor } from "@reelgate/testkit";
+import { type Channel, providerFor } from "@reelgate/upstream";
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openChannelBucket } from "../src/adapters/channel-bucket.ts";
+import { channelCoolDowns } from "../src/adapters/channel-cooldowns.ts";
+import { channelSlots } from "../src/adapters/channel-slots.ts";
+import { type JobsDeps, jobs } from "../src/handlers/jobs.ts";
+
+const nats = testNats();
+const log = pino({ level: "silent" });
+
+describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simulator", () => {
+  let nc: NatsConnection;
+  let simulator: FastifyInstance;
+  let root: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: nats.url! });
+    simulator = await buildSimulator({ jobDurationMs: 300 });
+    await simulator.listen({ port: 0, host: "127.0.0.1" });
+    root = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await simulator?.close();
+    await nc?.close();
+  });
+
+  const channel = (id: string, overrides: Partial<Channel> = {}): Channel => ({
+    id,
+    provider: "openai",
+    base_url: `${root}/c/${id}/v1`,
+    api_key: "k",
+    models: { "sora-2": "sora-2", sora_video2: "sora_video2" },
+    priority: 0,
+    weight: 1,
+    timeout_seconds: 5,
+    disabled: false,
+    ...overrides,
+  });
+  const faults = (name: string, body: object) =>
+    fetch(`${root}/c/${name}/_control/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const upstreamJobs = async (name: string) =>
+    (await (await fetch(`${root}/c/${name}/_control/jobs`)).json()) as Array<{
+      id: string;
+      status: string;
+      error: { code: string } | null;
+    }>;
+
+  /** A poller with its own store and KV bucket; two made with one `namespace` act as two replicas. */
+  const poller = async (channels: Channel[], overrides: Partial<JobsDeps> = {}, namespace = uniqueNamespace("p")) => {
+    const dir = mkdtempSync(join(tmpdir(), "poller-"));
+    const bucket = await openChannelBucket(nc, namespace);
+    const coolDowns = await channelCoolDowns(bucket);
+    const store = openSqliteEventStore(join(dir, "poller.events.db"));
+    const deps: JobsDeps = {
+      store,
+      objects: fileStorage(join(dir, "media")),
+      channels: () => channels,
+      providerFor,
+      slots: channelSlots(bucket, { isDone: (v, c) => handlers.holdsNoSlot(v, c), now: Date.now }),
+      coolDowns,
+      now: Date.now,
+      random: Math.random,
+      deadlineMs: 60_000,
+      lateWindowMs: 60_000,
+      maxSubmitAttempts: 5,
+      onAppended: () => undefined,
+      ...overrides,
+    };
+    const handlers: ReturnType<typeof jobs> = jobs(deps);
+    const eventTypes = async (videoId: string) => (await store.readStream(`job-${videoId}`)).map((event) => event.type);
+    return { handlers, deps, bucket, coolDowns, namespace, eventTypes };
+  };
+
+  const envelope = <T extends EventType>(type: T, data: object, accountId = "acct_1"): TypedEnvelope & { type: T } =>
+    ({
+      id: `evt_${++seq}`,
+      type,
+      schemaVersion: 1,
+      stream: "x",
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: (data as { videoId: string }).videoId,
+      causationId: null,
+      accountId,
+      data,
+    }) as unknown as TypedEnvelope & { type: T };
+  const requested = (videoId: string, model = "sora-2") =>
+    envelope("VideoRequested", {
+      videoId,
+      accountId: "acct_1",
+      model,
+      seconds: "4",
+      size: "720x1280",
+      prompt: `prompt of ${videoId}`,
+      quoteMicros: 400_000,
+      remixedFromVideoId: null,
+      inputReference: null,
+      createdAt: 1,
+    });
+  const funded = (videoId: string) =>
+    envelope("FundsReserved", { videoId, amountMicros: 400_000, balanceMicros: 0, reservedMicros: 0 });
+  const ctx = { working: () => undefined, log, deliveryCount: 1 };
+  const newId = () => `video_${uniqueNamespace("")}`;
+
+  /** Runs the follow handler the way JetStream would: again and again, until it acks. */
+  const follow = async (handlers: ReturnType<typeof jobs>, videoId: string) => {
+    const state = await handlers.records.load(videoId);
+    const submitted = envelope("JobSubmitted", state.submission!);
+    for (;;) {
+      const result = await handlers.onJobSubmitted(submitted, ctx);
+      if (!result) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(result.retryInMs, 100)));
+    }
+  };
+
+  it("max_concurrent is one count for all replicas: ten racing acquirers on two replicas get exactly two slots", async () => {
+    const namespace = uniqueNamespace("p");
+    const never = async () => false;
+    const one = channelSlots(await openChannelBucket(nc, namespace), { isDone: never, now: Date.now });
+    const two = channelSlots(await openChannelBucket(nc, namespace), { isDone: never, now: Date.now });
+    const won = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => (index % 2 ? one : two).acquire("narrow", `video_${index}`, 2)),
+    );
+    expect(won.filter(Boolean)).toHaveLength(2);
+    expect(await one.holders("narrow")).toHaveLength(2);
+    // A holder asks again (a redelivery): it keeps its slot, takes no second one.
+    const holder = (await two.holders("narrow"))[0]!;
+    expect(await one.acquire("narrow", holder, 2)).toBe(true);
+    await one.release("narrow", holder);
+    expect(await two.acquire("narrow", "video_late", 2)).toBe(true);
+    // A slot whose job ended without giving it back (a crash) is reclaimed when the channel looks full.
+    const reclaiming = channelSlots(await openChannelBucket(nc, namespace), {
+      isDone: async () => true,
+      now: Date.now,
+    });
+    expect(await reclaiming.acquire("narrow", "video_next", 2)).toBe(true);
+  });
+
+  it("a Retry-After one replica was told is honoured by the other, and by one started later", async () => {
+    const first = await poller([]);
+    const second = await poller([], {}, first.namespace);
+    const until = Date.now() + 60_000;
+    await first.coolDowns.hold("busy", until);
+    await waitFor("the other replica to know", () => second.coolDowns.until("busy") === until);
+    const later = await channelCoolDowns(await openChannelBucket(nc, first.namespace));
+    expect(later.until("busy")).toBe(until);
+    for (const each of [first, second]) each.coolDowns.stop();
+    later.stop();
+  });
+
+  it("a job waits while every eligible channel is full, and goes once a slot frees", async () => {
+    const { handlers } = await poller([channel("full", { max_concurrent: 1 })]);
+    const [first, second] = [newId(), newId()];
+    for (const id of [first, second]) await handlers.onVideoRequested(requested(id));
+    expect(await handlers.onFundsReserved(funded(first), ctx)).toBeUndefined();
+    expect(await handlers.onFundsReserved(funded(second), ctx)).toEqual({ retryInMs: expect.any(Number) });
+    await follow(handlers, first);
+    expect(await handlers.onFundsReserved(funded(second), ctx)).toBeUndefined();
+    expect((await handlers.records.load(second)).submission?.channelId).toBe("full");
+  });
+
+  it("past the deadline a job fails (timeout); a completion that comes later is recorded, not dropped", async () => {
+    const { handlers, eventTypes } = await poller([channel("slow")], { deadlineMs: 200, lateWindowMs: 30_000 });
+    await faults("slow", { jobDurationMs: 1_500 });
+    const id = newId();
+    await handlers.onVideoRequested(requested(id));
+    await handlers.onFundsReserved(funded(id), ctx);
+    await follow(handlers, id);
+    const state = await handlers.records.load(id);
+    expect(state.failure?.code).toBe("timeout");
+    expect(state.completedLate).toBe(true);
+    expect(await eventTypes(id)).toEqual(["JobQueued", "JobSubmitted", "JobFailed", "JobCompletedLate"]);
+  });
+
+  it("a chat stream lost with its poller is submitted again when its FundsReserved comes back", async () => {
+    const chat = channel("chatlost", { provider: "chat-sse" });
+    const first = await poller([chat]);
+    const id = newId();
+    await first.handlers.onVideoRequested(requested(id, "sora_video2"));
+    // The first poller "dies" mid-stream: its handler never finishes (we abandon it once the job is submitted).
+    const crashed = new AbortController();
+    await faults("chatlost", { jobDurationMs: 60_000 });
+    void first.handlers
+      .onFundsReserved(funded(id), { ...ctx, working: () => crashed.signal.throwIfAborted() })
+      .catch(() => undefined);
+    await waitFor("the stream to start", async () => (await first.handlers.records.load(id)).submission);
+    await faults("chatlost", { jobDurationMs: 200 });
+    // Another replica (sharing the store) gets the redelivered message.
+    const second = jobs(first.deps);
+    // The lost try counts as one failure of the channel: it is tried again after the backoff.
+    for (let result = await second.onFundsReserved(funded(id), ctx); result; ) {
+      await new Promise((resolve) => setTimeout(resolve, result?.retryInMs));
+      result = await second.onFundsReserved(funded(id), ctx);
+    }
+    const state = await second.records.load(id);
+    expect(state.attempts).toMatchObject([{ channelId: "chatlost", status: null }]);
+    expect(state.outcome).toBe("completed");
+    crashed.abort();
+  });
+
+  it("a deleted video's job is cancelled upstream and failed (cancelled), and its slot given back", async () => {
+    const { handlers, bucket } = await poller([channel("cancel", { max_concurrent: 3 })]);
+    await faults("cancel", { jobDurationMs: 60_000 });
+    const id = newId();
+    await handlers.onVideoRequested(requested(id));
+    await handlers.onFundsReserved(funded(id), ctx);
+    const slots = channelSlots(bucket, { isDone: async () => false, now: Date.now });
+    expect(await slots.holders("cancel")).toEqual([id]);
+    await handlers.onVideoDeleted(envelope("VideoDeleted", { videoId: id, accountId: "acct_1", deletedAt: 1 }), ctx);
+    expect((await handlers.records.load(id)).failure?.code).toBe("cancelled");
+    expect((await upstreamJobs("cancel"))[0]).toMatchObject({ status: "failed", error: { code: "cancelled" } });
+    expect(await slots.holders("cancel")).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { jetstream } from "@nats-io/jetstream";
+import { connect, headers } from "@nats-io/transport-node";
+import { natsNames } from "@reelgate/contracts";
+import { freePort, httpOk, portAccepts, startProcess, stopProcess, waitUntil } from "@reelgate/launcher";
+import { cpuSeconds, peakRssMiB } from "./cpu.ts";
+
+/**
+ * `npm run bench:poller` (also run by `npm run bench`): one poller process following N jobs at
+ * once against a simulator whose jobs take 1 s. VideoRequested and FundsReserved are published
+ * straight to JetStream (as ingress and billing would), so only the poller is measured. Prints
+ * figures; asserts nothing.
+ */
+const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
+const sizes = (process.env.BENCH_POLLER_JOBS ?? "1000,10000").split(",").map(Number);
+
+const runOnce = async (jobs: number, jobMs: number) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-poller-"));
+  const quiet = { env: process.env, cwd: repoRoot, onLine: () => undefined };
+  const natsPort = await freePort();
+  const nats = startProcess(
+    "nats-server",
+    "nats-server",
+    ["-js", "-a", "127.0.0.1", "-p", String(natsPort), "-sd", join(dataDir, "nats")],
+    quiet,
+  );
+  await waitUntil("nats-server", () => portAccepts(natsPort), nats);
+  const simPort = await freePort();
+  const simulator = startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
+    ...quiet,
+    env: { ...process.env, PORT: String(simPort), SIM_JOB_DURATION_MS: String(jobMs) },
+  });
+  await waitUntil("simulator", () => portAccepts(simPort), simulator);
+  const pollerPort = await freePort();
+  const namespace = "bench";
+  const poller = startProcess("poller", process.execPath, [join(repoRoot, "services/poller/src/main.ts")], {
+    ...quiet,
+    env: {
+      ...process.env,
+      PORT: String(pollerPort),
+      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      REELGATE_DATA_DIR: dataDir,
+      REELGATE_SIMULATOR_URL: `http://127.0.0.1:${simPort}/v1`,
+      REELGATE_NAMESPACE: namespace,
+      REELGATE_CHANNELS_FILE: "",
+      LOG_LEVEL: "error",
+    },
+  });
+  await waitUntil("poller", () => httpOk(`http://127.0.0.1:${pollerPort}/readyz`), poller);
+
+  const names = natsNames(namespace);
+  const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
+  const js = jetstream(nc);
+  const submitted = new Set<string>();
+  const ended = new Set<string>();
+  let peakFollowed = 0;
+  // The stretch when every job is submitted and none has ended yet: all of them followed at once.
+  const steady: { startedAt?: number; cpuAtStart?: number; endedAt?: number; cpuAtEnd?: number } = {};
+  const watch = (type: string, into: Set<string>) =>
+    nc.subscribe(names.eventSubject("job", type), {
+      callback: (_error, message) => {
+        into.add(message.json<{ data: { videoId: string } }>().data.videoId);
+        peakFollowed = Math.max(peakFollowed, submitted.size - ended.size);
+        if (submitted.size === jobs && ended.size === 0 && steady.startedAt === undefined) {
+          steady.startedAt = performance.now();
+          steady.cpuAtStart = cpuSeconds(poller.child.pid);
+        }
+        if (ended.size > 0 && steady.startedAt !== undefined && steady.endedAt === undefined) {
+          steady.endedAt = performance.now();
+          steady.cpuAtEnd = cpuSeconds(poller.child.pid);
+        }
+      },
+    });
+  const subscriptions = [watch("JobSubmitted", submitted), watch("JobCompleted", ended), watch("JobFailed", ended)];
+
+  const envelope = (type: string, stream: string, videoId: string, data: object) => {
+    const id = `evt_${type}_${videoId}`;
+    const h = headers();
+    h.set("Nats-Msg-Id", id);
+    const body = {
+      id,
+      type,
+      schemaVersion: 1,
+      stream,
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: videoId,
+      causationId: null,
+      accountId: "acct_bench",
+      data,
+    };
+    return { body: JSON.stringify(body), headers: h };
+  };
+  const cpuBefore = cpuSeconds(poller.child.pid) ?? 0;
+  const started = performance.now();
+  for (let from = 0; from < jobs; from += 500) {
+    const batch = [];
+    for (let index = from; index < Math.min(jobs, from + 500); index++) {
+      const videoId = `video_bench${String(index).padStart(8, "0")}`;
+      const requested = envelope("VideoRequested", `task-${videoId}`, videoId, {
+        videoId,
+        accountId: "acct_bench",
+        model: "sora-2",
+        seconds: "4",
+        size: "720x1280",
+        prompt: "bench",
+        quoteMicros: 400_000,
+        remixedFromVideoId: null,
+        inputReference: null,
+        createdAt: Math.floor(Date.now() / 1000),
+      });
+      const funded = envelope("FundsReserved", "account-acct_bench", videoId, {
+        videoId,
+        amountMicros: 400_000,
+        balanceMicros: 0,
+        reservedMicros: 0,
+      });
+      batch.push(
+        js.publish(names.eventSubject("task", "VideoRequested"), requested.body, { headers: requested.headers }),
+      );
+      batch.push(js.publish(names.eventSubject("account", "FundsReserved"), funded.body, { headers: funded.headers }));
+    }
+    await Promise.all(batch);
+  }
+  const deadline = Date.now() + 15 * 60_000;
+  while (ended.size < jobs && Date.now() < deadline) await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = (cpuSeconds(poller.child.pid) ?? 0) - cpuBefore;
+  const rss = peakRssMiB(poller.child.pid);
+  const requests = (await (await fetch(`http://127.0.0.1:${simPort}/_control/requests`)).json()) as Array<{
+    path: string;
+    method: string;
+  }>;
+  const submits = requests.filter((request) => request.method === "POST").length;
+  const polls = requests.filter((request) => request.method === "GET").length;
+
+  console.log(`\nPoller: ${jobs} jobs injected at once, simulator jobs take ${jobMs / 1000} s, one poller process`);
+  const line = (label: string, value: string) => console.log(`  ${label.padEnd(42)} ${value}`);
+  line("jobs ended", `${ended.size} of ${jobs}`);
+  line("wall time (s)", seconds.toFixed(1));
+  line("jobs per second, funded to ended", (ended.size / seconds).toFixed(0));
+  line("peak jobs followed at once", String(peakFollowed));
+  line("poller CPU", `${cpu.toFixed(1)} s (${((cpu / seconds) * 100).toFixed(0)}% of one core)`);
+  line("poller peak RSS", `${rss?.toFixed(0) ?? "?"} MiB`);
+  if (steady.startedAt !== undefined && steady.endedAt !== undefined) {
+    const window = (steady.endedAt - steady.startedAt) / 1000;
+    const used = (steady.cpuAtEnd ?? 0) - (steady.cpuAtStart ?? 0);
+    line(
+      `CPU while all ${jobs} were followed at once`,
+      `${((used / window) * 100).toFixed(0)}% of one core over ${window.toFixed(1)} s`,
+    );
+  }
+  line(
+    "upstream requests per completed video",
+    `${(requests.length / Math.max(1, ended.size)).toFixed(2)} (${submits} submits, ${polls} polls)`,
+  );
+
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  await nc.close();
+  for (const child of [poller, simulator, nats]) await stopProcess(child);
+  rmSync(dataDir, { recursive: true, force: true });
+};
+
+/** Jobs of 1 s (as asked), and long enough that every job is in flight at once (the submits take a while). */
+const jobLengths = (process.env.BENCH_POLLER_JOB_MS ?? "1000,40000").split(",").map(Number);
+
+export const runPollerBench = async () => {
+  for (const jobMs of jobLengths) for (const jobs of sizes) await runOnce(jobs, jobMs);
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) await runPollerBench();
