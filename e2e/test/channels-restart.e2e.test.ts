@@ -65,6 +65,16 @@ channels:
       async () => (await statusPolls()).find((poll) => poll.status === 429),
       { timeoutMs: 20_000 },
     );
+    // Kill only once the pause is in force (the pollers went quiet), so the test does not race the
+    // poller recording the channel's Retry-After before it dies.
+    await waitFor(
+      "the pollers to honour the 429",
+      async () => {
+        const latest = Math.max(...(await statusPolls()).map((poll) => poll.receivedAt));
+        return Date.now() - limited.receivedAt > 3_500 && Date.now() - latest > 3_000;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     await platform.stopService("poller", "SIGKILL");
     const killedAt = Date.now();
     const stats = await platform.simulator<{ completed: number; inFlight: number }>("/c/r/_control/stats");
