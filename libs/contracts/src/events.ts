@@ -15,6 +15,17 @@ const inputReference = z
   .nullable()
   .default(null);
 
+/** What the upstream reports of a finished job: on time (JobCompleted) or late (JobCompletedLate). */
+const completion = z.object({
+  videoId,
+  channelId: z.string(),
+  upstreamId: z.string(),
+  ...spec,
+  variants: z.array(z.enum(variants)),
+  completedAt: z.number().int(),
+  expiresAt: z.number().int().nullable(),
+});
+
 /** Each event type: its category (which service writes it), data schema and schema version. */
 export const eventTypes = {
   // ingress
@@ -100,15 +111,7 @@ export const eventTypes = {
   JobCompleted: {
     category: "job",
     schemaVersion: 1,
-    data: z.object({
-      videoId,
-      channelId: z.string(),
-      upstreamId: z.string(),
-      ...spec,
-      variants: z.array(z.enum(variants)),
-      completedAt: z.number().int(),
-      expiresAt: z.number().int().nullable(),
-    }),
+    data: completion,
   },
   JobFailed: {
     category: "job",
@@ -142,15 +145,7 @@ export const eventTypes = {
   JobCompletedLate: {
     category: "job",
     schemaVersion: 1,
-    data: z.object({
-      videoId,
-      channelId: z.string(),
-      upstreamId: z.string(),
-      ...spec,
-      variants: z.array(z.enum(variants)),
-      completedAt: z.number().int(),
-      expiresAt: z.number().int().nullable(),
-    }),
+    data: completion,
   },
   // storage
   MediaStored: {
