@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envelopeSchema } from "./envelope.ts";
 
 const usdAmount = z.union([z.string().regex(/^-?\d+(\.\d{1,6})?$/), z.number().finite()]);
 
@@ -7,6 +8,41 @@ export const openAccountRequestSchema = z.strictObject({
   credits_usd: usdAmount.optional(),
 });
 export type OpenAccountRequest = z.infer<typeof openAccountRequestSchema>;
+
+/** A top-up, or with a negative amount an adjustment; the same `reference` twice is applied once. */
+export const creditRequestSchema = z.strictObject({
+  amount_usd: usdAmount,
+  reference: z.string().trim().min(1).max(200),
+});
+
+export const ledgerQuerySchema = z.strictObject({
+  /** The `version` of the last entry already read; the page starts after it. */
+  after: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** One billing event as auditors read it: money as 6-place USD strings, the account's totals after it. */
+export const ledgerEntrySchema = z.object({
+  id: z.string(),
+  object: z.literal("ledger.entry"),
+  version: z.number().int(),
+  type: z.string(),
+  occurred_at: z.string(),
+  video_id: z.string().nullable(),
+  amount_usd: z.string().nullable(),
+  quoted_usd: z.string().nullable(),
+  reference: z.string().nullable(),
+  reason: z.string().nullable(),
+  balance_usd: z.string(),
+  reserved_usd: z.string(),
+});
+export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+
+export const ledgerPageSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(ledgerEntrySchema),
+  has_more: z.boolean(),
+});
 
 export const issueKeyRequestSchema = z.strictObject({ name: z.string().trim().max(200).optional() });
 
@@ -36,6 +72,16 @@ export const billingRpc = {
     commandId: z.string(),
   }),
   getAccount: z.object({ accountId: z.string() }),
+  credit: z.object({
+    accountId: z.string(),
+    amountMicros: z.number().int(),
+    reference: z.string().min(1),
+  }),
+  ledger: z.object({
+    accountId: z.string(),
+    afterVersion: z.number().int().nonnegative(),
+    limit: z.number().int().min(1).max(1000),
+  }),
 };
 /** Replies: `{ok: true, account}` or `{ok: false, status, message}`. */
 export const rpcReplySchema = z.union([
@@ -43,3 +89,14 @@ export const rpcReplySchema = z.union([
   z.object({ ok: z.literal(false), status: z.number().int(), message: z.string() }),
 ]);
 export type RpcReply = z.infer<typeof rpcReplySchema>;
+
+/** Billing's answer to a ledger page request: the account's events as stored, oldest first. */
+export const ledgerReplySchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    events: z.array(envelopeSchema),
+    hasMore: z.boolean(),
+  }),
+  z.object({ ok: z.literal(false), status: z.number().int(), message: z.string() }),
+]);
+export type LedgerReply = z.infer<typeof ledgerReplySchema>;

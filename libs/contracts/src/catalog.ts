@@ -11,7 +11,11 @@ export const catalogEntrySchema = z.object({
 });
 export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
 
-export const catalogSchema = z.object({ models: z.array(catalogEntrySchema).min(1) });
+export const catalogSchema = z.object({
+  models: z.array(catalogEntrySchema).min(1),
+  /** Per-account factor on every price (0.8 = 20% off); accounts not named pay the list price. */
+  accountMultipliers: z.record(z.string(), z.number().positive()).default({}),
+});
 export type Catalog = z.infer<typeof catalogSchema>;
 
 const portrait = ["720x1280", "1280x720"];
@@ -25,6 +29,7 @@ const chatModel = (model: string, size: string, seconds: string): CatalogEntry =
 
 /** SPEC.md §3, the built-in catalog. */
 export const builtInCatalog: Catalog = {
+  accountMultipliers: {},
   models: [
     { model: "sora-2", seconds: fourEightTwelve, sizes: portrait, per_second_micros: 100_000 },
     { model: "sora-2-pro", seconds: fourEightTwelve, sizes: portrait, per_second_micros: 300_000 },
@@ -62,11 +67,17 @@ export const defaultSpec = (catalog: Catalog, model: string): { seconds: string;
   return first && { seconds: first.seconds[0] as string, size: first.sizes[0] as string };
 };
 
-/** The price of one video, or undefined when the catalog does not offer this combination. */
-export const priceOf = (spec: VideoSpec, catalog: Catalog): Micros | undefined => {
+/**
+ * The price of one video for an account, or undefined when the catalog does not offer this
+ * combination. A multiplier is applied to the list price and rounded to the nearest micro-dollar
+ * once, so a quote and a capture of the same video always agree.
+ */
+export const priceOf = (spec: VideoSpec, catalog: Catalog, accountId?: string): Micros | undefined => {
   const entry = entriesFor(catalog, spec.model).find(
     (candidate) => candidate.seconds.includes(spec.seconds) && candidate.sizes.includes(spec.size),
   );
   if (!entry) return undefined;
-  return (entry.per_request_micros ?? 0) + (entry.per_second_micros ?? 0) * Number(spec.seconds);
+  const listPrice = (entry.per_request_micros ?? 0) + (entry.per_second_micros ?? 0) * Number(spec.seconds);
+  const multiplier = accountId === undefined ? 1 : (catalog.accountMultipliers[accountId] ?? 1);
+  return multiplier === 1 ? listPrice : Math.round(listPrice * multiplier);
 };

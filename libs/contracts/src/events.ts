@@ -65,6 +65,12 @@ export const eventTypes = {
     schemaVersion: 1,
     data: z.object({ amountMicros: micros, reference: z.string(), ...totals }),
   },
+  /** A correction by an operator (the credits route with a negative amount); `reference` makes it idempotent like a top-up. */
+  FundsAdjusted: {
+    category: "account",
+    schemaVersion: 1,
+    data: z.object({ amountMicros: micros, reference: z.string(), ...totals }),
+  },
   FundsReserved: {
     category: "account",
     schemaVersion: 1,

@@ -5,5 +5,6 @@ export * from "./envelope.ts";
 export * from "./events.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
+export * from "./pricing.ts";
 export * from "./subjects.ts";
 export * from "./video.ts";

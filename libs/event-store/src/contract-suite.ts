@@ -96,6 +96,19 @@ export const describeEventStoreContract = (name: string, open: () => Promise<Eve
         expect(events[1]!.type).toBe(won[0]!.value.events[0]!.type);
       });
 
+      it("reads a page of a stream: after a version, at most a limit, even inside a multi-event commit", async () => {
+        const stream = newStream();
+        await store.append(stream, [newEvent(), newEvent()], { expectedVersion: 0 });
+        await store.append(stream, [newEvent(), newEvent(), newEvent()], { expectedVersion: 2 });
+        const versions = async (after: number, limit?: number) =>
+          (await store.readStream(stream, after, limit)).map((event) => event.version);
+        expect(await versions(0, 3)).toEqual([1, 2, 3]);
+        expect(await versions(1, 2)).toEqual([2, 3]);
+        expect(await versions(3, 10)).toEqual([4, 5]);
+        expect(await versions(5, 10)).toEqual([]);
+        expect(await versions(0)).toEqual([1, 2, 3, 4, 5]);
+      });
+
       it('appends at any version with "any"', async () => {
         const stream = newStream();
         expect((await store.append(stream, [newEvent()], { expectedVersion: "any" })).nextVersion).toBe(1);

@@ -136,13 +136,18 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
   return {
     append,
 
-    readStream: async (stream, afterVersion = 0) => {
+    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
+      // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
       const found = await commits
-        .find({ streamId: stream, version: { $gt: afterVersion } }, { sort: { version: 1 }, projection: { events: 1 } })
+        .find(
+          { streamId: stream, version: { $gt: afterVersion } },
+          { sort: { version: 1 }, projection: { events: 1 }, ...(Number.isFinite(limit) ? { limit } : {}) },
+        )
         .toArray();
       return found
         .flatMap((commit) => storedEventsOf(commit._id, commit.events))
-        .filter((event) => event.version > afterVersion);
+        .filter((event) => event.version > afterVersion)
+        .slice(0, limit);
     },
 
     // Pages by _id instead of holding one cursor open, so a slow replay cannot outlive the cursor timeout.

@@ -42,8 +42,8 @@ export interface OutboxBatch {
 
 export interface EventStore {
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  /** Events of one stream in version order, starting after `afterVersion` (default 0). */
-  readStream(stream: string, afterVersion?: number): Promise<StoredEvent[]>;
+  /** Events of one stream in version order, starting after `afterVersion` (default 0), at most `limit` of them. */
+  readStream(stream: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
   /** Every event in global append order. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
   /** Count of events `readAll` would yield (for progress bars). */

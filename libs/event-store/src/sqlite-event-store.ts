@@ -74,7 +74,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     "SELECT c.position, c.version, c.events FROM event_ids e JOIN commits c ON c.position = e.commit_position WHERE e.id = ?",
   );
   const selectStream = db.prepare(
-    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY version",
+    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY version LIMIT ?",
   );
   const selectAll = db.prepare(
     "SELECT position, version, events FROM commits WHERE position > ? ORDER BY position LIMIT ?",
@@ -157,11 +157,17 @@ export const openSqliteEventStore = (path: string): EventStore => {
     // Each append reads the head and writes in one synchronous step: appends never interleave.
     append,
 
-    readStream: async (stream, afterVersion = 0) => {
-      const rows = selectStream.all(stream, afterVersion) as unknown as CommitRow[];
+    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
+      // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
+      const rows = selectStream.all(
+        stream,
+        afterVersion,
+        Number.isFinite(limit) ? limit : -1,
+      ) as unknown as CommitRow[];
       return rows
         .flatMap((row) => storedEventsOf(row.position, JSON.parse(row.events) as Envelope[]))
-        .filter((event) => event.version > afterVersion);
+        .filter((event) => event.version > afterVersion)
+        .slice(0, limit);
     },
 
     async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {

@@ -19,33 +19,59 @@ export interface Decision<State> {
 
 const MAX_ATTEMPTS = 20;
 
+/** Where an aggregate's states are kept every so many events, so loading a long stream reads only its tail. */
+export interface SnapshotStore<State> {
+  load(stream: string): Promise<{ state: State; version: number } | undefined>;
+  save(stream: string, snapshot: { state: State; version: number }): Promise<void>;
+}
+
 /**
  * Loads an aggregate's stream, decides, and appends with the version it decided on; on a
  * conflict (another process wrote first) it reloads and decides again. Within a process, commands
  * on one stream run one at a time. States are cached by stream and version, so a hot stream reads
- * only the events it has not seen (one process's snapshot in memory).
+ * only the events it has not seen (one process's snapshot in memory). With a snapshot store, a
+ * stream not in the cache starts from its last snapshot, and a snapshot is saved whenever the
+ * stream has moved `snapshotEvery` events past the last one: a cold load reads at most that many.
  */
 export const aggregateRepository = <State, Command, Event extends DomainEvent>(
   store: EventStore,
   aggregate: Aggregate<State, Command, Event>,
-  { cacheSize = 10_000 } = {},
+  {
+    cacheSize = 10_000,
+    snapshots,
+    snapshotEvery = 100,
+  }: { cacheSize?: number; snapshots?: SnapshotStore<State>; snapshotEvery?: number } = {},
 ) => {
-  const cache = new Map<string, { state: State; version: number }>();
+  const cache = new Map<string, { state: State; version: number; snapshotVersion: number }>();
 
-  const remember = (stream: string, entry: { state: State; version: number }) => {
+  const remember = async (stream: string, state: State, version: number, snapshotVersion: number) => {
+    let snapshotted = snapshotVersion;
+    if (snapshots && version - snapshotVersion >= snapshotEvery) {
+      await snapshots.save(stream, { state, version });
+      snapshotted = version;
+    }
     cache.delete(stream);
-    cache.set(stream, entry);
+    cache.set(stream, { state, version, snapshotVersion: snapshotted });
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
 
+  const startingPoint = async (stream: string) => {
+    const cached = cache.get(stream);
+    if (cached) return cached;
+    const snapshot = await snapshots?.load(stream);
+    return snapshot
+      ? { ...snapshot, snapshotVersion: snapshot.version }
+      : { state: aggregate.initialState(), version: 0, snapshotVersion: 0 };
+  };
+
   const load = async (stream: string): Promise<{ state: State; version: number }> => {
-    const cached = cache.get(stream) ?? { state: aggregate.initialState(), version: 0 };
-    const events = await store.readStream(stream, cached.version);
-    if (events.length === 0) return cached;
-    const state = events.reduce((current, event) => aggregate.evolve(current, event as unknown as Event), cached.state);
-    const loaded = { state, version: events.at(-1)!.version };
-    remember(stream, loaded);
-    return loaded;
+    const start = await startingPoint(stream);
+    const events = await store.readStream(stream, start.version);
+    if (events.length === 0) return start;
+    const state = events.reduce((current, event) => aggregate.evolve(current, event as unknown as Event), start.state);
+    const version = events.at(-1)!.version;
+    await remember(stream, state, version, start.snapshotVersion);
+    return { state, version };
   };
 
   const serially = keyedQueue();
@@ -71,7 +97,7 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
             duplicate: true,
           };
         const next = decided.reduce(aggregate.evolve, state);
-        remember(stream, { state: next, version: result.nextVersion });
+        await remember(stream, next, result.nextVersion, cache.get(stream)?.snapshotVersion ?? version);
         return { events: result.events, state: next, version: result.nextVersion, duplicate: false };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;

@@ -1,7 +1,7 @@
-import { builtInCatalog } from "@reelgate/contracts";
 import { serveRpc } from "@reelgate/messaging";
-import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { documentSnapshots, startRuntime } from "@reelgate/runtime";
+import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { accountSnapshot } from "./domain/account.ts";
 import { ledger } from "./handlers/ledger.ts";
 import { billingRpcHandlers } from "./handlers/rpc.ts";
 
@@ -11,13 +11,15 @@ const log = createLogger("billing", config.LOG_LEVEL);
 await runService({
   log,
   async start() {
+    const catalog = loadCatalog(config);
     const runtime = await startRuntime({ service: "billing", config, log });
     const { names } = runtime;
     const billing = ledger({
       store: runtime.store,
-      catalog: builtInCatalog,
+      catalog,
       now: () => new Date(),
       onAppended: runtime.relay.notify,
+      snapshots: await documentSnapshots(runtime.documents, "account_snapshots", accountSnapshot),
     });
 
     await runtime.consume({
@@ -35,23 +37,9 @@ await runService({
         else if (event.type === "JobFailed") await billing.onJobFailed(event);
       },
     });
-    const rpc = billingRpcHandlers(billing);
-    const servers = [
-      serveRpc({
-        nc: runtime.nc,
-        subject: names.rpcSubject("billing", "openAccount"),
-        queue: "billing",
-        handle: rpc.openAccount,
-        log,
-      }),
-      serveRpc({
-        nc: runtime.nc,
-        subject: names.rpcSubject("billing", "getAccount"),
-        queue: "billing",
-        handle: rpc.getAccount,
-        log,
-      }),
-    ];
+    const servers = Object.entries(billingRpcHandlers(billing)).map(([command, handle]) =>
+      serveRpc({ nc: runtime.nc, subject: names.rpcSubject("billing", command), queue: "billing", handle, log }),
+    );
     const http = await startOperationsServer({
       port: config.PORT,
       log,

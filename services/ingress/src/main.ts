@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { builtInCatalog, modelNames } from "@reelgate/contracts";
+import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadConfig, runService } from "@reelgate/service-kit";
+import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
 import { loadChannels } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
@@ -17,6 +17,7 @@ const log = createLogger("ingress", config.LOG_LEVEL);
 await runService({
   log,
   async start() {
+    const catalog = loadCatalog(config);
     const runtime = await startRuntime({ service: "ingress", config, log });
     const views = await openViews(runtime.documents);
     const adminToken = config.REELGATE_ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
@@ -33,7 +34,7 @@ await runService({
     const { channels } = loadChannels({
       file: config.REELGATE_CHANNELS_FILE,
       simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(builtInCatalog),
+      modelNames: modelNames(catalog),
     });
 
     await runtime.consume({
@@ -48,7 +49,7 @@ await runService({
       views,
       objects,
       billing: natsBillingClient(runtime.nc, runtime.names),
-      catalog: builtInCatalog,
+      catalog,
       adminToken,
       log,
       metrics: runtime.metrics,

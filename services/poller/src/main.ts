@@ -1,7 +1,7 @@
-import { builtInCatalog, modelNames } from "@reelgate/contracts";
+import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { loadChannels, providerFor, watchChannels } from "@reelgate/upstream";
 import { openChannelBucket } from "./adapters/channel-bucket.ts";
 import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
@@ -17,11 +17,12 @@ const log = createLogger("poller", config.LOG_LEVEL);
 await runService({
   log,
   async start() {
+    const catalog = loadCatalog(config);
     const file = config.REELGATE_CHANNELS_FILE;
     const loaded = loadChannels({
       file,
       simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(builtInCatalog),
+      modelNames: modelNames(catalog),
     });
     if (loaded.usingSimulator)
       log.warn(

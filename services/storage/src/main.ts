@@ -1,7 +1,7 @@
-import { builtInCatalog, modelNames } from "@reelgate/contracts";
+import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
 import { assetRecords } from "./handlers/asset-records.ts";
 import { copyMedia } from "./handlers/copy-media.ts";
@@ -20,10 +20,11 @@ const STALE_UPLOAD_MS = 3_600_000;
 await runService({
   log,
   async start() {
+    const catalog = loadCatalog(config);
     const { channels } = loadChannels({
       file: config.REELGATE_CHANNELS_FILE,
       simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(builtInCatalog),
+      modelNames: modelNames(catalog),
     });
     const runtime = await startRuntime({ service: "storage", config, log });
     const now = () => new Date();

@@ -1,8 +1,9 @@
-import type { VideoSpec } from "@reelgate/contracts";
+import { formatUsd, type VideoSpec } from "@reelgate/contracts";
 import { type AccountEvent, type AccountState, availableMicros } from "./account.ts";
 
 export type AccountCommand =
   | { type: "OpenAccount"; accountId: string; name: string; creditsMicros: number }
+  /** A top-up, or with a negative amount an adjustment. */
   | { type: "CreditFunds"; amountMicros: number; reference: string }
   | { type: "ReserveFunds"; videoId: string; amountMicros: number }
   | { type: "CaptureReservation"; videoId: string; priceMicros: number; reported: VideoSpec }
@@ -41,19 +42,27 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
         },
       ];
     }
-    case "CreditFunds":
+    case "CreditFunds": {
       if (!state.accountId) throw new AccountRuleError("no such account", 404);
-      return [
-        {
-          type: "FundsCredited",
-          data: {
-            amountMicros: command.amountMicros,
-            reference: command.reference,
-            balanceMicros: balanceMicros + command.amountMicros,
-            reservedMicros,
-          },
-        },
-      ];
+      const { amountMicros, reference } = command;
+      const applied = state.references.get(reference);
+      if (applied === amountMicros) return [];
+      if (applied !== undefined)
+        throw new AccountRuleError(
+          `reference '${reference}' was already applied with a different amount (${formatUsd(applied)} USD)`,
+          409,
+        );
+      if (amountMicros === 0) throw new AccountRuleError("the amount must not be zero", 400);
+      const totals = { balanceMicros: balanceMicros + amountMicros, reservedMicros };
+      if (amountMicros > 0) return [{ type: "FundsCredited", data: { amountMicros, reference, ...totals } }];
+      // An adjustment may take back what is free, never what open reservations hold.
+      if (availableMicros(totals) < 0)
+        throw new AccountRuleError(
+          `an adjustment of ${formatUsd(amountMicros)} USD exceeds the available ${formatUsd(availableMicros(state))} USD`,
+          409,
+        );
+      return [{ type: "FundsAdjusted", data: { amountMicros, reference, ...totals } }];
+    }
     case "ReserveFunds": {
       if (state.reservations.has(command.videoId)) return [];
       const { videoId, amountMicros } = command;

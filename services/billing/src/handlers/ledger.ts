@@ -1,6 +1,6 @@
 import { type AccountSnapshot, type Catalog, priceOf, streamId, type TypedEnvelope } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
-import { aggregateRepository, type Decision, type EventMeta } from "@reelgate/runtime";
+import { aggregateRepository, type Decision, type EventMeta, type SnapshotStore } from "@reelgate/runtime";
 import type { AccountState } from "../domain/account.ts";
 import { accountAggregate } from "../domain/aggregate.ts";
 import type { AccountCommand } from "../domain/decide.ts";
@@ -11,13 +11,15 @@ export const ledger = ({
   catalog,
   now,
   onAppended,
+  snapshots,
 }: {
   store: EventStore;
   catalog: Catalog;
   now: () => Date;
   onAppended: () => void;
+  snapshots?: SnapshotStore<AccountState>;
 }) => {
-  const accounts = aggregateRepository(store, accountAggregate);
+  const accounts = aggregateRepository(store, accountAggregate, { snapshots });
 
   const execute = async (accountId: string, command: AccountCommand, meta: Omit<EventMeta, "accountId" | "now">) => {
     const decision = await accounts.execute(streamId("account", accountId), command, {
@@ -56,6 +58,25 @@ export const ledger = ({
       return snapshotOf(request.accountId, decision);
     },
 
+    /** A top-up, or an adjustment when negative; the reference makes a repeat a no-op that answers the same. */
+    async credit(request: { accountId: string; amountMicros: number; reference: string }) {
+      const { accountId, amountMicros, reference } = request;
+      const decision = await execute(
+        accountId,
+        { type: "CreditFunds", amountMicros, reference },
+        { commitId: `credit:${accountId}:${reference}`, correlationId: accountId, causationId: null },
+      );
+      return snapshotOf(accountId, decision);
+    },
+
+    /** The account's billing events, oldest first, a page at a time; undefined for an unknown account. */
+    async ledgerPage(request: { accountId: string; afterVersion: number; limit: number }) {
+      const stream = streamId("account", request.accountId);
+      const events = await store.readStream(stream, request.afterVersion, request.limit + 1);
+      if (request.afterVersion === 0 && events.length === 0) return undefined;
+      return { events: events.slice(0, request.limit), hasMore: events.length > request.limit };
+    },
+
     async account(accountId: string): Promise<AccountSnapshot | undefined> {
       const loaded = await accounts.load(streamId("account", accountId));
       return loaded.state.accountId ? snapshotOf(accountId, loaded) : undefined;
@@ -77,7 +98,7 @@ export const ledger = ({
       // What the upstream made decides the price; a combination we do not sell is charged at the quote.
       const account = await accounts.load(streamId("account", event.accountId));
       const quoted = account.state.reservations.get(videoId) ?? 0;
-      const priceMicros = priceOf(reported, catalog) ?? quoted;
+      const priceMicros = priceOf(reported, catalog, event.accountId) ?? quoted;
       await execute(
         event.accountId,
         { type: "CaptureReservation", videoId, priceMicros, reported },

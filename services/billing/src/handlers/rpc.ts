@@ -1,4 +1,4 @@
-import { billingRpc, type RpcReply } from "@reelgate/contracts";
+import { billingRpc, type LedgerReply, type RpcReply } from "@reelgate/contracts";
 import { AccountRuleError } from "../domain/decide.ts";
 import type { Ledger } from "./ledger.ts";
 
@@ -6,6 +6,8 @@ const failure = (error: unknown): RpcReply => {
   if (error instanceof AccountRuleError) return { ok: false, status: error.status, message: error.message };
   throw error;
 };
+
+const noAccount = (accountId: string) => ({ ok: false as const, status: 404, message: `no account ${accountId}` });
 
 /** The synchronous admin commands ingress sends billing over NATS request/reply. */
 export const billingRpcHandlers = (ledger: Ledger) => ({
@@ -19,6 +21,21 @@ export const billingRpcHandlers = (ledger: Ledger) => ({
   async getAccount(request: unknown): Promise<RpcReply> {
     const { accountId } = billingRpc.getAccount.parse(request);
     const account = await ledger.account(accountId);
-    return account ? { ok: true, account } : { ok: false, status: 404, message: `no account ${accountId}` };
+    return account ? { ok: true, account } : noAccount(accountId);
+  },
+  async credit(request: unknown): Promise<RpcReply> {
+    try {
+      return { ok: true, account: await ledger.credit(billingRpc.credit.parse(request)) };
+    } catch (error) {
+      return failure(error);
+    }
+  },
+  async ledger(request: unknown): Promise<LedgerReply> {
+    const parsed = billingRpc.ledger.parse(request);
+    const page = await ledger.ledgerPage(parsed);
+    if (!page) return noAccount(parsed.accountId);
+    // Positions are the store's own order, not part of the ledger.
+    const events = page.events.map(({ position: _position, ...envelope }) => envelope);
+    return { ok: true, events, hasMore: page.hasMore };
   },
 });

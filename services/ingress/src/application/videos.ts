@@ -136,7 +136,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
     ownView,
 
     create: (accountId: string, body: CreateVideoRequest, image?: InputImage) => {
-      const { spec, quoteMicros } = quoteRequest(body, catalog);
+      const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
       return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image });
     },
 
@@ -150,7 +150,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
         });
       }
       const spec = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
-      const quoteMicros = priceOf(spec, catalog);
+      const quoteMicros = priceOf(spec, catalog, accountId);
       if (quoteMicros === undefined) {
         throw new ApiError(400, `Video '${sourceId}' was made with parameters no longer offered.`, {
           param: "video_id",

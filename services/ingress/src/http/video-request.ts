@@ -12,10 +12,11 @@ import { ApiError } from "./api-error.ts";
 
 const invalid = (param: string, message: string) => new ApiError(400, message, { param, code: "invalid_value" });
 
-/** Checks model, seconds and size against the catalog, filling defaults; returns the spec and its quote. */
+/** Checks model, seconds and size against the catalog, filling defaults; returns the spec and the account's quote. */
 export const quoteRequest = (
   request: CreateVideoRequest,
   catalog: Catalog,
+  accountId: string,
 ): { spec: VideoSpec; quoteMicros: number } => {
   const defaults = defaultSpec(catalog, request.model);
   if (!defaults) {
@@ -43,7 +44,7 @@ export const quoteRequest = (
       `Invalid 'size': '${spec.size}' is not allowed for ${spec.model}. Allowed: ${sizes.join(", ")}.`,
     );
   }
-  const quoteMicros = priceOf(spec, catalog);
+  const quoteMicros = priceOf(spec, catalog, accountId);
   if (quoteMicros === undefined) {
     throw invalid("size", `Invalid 'size': ${spec.model} is not offered at ${spec.size} for ${spec.seconds} seconds.`);
   }
