@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const ticksPerSecond = 100;
 
@@ -13,15 +13,58 @@ export const cpuSeconds = (pid: number | undefined): number | undefined => {
   }
 };
 
-/** Peak resident memory (VmHWM) of a process in MiB. */
-export const peakRssMiB = (pid: number | undefined): number | undefined => {
-  if (pid === undefined) return undefined;
+/** A `Vm…:` line of /proc/<pid>/status in MiB. */
+const statusMiB = (pid: number, field: "VmHWM" | "VmRSS"): number | undefined => {
   try {
     const line = readFileSync(`/proc/${pid}/status`, "utf8")
       .split("\n")
-      .find((l) => l.startsWith("VmHWM:"));
+      .find((l) => l.startsWith(`${field}:`));
     return line ? Number(line.replace(/\D+/g, "")) / 1024 : undefined;
   } catch {
     return undefined;
   }
+};
+
+/** Peak resident memory (VmHWM) of a process in MiB: since start, or since the last `resetPeakRss`. */
+export const peakRssMiB = (pid: number | undefined): number | undefined =>
+  pid === undefined ? undefined : statusMiB(pid, "VmHWM");
+
+/** Current resident memory (VmRSS) of a process in MiB. */
+export const rssMiB = (pid: number | undefined): number | undefined =>
+  pid === undefined ? undefined : statusMiB(pid, "VmRSS");
+
+/**
+ * Resets VmHWM to the current RSS (Linux: writing "5" to /proc/<pid>/clear_refs), so the next
+ * `peakRssMiB` is the peak of what ran since. False where that is not possible.
+ */
+export const resetPeakRss = (pid: number | undefined): boolean => {
+  if (pid === undefined) return false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The peak RSS of a process over one phase: resets VmHWM at the start and also samples VmRSS every
+ * `intervalMs` (in case the reset is not allowed); `stop()` gives the peak of the phase alone.
+ */
+export const phasePeakRss = (pid: number | undefined, intervalMs = 50) => {
+  const reset = resetPeakRss(pid);
+  let sampled = rssMiB(pid) ?? 0;
+  const timer = setInterval(() => {
+    sampled = Math.max(sampled, rssMiB(pid) ?? 0);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop(): number | undefined {
+      clearInterval(timer);
+      sampled = Math.max(sampled, rssMiB(pid) ?? 0);
+      const hwm = reset ? peakRssMiB(pid) : undefined;
+      if (hwm === undefined) return sampled > 0 ? sampled : undefined;
+      return Math.max(hwm, sampled);
+    },
+  };
 };

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
 import autocannon from "autocannon";
-import { cpuSeconds, peakRssMiB } from "./cpu.ts";
+import { cpuSeconds, phasePeakRss } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
 import { runPollerBench } from "./poller.ts";
 import { runStorageBench } from "./storage.ts";
@@ -19,6 +19,11 @@ const { stack, key, dataDir } = await startBenchPlatform();
 // Read afresh each time: a restarted service has a new pid.
 const processes = () => [...stack.processes.entries()].map(([name, managed]) => ({ name, pid: managed.child.pid }));
 const cpuSnapshot = () => Object.fromEntries(processes().map(({ name, pid }) => [name, cpuSeconds(pid) ?? 0]));
+/** Starts measuring every process's peak RSS over one phase (not since it started); `stop()` gives them by name. */
+const phasePeaks = () => {
+  const trackers = processes().map(({ name, pid }) => [name, phasePeakRss(pid)] as const);
+  return { stop: () => Object.fromEntries(trackers.map(([name, tracker]) => [name, tracker.stop()])) };
+};
 const body = JSON.stringify({ model: "sora-2", prompt: "a bench of videos", seconds: "4", size: "720x1280" });
 const request = {
   url: `${stack.url}/v1/videos`,
@@ -35,23 +40,27 @@ const cpuReport = (
   before: Record<string, number>,
   after: Record<string, number>,
   seconds: number,
+  peaks: Record<string, number | undefined>,
 ): Array<[string, string]> =>
-  processes().map(({ name, pid }) => [
+  processes().map(({ name }) => [
     `${name} CPU`,
-    `${((((after[name] ?? 0) - (before[name] ?? 0)) / seconds) * 100).toFixed(0)}% of one core, peak RSS ${peakRssMiB(pid)?.toFixed(0) ?? "?"} MiB`,
+    `${((((after[name] ?? 0) - (before[name] ?? 0)) / seconds) * 100).toFixed(0)}% of one core, peak RSS in this phase ${peaks[name]?.toFixed(0) ?? "?"} MiB`,
   ]);
 
 try {
   // 1. Creates with only ingress running (billing, poller and storage stopped): what the API itself costs.
   await autocannon({ ...request, connections: 4, duration: 2 }); // warm-up: JIT, SQLite pages, connections
   for (const service of ["billing", "poller", "storage"] as const) await stack.stopService(service);
+  const alonePeaks = phasePeaks();
   const aloneBefore = cpuSnapshot();
   const alone = await autocannon({ ...request, connections, duration: createSeconds });
   report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s, ingress alone (downstream stopped)`, [
     ["creates per second (mean)", alone.requests.average.toFixed(0)],
     ["latency p50 / p99 (ms)", `${alone.latency.p50} / ${alone.latency.p99}`],
     ["non-2xx / errors / timeouts", `${alone.non2xx} / ${alone.errors} / ${alone.timeouts}`],
-    ...cpuReport(aloneBefore, cpuSnapshot(), createSeconds).filter(([label]) => /ingress|nats/.test(label)),
+    ...cpuReport(aloneBefore, cpuSnapshot(), createSeconds, alonePeaks.stop()).filter(([label]) =>
+      /ingress|nats/.test(label),
+    ),
   ]);
   // The stopped services catch up on the backlog from the outbox and their durable consumers.
   for (const service of ["billing", "poller", "storage"] as const) await stack.startService(service);
@@ -68,14 +77,16 @@ try {
   ]);
 
   // 1b. The same with the whole pipeline reacting to every create on the same two cores.
+  const pipelinePeaks = phasePeaks();
   const before = cpuSnapshot();
   const creates = await autocannon({ ...request, connections, duration: createSeconds });
   const after = cpuSnapshot();
+  const pipelinePeak = pipelinePeaks.stop();
   report(`POST /v1/videos, JSON, ${connections} connections, ${createSeconds} s, whole pipeline running`, [
     ["creates per second (mean)", creates.requests.average.toFixed(0)],
     ["latency p50 / p99 (ms)", `${creates.latency.p50} / ${creates.latency.p99}`],
     ["non-2xx / errors / timeouts", `${creates.non2xx} / ${creates.errors} / ${creates.timeouts}`],
-    ...cpuReport(before, after, createSeconds),
+    ...cpuReport(before, after, createSeconds, pipelinePeak),
   ]);
 
   // 2. Multipart creates carrying a 1 MiB image (the OpenAI SDK's form), and ingress's memory meanwhile.
@@ -90,6 +101,8 @@ try {
   form.set("input_reference", new Blob([oneMiBPng()], { type: "image/png" }), "frame.png");
   const encoded = new Response(form);
   const multipartBody = Buffer.from(await encoded.arrayBuffer());
+  // Its own peak: VmHWM is reset here, so the JSON runs above do not count.
+  const multipartPeaks = phasePeaks();
   const multipartBefore = cpuSnapshot();
   const multipart = await autocannon({
     ...request,
@@ -102,13 +115,16 @@ try {
     ["creates per second (mean)", multipart.requests.average.toFixed(0)],
     ["latency p50 / p99 (ms)", `${multipart.latency.p50} / ${multipart.latency.p99}`],
     ["non-2xx / errors / timeouts", `${multipart.non2xx} / ${multipart.errors} / ${multipart.timeouts}`],
-    ...cpuReport(multipartBefore, cpuSnapshot(), createSeconds).filter(([label]) => label.startsWith("ingress")),
+    ...cpuReport(multipartBefore, cpuSnapshot(), createSeconds, multipartPeaks.stop()).filter(([label]) =>
+      label.startsWith("ingress"),
+    ),
   ]);
 
   // 3. End to end: a burst of creates, timed until every one is stored.
   // Let the earlier phases' videos finish, so this one times only its own.
   const storedBefore = await settledCount(videos);
   const started = performance.now();
+  const endToEndPeaks = phasePeaks();
   const cpuStart = cpuSnapshot();
   const burst = await autocannon({ ...request, connections, amount: endToEndVideos });
   const target = storedBefore + burst["2xx"];
@@ -120,11 +136,12 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
   const cpuEnd = cpuSnapshot();
+  const endToEndPeak = endToEndPeaks.stop();
   report(`End to end: ${burst["2xx"]} videos from create to stored (simulator completes at once)`, [
     ["videos stored", `${stored - storedBefore} of ${burst["2xx"]}`],
     ["wall time (s)", seconds.toFixed(1)],
     ["videos per second, create to stored", ((stored - storedBefore) / seconds).toFixed(0)],
-    ...cpuReport(cpuStart, cpuEnd, seconds),
+    ...cpuReport(cpuStart, cpuEnd, seconds, endToEndPeak),
   ]);
   await views.close();
 } finally {
