@@ -1,6 +1,6 @@
 import { deciderSpec } from "@reelgate/testkit";
-import { describe, it } from "vitest";
-import { type AccountEvent, evolveAccount, initialAccount } from "../src/domain/account.ts";
+import { describe, expect, it } from "vitest";
+import { type AccountEvent, accountSnapshot, evolveAccount, initialAccount } from "../src/domain/account.ts";
 import { AccountRuleError, decideAccount } from "../src/domain/decide.ts";
 
 const spec = deciderSpec({ initialState: initialAccount, evolve: evolveAccount, decide: decideAccount });
@@ -147,4 +147,175 @@ describe("account decider", () => {
           data: { amountMicros: 500_000, reference: "inv-1", balanceMicros: 1_500_000, reservedMicros: 0 },
         },
       ]));
+
+  it("applies a top-up repeated with the same reference once", () =>
+    spec
+      .given([
+        ...opened(1_000_000),
+        {
+          type: "FundsCredited",
+          data: { amountMicros: 500_000, reference: "inv-1", balanceMicros: 1_500_000, reservedMicros: 0 },
+        },
+      ])
+      .when({ type: "CreditFunds", amountMicros: 500_000, reference: "inv-1" })
+      .thenNothingHappened());
+
+  it("refuses a reference applied before with another amount", () =>
+    spec
+      .given([
+        ...opened(1_000_000),
+        {
+          type: "FundsCredited",
+          data: { amountMicros: 500_000, reference: "inv-1", balanceMicros: 1_500_000, reservedMicros: 0 },
+        },
+      ])
+      .when({ type: "CreditFunds", amountMicros: 700_000, reference: "inv-1" })
+      .thenThrows(AccountRuleError, /already applied with a different amount \(0\.500000 USD\)/));
+
+  it("treats the opening credits as applied under the reference 'opening'", () =>
+    spec
+      .given(opened(1_000_000))
+      .when({ type: "CreditFunds", amountMicros: 1_000_000, reference: "opening" })
+      .thenNothingHappened());
+
+  it("adjusts with a negative amount, down to what open reservations leave free", () =>
+    spec
+      .given([...opened(1_000_000), reserved("video_a", 400_000, 1_000_000, 400_000)])
+      .when({ type: "CreditFunds", amountMicros: -600_000, reference: "refund-7" })
+      .thenEmits([
+        {
+          type: "FundsAdjusted",
+          data: { amountMicros: -600_000, reference: "refund-7", balanceMicros: 400_000, reservedMicros: 400_000 },
+        },
+      ]));
+
+  it("refuses an adjustment that would take money open reservations hold", () =>
+    spec
+      .given([...opened(1_000_000), reserved("video_a", 400_000, 1_000_000, 400_000)])
+      .when({ type: "CreditFunds", amountMicros: -600_001, reference: "refund-8" })
+      .thenThrows(AccountRuleError, /exceeds the available 0\.600000 USD/));
+
+  it("refuses a zero amount and credits to an account that does not exist", () => {
+    spec.given(opened(1)).when({ type: "CreditFunds", amountMicros: 0, reference: "x" }).thenThrows(AccountRuleError);
+    spec
+      .given([])
+      .when({ type: "CreditFunds", amountMicros: 5, reference: "x" })
+      .thenThrows(AccountRuleError, /no such account/);
+  });
+
+  it("rejects a reservation on an account that does not exist", () =>
+    spec
+      .given([])
+      .when({ type: "ReserveFunds", videoId: "video_a", amountMicros: 1 })
+      .thenEmits([
+        {
+          type: "ReservationRejected",
+          data: { videoId: "video_a", amountMicros: 1, reason: "unknown_account", balanceMicros: 0, reservedMicros: 0 },
+        },
+      ]));
+
+  it("reserves exactly the available balance, and rejects the next micro-dollar", () => {
+    spec
+      .given(opened(800_000))
+      .when({ type: "ReserveFunds", videoId: "video_a", amountMicros: 800_000 })
+      .thenEmits([reserved("video_a", 800_000, 800_000, 800_000)]);
+    spec
+      .given([...opened(800_000), reserved("video_a", 800_000, 800_000, 800_000)])
+      .when({ type: "ReserveFunds", videoId: "video_b", amountMicros: 1 })
+      .thenEmits([
+        {
+          type: "ReservationRejected",
+          data: {
+            videoId: "video_b",
+            amountMicros: 1,
+            reason: "insufficient_quota",
+            balanceMicros: 800_000,
+            reservedMicros: 800_000,
+          },
+        },
+      ]);
+  });
+
+  it("captures more than the quote when the upstream made a longer video, recording both", () =>
+    spec
+      .given([...opened(2_000_000), reserved("video_a", 400_000, 2_000_000, 400_000)])
+      .when({ type: "CaptureReservation", videoId: "video_a", priceMicros: 800_000, reported: spec8s })
+      .thenEmits([
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: "video_a",
+            quotedMicros: 400_000,
+            amountMicros: 800_000,
+            ...spec8s,
+            balanceMicros: 1_200_000,
+            reservedMicros: 0,
+          },
+        },
+      ]));
+
+  it("releases in full after a timeout, leaving other reservations open", () =>
+    spec
+      .given([
+        ...opened(2_000_000),
+        reserved("video_a", 800_000, 2_000_000, 800_000),
+        reserved("video_b", 400_000, 2_000_000, 1_200_000),
+      ])
+      .when({ type: "ReleaseReservation", videoId: "video_a", reason: "timeout: no terminal state after 7200 s" })
+      .thenEmits([
+        {
+          type: "ReservationReleased",
+          data: {
+            videoId: "video_a",
+            amountMicros: 800_000,
+            reason: "timeout: no terminal state after 7200 s",
+            balanceMicros: 2_000_000,
+            reservedMicros: 400_000,
+          },
+        },
+      ]));
+
+  it("never settles a rejected reservation", () => {
+    const rejected: AccountEvent = {
+      type: "ReservationRejected",
+      data: { videoId: "video_a", amountMicros: 9, reason: "insufficient_quota", balanceMicros: 0, reservedMicros: 0 },
+    };
+    spec
+      .given([...opened(0), rejected])
+      .when({ type: "CaptureReservation", videoId: "video_a", priceMicros: 9, reported: spec8s })
+      .thenNothingHappened();
+  });
+});
+
+describe("account totals", () => {
+  it("are a pure function of the amounts: a snapshot round-trips to the same state", () => {
+    const history: AccountEvent[] = [
+      ...opened(3_000_000),
+      reserved("video_a", 800_000, 3_000_000, 800_000),
+      reserved("video_b", 400_000, 3_000_000, 1_200_000),
+      {
+        type: "ReservationCaptured",
+        data: {
+          videoId: "video_a",
+          quotedMicros: 800_000,
+          amountMicros: 400_000,
+          ...spec8s,
+          seconds: "4",
+          balanceMicros: 2_600_000,
+          reservedMicros: 400_000,
+        },
+      },
+      {
+        type: "FundsAdjusted",
+        data: { amountMicros: -100_000, reference: "fix", balanceMicros: 2_500_000, reservedMicros: 400_000 },
+      },
+    ];
+    const state = history.reduce(evolveAccount, initialAccount());
+    expect({ balance: state.balanceMicros, reserved: state.reservedMicros }).toEqual({
+      balance: 2_500_000,
+      reserved: 400_000,
+    });
+    expect([...state.reservations]).toEqual([["video_b", 400_000]]);
+    expect(accountSnapshot.deserialize(JSON.parse(JSON.stringify(accountSnapshot.serialize(state))))).toEqual(state);
+  });
 });
