@@ -1,5 +1,6 @@
 export * from "./decider-spec.ts";
 export * from "./infrastructure.ts";
+export * from "./mongodb.ts";
 export * from "./nats-server.ts";
 export * from "./ports.ts";
 export * from "./wait-for.ts";

@@ -1,0 +1,76 @@
+/**
+ * MongoDB for a contract suite, found in the order ARCHITECTURE.md gives: an explicit MONGODB_URL,
+ * then Testcontainers when a Docker engine answers. Otherwise the suite is skipped with one line
+ * that says why (no engine, or an engine but no Testcontainers module).
+ */
+export interface TestMongo {
+  /** Why the suite is skipped, or null when MongoDB can be had. */
+  skipReason: string | null;
+  /** The connection string: MONGODB_URL, or a container started now (call from beforeAll). */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface StartedMongo {
+  getConnectionString(): string;
+  stop(): Promise<unknown>;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
+
+/** Does a container runtime answer? Asks Testcontainers, which knows DOCKER_HOST, the sockets, rootless and ~/.testcontainers.properties. */
+const dockerEngine = async (): Promise<{ answers: boolean; reason?: string }> => {
+  let testcontainers: typeof import("testcontainers");
+  try {
+    testcontainers = await import("testcontainers");
+  } catch (error) {
+    return { answers: false, reason: `the testcontainers module does not load (${(error as Error).message})` };
+  }
+  try {
+    const client = await withTimeout(testcontainers.getContainerRuntimeClient(), 15_000, "the Docker engine");
+    return { answers: true, reason: client.info.containerRuntime.host };
+  } catch (error) {
+    return { answers: false, reason: (error as Error).message };
+  }
+};
+
+export const testMongo = async (suite: string, image = "mongo:8"): Promise<TestMongo> => {
+  const envUrl = process.env.MONGODB_URL;
+  if (envUrl) return { skipReason: null, start: async () => envUrl, stop: async () => undefined };
+
+  const engine = await dockerEngine();
+  let skipReason: string | null = null;
+  let module: typeof import("@testcontainers/mongodb") | undefined;
+  if (!engine.answers) {
+    skipReason = `no MONGODB_URL and no Docker engine (${engine.reason})`;
+  } else {
+    try {
+      module = await import("@testcontainers/mongodb");
+    } catch (error) {
+      skipReason = `no MONGODB_URL; a Docker engine answers but @testcontainers/mongodb does not load (${(error as Error).message})`;
+    }
+  }
+  if (skipReason) console.warn(`SKIPPED: ${suite}: ${skipReason}`);
+
+  let container: StartedMongo | undefined;
+  return {
+    skipReason,
+    async start() {
+      if (!module) throw new Error(`${suite}: ${skipReason}`);
+      // A Docker engine answers: a failure to start MongoDB is a failure, not a skip.
+      container = await new module.MongoDBContainer(image).start();
+      // The container runs a one-member replica set announced by its internal host name.
+      return `${container.getConnectionString()}?directConnection=true`;
+    },
+    async stop() {
+      await container?.stop();
+      container = undefined;
+    },
+  };
+};
