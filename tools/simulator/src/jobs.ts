@@ -38,6 +38,10 @@ export const QUEUED_FRACTION = 0.2;
 
 export const failsByPrompt = (prompt: string) => prompt.includes(FAIL_MARKER);
 
+/** `[made-seconds=8]` in a prompt: the job reports that it made this many seconds, whatever was asked (as upstreams do). */
+export const madeSecondsByPrompt = (prompt: string): string | undefined =>
+  /\[made-seconds=(\d{1,3})\]/.exec(prompt)?.[1];
+
 export const endsAtMs = (job: Job) => job.createdAtMs + job.durationMs;
 
 export const isTerminal = (status: JobStatus) => status === "completed" || status === "failed";

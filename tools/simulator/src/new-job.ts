@@ -1,6 +1,6 @@
 import type { SimulatorContext } from "./context.ts";
 import { type OpenAiErrorBody, openAiError } from "./errors.ts";
-import { failsByPrompt, type Job } from "./jobs.ts";
+import { failsByPrompt, type Job, madeSecondsByPrompt } from "./jobs.ts";
 import { minimumMp4Size } from "./media/mp4.ts";
 
 export interface JobRequest {
@@ -44,7 +44,8 @@ export const newJob = (
 ): Job => {
   const id = context.newJobId();
   const prompt = String(request.prompt);
-  const seconds = request.seconds === undefined ? DEFAULTS.seconds : String(request.seconds);
+  const seconds =
+    madeSecondsByPrompt(prompt) ?? (request.seconds === undefined ? DEFAULTS.seconds : String(request.seconds));
   const videoBytes = context.faults.videoBytes();
   return {
     id,

@@ -149,7 +149,11 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
           code: "invalid_source_video",
         });
       }
-      const spec = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
+      // Priced as what the upstream reported making, which is what the remix starts from; as requested
+      // when the catalog does not sell what it reported.
+      const requested = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
+      const made = source.job?.made;
+      const spec = made && priceOf(made, catalog, accountId) !== undefined ? made : requested;
       const quoteMicros = priceOf(spec, catalog, accountId);
       if (quoteMicros === undefined) {
         throw new ApiError(400, `Video '${sourceId}' was made with parameters no longer offered.`, {

@@ -1,4 +1,4 @@
-import type { EventData, TypedEnvelope, Variant } from "@reelgate/contracts";
+import type { EventData, TypedEnvelope, Variant, VideoSpec } from "@reelgate/contracts";
 
 type Versioned<T> = T & { v: number };
 
@@ -31,6 +31,8 @@ export interface VideoView {
     completedAt: number | null;
     expiresAt: number | null;
     error: { code: string; message: string } | null;
+    /** What the upstream says it made (remixes are priced from it); absent on views written before it was kept. */
+    made?: VideoSpec | null;
   }> | null;
   assets: Partial<
     Record<
@@ -138,6 +140,7 @@ const jobSubState = (event: TypedEnvelope, previous: VideoView["job"]): Omit<Non
         progress: 100,
         completedAt: event.data.completedAt,
         expiresAt: event.data.expiresAt,
+        made: { model: event.data.model, seconds: event.data.seconds, size: event.data.size },
       };
     case "JobFailed":
       return { ...base, state: "failed", error: { code: event.data.code, message: event.data.message } };
