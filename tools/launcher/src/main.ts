@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { startStack } from "./stack.ts";
+import { type Stack, startStack } from "./stack.ts";
 
 /** `npm start`: the whole platform on this machine, with a banner; Ctrl-C stops all of it. */
 const dataDir = resolve(process.env.REELGATE_DATA_DIR ?? ".reelgate");
@@ -7,25 +7,63 @@ const verbose = process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "
 
 const colour = (code: number, text: string) => (process.stdout.isTTY ? `\x1b[${code}m${text}\x1b[0m` : text);
 
-const stack = await startStack({
-  dataDir,
-  ingressPort: Number(process.env.PORT ?? 8080),
-  ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : { natsPort: 4222 }),
-  simulatorPort: 8090,
-  ...(process.env.REELGATE_ADMIN_TOKEN ? { adminToken: process.env.REELGATE_ADMIN_TOKEN } : {}),
-  logLevel: process.env.LOG_LEVEL ?? "info",
-  onLine: (source, line) => {
-    // Services log JSON, nats-server text: show warnings and errors, and everything when LOG_LEVEL asks for it.
-    const important =
-      /"level":(40|50|60)/.test(line) ||
-      /\[(WRN|ERR|FTL)\]/.test(line) ||
-      (source === "simulator" && !line.startsWith("{"));
-    if (verbose || important) console.log(colour(90, `[${source}]`), line);
-  },
-}).catch((error: Error) => {
-  console.error(`could not start Reelgate: ${error.message}`);
+// The signal handlers come first: a Ctrl-C while the platform starts stops what has started so far.
+const aborter = new AbortController();
+let stack: Stack | undefined;
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\n  stopping Reelgate...");
+  if (!stack) {
+    aborter.abort(new Error("stopped during start-up")); // startStack stops its processes, then rejects
+    return;
+  }
+  await stack.stop();
+  console.log("  stopped.");
+  process.exit(0);
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);
+
+try {
+  stack = await startStack({
+    dataDir,
+    ingressPort: Number(process.env.PORT ?? 8080),
+    ...(process.env.NATS_URL
+      ? { natsUrl: process.env.NATS_URL }
+      : { natsPort: Number(process.env.REELGATE_NATS_PORT ?? 4222) }),
+    simulatorPort: Number(process.env.REELGATE_SIMULATOR_PORT ?? 8090),
+    ...(process.env.REELGATE_ADMIN_TOKEN ? { adminToken: process.env.REELGATE_ADMIN_TOKEN } : {}),
+    ...(process.env.REELGATE_NAMESPACE ? { namespace: process.env.REELGATE_NAMESPACE } : {}),
+    logLevel: process.env.LOG_LEVEL ?? "info",
+    signal: aborter.signal,
+    onSpawn: (name, child) => {
+      if (verbose) console.log(colour(90, `[launcher] started ${name} (pid ${child.child.pid})`));
+    },
+    onLine: (source, line) => {
+      // Services log JSON, nats-server text: show warnings and errors, and everything when LOG_LEVEL asks for it.
+      const important =
+        /"level":(40|50|60)/.test(line) ||
+        /\[(WRN|ERR|FTL)\]/.test(line) ||
+        (source === "simulator" && !line.startsWith("{"));
+      if (verbose || important) console.log(colour(90, `[${source}]`), line);
+    },
+  });
+} catch (error) {
+  if (aborter.signal.aborted) {
+    console.log("  stopped.");
+    process.exit(0);
+  }
+  console.error(`could not start Reelgate: ${(error as Error).message}`);
   process.exit(1);
-});
+}
+if (stopping) {
+  // The signal came as the last service became ready.
+  await stack.stop();
+  console.log("  stopped.");
+  process.exit(0);
+}
 
 if (stack.simulatorUrl) {
   console.log(
@@ -58,15 +96,3 @@ console.log(`
 
   Ctrl-C stops everything.
 `);
-
-let stopping = false;
-const shutdown = async () => {
-  if (stopping) return;
-  stopping = true;
-  console.log("\n  stopping Reelgate...");
-  await stack.stop();
-  console.log("  stopped.");
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);

@@ -52,15 +52,17 @@ export const portAccepts = (port: number, host = "127.0.0.1") =>
     socket.once("error", () => resolve(false));
   });
 
-/** Waits until `probe` is true, failing early if the process exits. */
+/** Waits until `probe` is true, failing early if the process exits or `signal` aborts. */
 export const waitUntil = async (
   what: string,
   probe: () => Promise<boolean>,
   process: ManagedProcess | undefined,
   timeoutMs = 30_000,
+  signal?: AbortSignal,
 ) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (process && (process.child.exitCode !== null || process.child.signalCode !== null)) {
       throw new Error(`${process.name} exited while waiting for ${what}:\n${process.tail()}`);
     }

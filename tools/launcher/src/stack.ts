@@ -31,6 +31,13 @@ export interface StackOptions {
   logLevel?: string;
   env?: NodeJS.ProcessEnv;
   onLine?: (source: string, line: string) => void;
+  /**
+   * Aborting it during start-up stops every process started so far, and startStack rejects with
+   * the abort reason (Ctrl-C while the platform starts leaves nothing behind).
+   */
+  signal?: AbortSignal;
+  /** Called as each process is spawned (before it is ready). */
+  onSpawn?: (name: string, process: ManagedProcess) => void;
 }
 
 export const freePort = (): Promise<number> =>
@@ -54,6 +61,8 @@ const portOrFree = async (wanted: number | undefined) =>
  * the end-to-end tests, so what the tests run is what a developer runs.
  */
 export const startStack = async (options: StackOptions) => {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
@@ -71,114 +80,144 @@ export const startStack = async (options: StackOptions) => {
   };
   const processes = new Map<string, ManagedProcess>();
   const line = (source: string) => (text: string) => options.onLine?.(source, text);
-
-  let natsUrl = options.natsUrl;
-  if (!natsUrl) {
-    const binary = spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim();
-    if (!binary) throw new Error("nats-server is not installed and NATS_URL is not set (apt-get install nats-server)");
-    const port = await portOrFree(options.natsPort);
-    const storeDir = join(dataDir, "nats");
-    const nats = startProcess("nats-server", binary, ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], {
-      env: process.env,
-      cwd: repoRoot,
-      onLine: line("nats"),
-    });
-    processes.set("nats-server", nats);
-    await waitUntil("nats-server", () => portAccepts(port), nats);
-    natsUrl = `nats://127.0.0.1:${port}`;
-  }
-
-  let simulatorUrl: string | undefined;
-  const channelsFile = options.env?.REELGATE_CHANNELS_FILE ?? process.env.REELGATE_CHANNELS_FILE;
-  if (!channelsFile || options.withSimulator) {
-    const port = await portOrFree(options.simulatorPort);
-    const simulator = startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
-      env: { ...process.env, PORT: String(port), SIM_JOB_DURATION_MS: String(options.simulatorJobMs ?? 3000) },
-      cwd: repoRoot,
-      onLine: line("simulator"),
-    });
-    processes.set("simulator", simulator);
-    simulatorUrl = `http://127.0.0.1:${port}/v1`;
-    await waitUntil("simulator", () => portAccepts(port), simulator);
-  }
-
-  const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
-    ...process.env,
-    ...options.env,
-    PORT: String(ports[service]),
-    REELGATE_DATA_DIR: dataDir,
-    NATS_URL: natsUrl,
-    REELGATE_ADMIN_TOKEN: adminToken,
-    REELGATE_SIGNING_SECRET: signingSecret,
-    // Signed media URLs point at ingress, whichever service signs them.
-    REELGATE_PUBLIC_URL:
-      options.env?.REELGATE_PUBLIC_URL ?? process.env.REELGATE_PUBLIC_URL ?? `http://127.0.0.1:${ingressPort}`,
-    REELGATE_NAMESPACE: options.namespace ?? "reelgate",
-    LOG_LEVEL: options.logLevel ?? "info",
-    ...(simulatorUrl ? { REELGATE_SIMULATOR_URL: simulatorUrl } : {}),
-  });
-
-  // Replica n > 1 of a service is the process `${service}-${n}`, on a port of its own.
-  const replicaNames = (service: ServiceName) =>
-    Array.from({ length: options.replicas?.[service] ?? 1 }, (_, index) =>
-      index === 0 ? service : `${service}-${index + 1}`,
-    );
-  const replicaPorts = new Map<string, number>();
-
-  const startReplica = async (service: ServiceName, name: string) => {
-    const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
-    replicaPorts.set(name, port);
-    const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-      env: { ...envFor(service), PORT: String(port) },
-      cwd: repoRoot,
-      onLine: line(name),
-    });
+  const track = (name: string, child: ManagedProcess) => {
     processes.set(name, child);
-    await waitUntil(`${name} /readyz`, () => httpOk(`http://127.0.0.1:${port}/readyz`), child);
+    options.onSpawn?.(name, child);
   };
 
-  /** Starts the service (every replica of it, one after the other: replicas open the same embedded stores). */
-  const startService = async (service: ServiceName) => {
-    for (const name of replicaNames(service)) await startReplica(service, name);
-  };
-
-  /** Stops the service (every replica of it). */
-  const stopService = async (service: ServiceName, signal: NodeJS.Signals = "SIGTERM") => {
+  /** Stops every process started so far: the services first, then the simulator, then nats-server. */
+  const stopStarted = async () => {
+    const infrastructure = ["simulator", "nats-server"];
     await Promise.all(
-      replicaNames(service).map(async (name) => {
-        const child = processes.get(name);
-        if (child) await stopProcess(child, signal);
-      }),
+      [...processes].filter(([name]) => !infrastructure.includes(name)).map(([, child]) => stopProcess(child)),
     );
-  };
-
-  const stop = async () => {
-    await Promise.all(services.map((service) => stopService(service)));
-    for (const name of ["simulator", "nats-server"]) {
+    for (const name of infrastructure) {
       const child = processes.get(name);
       if (child) await stopProcess(child);
     }
   };
 
   try {
-    await Promise.all(services.map(startService));
+    return await startAll();
   } catch (error) {
-    await stop();
-    throw error;
+    await stopStarted();
+    throw signal?.aborted ? signal.reason : error;
   }
 
-  return {
-    url: `http://127.0.0.1:${ingressPort}`,
-    adminToken,
-    natsUrl,
-    simulatorUrl,
-    ports,
-    dataDir,
-    processes,
-    startService,
-    stopService,
-    stop,
-  };
+  async function startAll() {
+    let natsUrl = options.natsUrl;
+    if (!natsUrl) {
+      const binary = spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim();
+      if (!binary)
+        throw new Error("nats-server is not installed and NATS_URL is not set (apt-get install nats-server)");
+      const port = await portOrFree(options.natsPort);
+      const storeDir = join(dataDir, "nats");
+      const nats = startProcess(
+        "nats-server",
+        binary,
+        ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
+        {
+          env: process.env,
+          cwd: repoRoot,
+          onLine: line("nats"),
+        },
+      );
+      track("nats-server", nats);
+      await waitUntil("nats-server", () => portAccepts(port), nats, 30_000, signal);
+      natsUrl = `nats://127.0.0.1:${port}`;
+    }
+
+    let simulatorUrl: string | undefined;
+    const channelsFile = options.env?.REELGATE_CHANNELS_FILE ?? process.env.REELGATE_CHANNELS_FILE;
+    if (!channelsFile || options.withSimulator) {
+      const port = await portOrFree(options.simulatorPort);
+      const simulator = startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
+        env: { ...process.env, PORT: String(port), SIM_JOB_DURATION_MS: String(options.simulatorJobMs ?? 3000) },
+        cwd: repoRoot,
+        onLine: line("simulator"),
+      });
+      track("simulator", simulator);
+      simulatorUrl = `http://127.0.0.1:${port}/v1`;
+      await waitUntil("simulator", () => portAccepts(port), simulator, 30_000, signal);
+    }
+
+    const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
+      ...process.env,
+      ...options.env,
+      PORT: String(ports[service]),
+      REELGATE_DATA_DIR: dataDir,
+      NATS_URL: natsUrl,
+      REELGATE_ADMIN_TOKEN: adminToken,
+      REELGATE_SIGNING_SECRET: signingSecret,
+      // Signed media URLs point at ingress, whichever service signs them.
+      REELGATE_PUBLIC_URL:
+        options.env?.REELGATE_PUBLIC_URL ?? process.env.REELGATE_PUBLIC_URL ?? `http://127.0.0.1:${ingressPort}`,
+      REELGATE_NAMESPACE: options.namespace ?? "reelgate",
+      LOG_LEVEL: options.logLevel ?? "info",
+      ...(simulatorUrl ? { REELGATE_SIMULATOR_URL: simulatorUrl } : {}),
+    });
+
+    // Replica n > 1 of a service is the process `${service}-${n}`, on a port of its own.
+    const replicaNames = (service: ServiceName) =>
+      Array.from({ length: options.replicas?.[service] ?? 1 }, (_, index) =>
+        index === 0 ? service : `${service}-${index + 1}`,
+      );
+    const replicaPorts = new Map<string, number>();
+
+    const startReplica = async (service: ServiceName, name: string) => {
+      const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
+      replicaPorts.set(name, port);
+      const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
+        env: { ...envFor(service), PORT: String(port) },
+        cwd: repoRoot,
+        onLine: line(name),
+      });
+      track(name, child);
+      await waitUntil(`${name} /readyz`, () => httpOk(`http://127.0.0.1:${port}/readyz`), child, 30_000, signal);
+    };
+
+    /** Starts the service (every replica of it, one after the other: replicas open the same embedded stores). */
+    const startService = async (service: ServiceName) => {
+      for (const name of replicaNames(service)) await startReplica(service, name);
+    };
+
+    /** Stops the service (every replica of it). */
+    const stopService = async (service: ServiceName, signal: NodeJS.Signals = "SIGTERM") => {
+      await Promise.all(
+        replicaNames(service).map(async (name) => {
+          const child = processes.get(name);
+          if (child) await stopProcess(child, signal);
+        }),
+      );
+    };
+
+    const stop = async () => {
+      await Promise.all(services.map((service) => stopService(service)));
+      for (const name of ["simulator", "nats-server"]) {
+        const child = processes.get(name);
+        if (child) await stopProcess(child);
+      }
+    };
+
+    // Every service starts, or none is left running (stopStarted, above, also covers an abort).
+    const started = await Promise.allSettled(services.map(startService));
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    signal?.throwIfAborted();
+
+    return {
+      url: `http://127.0.0.1:${ingressPort}`,
+      adminToken,
+      natsUrl,
+      simulatorUrl,
+      ports,
+      dataDir,
+      processes,
+      startService,
+      stopService,
+      stop,
+    };
+  }
 };
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
