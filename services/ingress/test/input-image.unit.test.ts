@@ -1,6 +1,13 @@
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { decodeImageDataUrl, decodeStrictBase64 } from "../src/adapters/input-image/base64.ts";
-import { addressPolicy, inputImageErrorCodes, sniffImageType } from "../src/adapters/input-image/index.ts";
+import {
+  addressPolicy,
+  inputImageErrorCodes,
+  inputImageReader,
+  isCompleteImage,
+  sniffImageType,
+} from "../src/adapters/input-image/index.ts";
 import { ipv6Groups } from "../src/adapters/input-image/ipv6.ts";
 import { ApiError } from "../src/http/api-error.ts";
 
@@ -163,5 +170,128 @@ describe("base64", () => {
     ["invalid base64 data", "data:image/png;base64,@@@@"],
   ])("refuses a data URL with %s", (_name, url) => {
     expect(apiErrorOf(() => decodeImageDataUrl(url, 1024))).toMatchObject({ status: 400, param: "input_reference" });
+  });
+});
+
+/** Structurally whole images, built here (CRCs are not checked, so they are zero). */
+const pngChunk = (type: string, data: Buffer = Buffer.alloc(0)) => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  return out;
+};
+const wholePng = Buffer.concat([
+  Buffer.from("89504e470d0a1a0a", "hex"),
+  pngChunk("IHDR", Buffer.alloc(13, 1)),
+  pngChunk("IDAT", Buffer.from("49454e44ffd9", "hex")), // "IEND" and FF D9 inside data do not end anything
+  pngChunk("IEND"),
+]);
+const segment = (marker: number, payload: Buffer) => {
+  const head = Buffer.from([0xff, marker, 0, 0]);
+  head.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([head, payload]);
+};
+const wholeJpeg = Buffer.concat([
+  Buffer.from([0xff, 0xd8]),
+  segment(0xe0, Buffer.from("JFIF\0\x01\x02\0\0\x01\0\x01\0\0", "latin1")),
+  // an EXIF thumbnail: a whole JPEG of its own, whose EOI must not count as the image's
+  segment(0xe1, Buffer.from("ffd8ffdb0003ffda0002aaffd9", "hex")),
+  segment(0xdb, Buffer.alloc(65, 2)),
+  segment(0xda, Buffer.alloc(10, 3)),
+  Buffer.from("12ff0034ffd056ff00ffd778", "hex"), // entropy data: stuffed FF 00 and restart markers
+  Buffer.from([0xff, 0xd9]),
+]);
+const webpOf = (payload: Buffer) => {
+  const head = Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(4), Buffer.from("WEBP")]);
+  head.writeUInt32LE(4 + payload.length, 4);
+  return Buffer.concat([head, payload]);
+};
+const wholeWebp = webpOf(Buffer.concat([Buffer.from("VP8L"), Buffer.from([4, 0, 0, 0]), Buffer.alloc(4, 9)]));
+
+describe("isCompleteImage", () => {
+  it.each([
+    ["PNG", wholePng, "image/png"],
+    ["PNG with zero padding after IEND", Buffer.concat([wholePng, Buffer.alloc(16)]), "image/png"],
+    ["JPEG", wholeJpeg, "image/jpeg"],
+    ["JPEG with zero padding after EOI", Buffer.concat([wholeJpeg, Buffer.alloc(32)]), "image/jpeg"],
+    [
+      "JPEG with a trailer after EOI (motion photo)",
+      Buffer.concat([wholeJpeg, Buffer.from("ftypmp42....")]),
+      "image/jpeg",
+    ],
+    ["WebP", wholeWebp, "image/webp"],
+  ] as const)("accepts a whole %s", (_name, bytes, type) => {
+    expect(sniffImageType(bytes)).toBe(type);
+    expect(isCompleteImage(bytes, type)).toBe(true);
+  });
+
+  const cuts = (bytes: Buffer) => [bytes.length - 1, bytes.length - 2, Math.floor(bytes.length / 2), 20];
+  it.each([
+    ["PNG", wholePng, "image/png"],
+    ["JPEG", wholeJpeg, "image/jpeg"],
+    ["WebP", wholeWebp, "image/webp"],
+  ] as const)("refuses a %s cut short at any point", (_name, bytes, type) => {
+    for (const length of cuts(bytes)) expect(isCompleteImage(bytes.subarray(0, length), type), `${length}`).toBe(false);
+  });
+
+  it.each([
+    [
+      "a PNG that is only a signature and noise",
+      Buffer.concat([wholePng.subarray(0, 8), Buffer.alloc(40, 0x41)]),
+      "image/png",
+    ],
+    [
+      "a PNG whose last chunk claims more bytes than there are",
+      Buffer.concat([wholePng.subarray(0, -12), pngChunk("IEND", Buffer.alloc(4)).subarray(0, 12)]),
+      "image/png",
+    ],
+    [
+      "a JPEG cut inside an EXIF thumbnail after its EOI",
+      wholeJpeg.subarray(0, wholeJpeg.indexOf("ffd9", 20, "hex") + 2),
+      "image/jpeg",
+    ],
+    ["a JPEG with EOI but no scan", Buffer.from("ffd8ffe000044a46ffd9", "hex"), "image/jpeg"],
+    [
+      "a JPEG with garbage where a marker belongs",
+      Buffer.concat([wholeJpeg.subarray(0, 20), Buffer.alloc(8, 1), Buffer.from([0xff, 0xd9])]),
+      "image/jpeg",
+    ],
+    ["a WebP with bytes after its RIFF size", Buffer.concat([wholeWebp, Buffer.alloc(2)]), "image/webp"],
+  ] as const)("refuses %s", (_name, bytes, type) => {
+    expect(isCompleteImage(bytes, type)).toBe(false);
+  });
+});
+
+describe("inputImageReader refuses a cut-off image in every form", () => {
+  const reader = inputImageReader({ maxBytes: 1024 });
+  const cut = wholePng.subarray(0, wholePng.length - 6);
+  const refusal = async (read: Promise<unknown>) => {
+    const error = await read.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(ApiError);
+    const { status, param, code } = error as ApiError;
+    return { status, param, code };
+  };
+  const invalidImage = { status: 400, param: "input_reference", code: "invalid_image" };
+
+  it("as a file part", async () => {
+    expect(await refusal(reader.read({ kind: "file", stream: Readable.from([cut]) }))).toEqual(invalidImage);
+  });
+  it("as a data URL", async () => {
+    const value = `data:image/png;base64,${cut.toString("base64")}`;
+    expect(await refusal(reader.read({ kind: "string", value }))).toEqual(invalidImage);
+  });
+  it("as bare base64", async () => {
+    expect(await refusal(reader.read({ kind: "string", value: cut.toString("base64") }))).toEqual(invalidImage);
+  });
+  it("and takes the whole image, with its cap on show", async () => {
+    expect(reader.maxBytes).toBe(1024);
+    for (const bytes of [wholePng, wholeJpeg, wholeWebp]) {
+      const image = await reader.read({ kind: "string", value: bytes.toString("base64") });
+      expect(image.bytes).toEqual(bytes);
+    }
   });
 });

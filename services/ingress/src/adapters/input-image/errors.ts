@@ -12,6 +12,7 @@ export const inputImageErrorCodes = {
   timeout: "fetch_timeout",
   tooLarge: "image_too_large",
   notAnImage: "unsupported_image_type",
+  incomplete: "invalid_image",
 } as const;
 
 export const invalidReference = (why: string) =>
@@ -59,3 +60,13 @@ export const notAnImage = () =>
     param,
     code: inputImageErrorCodes.notAnImage,
   });
+
+export const incompleteImage = (type: string) =>
+  new ApiError(
+    400,
+    `input_reference is not a whole ${type.replace("image/", "").toUpperCase()} image: it ends before its end marker (cut off in transit?).`,
+    {
+      param,
+      code: inputImageErrorCodes.incomplete,
+    },
+  );

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { addressPolicy } from "./address-policy.ts";
 import { decodeImageDataUrl, decodeStrictBase64 } from "./base64.ts";
-import { imageTooLarge, notAnImage } from "./errors.ts";
+import { imageTooLarge, incompleteImage, notAnImage } from "./errors.ts";
 import { readCapped } from "./read-capped.ts";
 import { remoteImageFetcher, systemLookup } from "./remote-fetch.ts";
-import { sniffImageType } from "./sniff.ts";
+import { isCompleteImage, sniffImageType } from "./sniff.ts";
 import type { HostLookup, InputImage, InputReference } from "./types.ts";
 
 export const inputImageDefaults = {
@@ -52,10 +52,13 @@ export const inputImageReader = (options: InputImageReaderOptions = {}) => {
   };
 
   return {
+    /** The image cap, for the multipart parser to size its text fields (base64 of an image this large must fit). */
+    maxBytes,
     async read(input: InputReference): Promise<InputImage> {
       const bytes = await bytesOf(input);
       const contentType = sniffImageType(bytes);
       if (!contentType) throw notAnImage();
+      if (!isCompleteImage(bytes, contentType)) throw incompleteImage(contentType);
       return { bytes, contentType, sha256: createHash("sha256").update(bytes).digest("hex") };
     },
   };
