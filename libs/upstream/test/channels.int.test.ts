@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { waitFor } from "@reelgate/testkit";
 import { describe, expect, it } from "vitest";
 import { ChannelsFileError, parseChannelsFile } from "../src/channels.ts";
+import { channelsSource } from "../src/channels-source.ts";
 import { watchChannels } from "../src/watch-channels.ts";
 
 const yaml = (weight: number, extra = "") => `
@@ -50,6 +51,45 @@ describe("channels file", () => {
       await waitFor("the added channel", () => watch.current().length === 2);
     } finally {
       watch.close();
+    }
+  });
+
+  it("channelsSource: the simulator channel without a file; with one, follows its edits until closed", async () => {
+    const none = channelsSource({ file: undefined, simulatorUrl: "http://sim.test/v1", modelNames: ["sora-2"] });
+    expect(none.usingSimulator).toBe(true);
+    expect(none.current().map((channel) => [channel.id, channel.base_url])).toEqual([
+      ["simulator", "http://sim.test/v1"],
+    ]);
+    none.close();
+
+    const file = join(mkdtempSync(join(tmpdir(), "channels-")), "channels.yaml");
+    writeFileSync(file, yaml(1));
+    const lines: string[] = [];
+    const log = {
+      info: (_: object, message: string) => lines.push(message),
+      error: (_: object, m: string) => lines.push(m),
+    };
+    const env = { KEY: "old-key" };
+    expect(() => channelsSource({ file, simulatorUrl: "http://sim.test/v1", modelNames: [], env: {} })).toThrow(
+      /\$\{KEY\} is not set/,
+    );
+    const source = channelsSource(
+      { file, simulatorUrl: "http://sim.test/v1", modelNames: [], intervalMs: 20, env },
+      { log },
+    );
+    try {
+      expect(source.usingSimulator).toBe(false);
+      expect(source.current()[0]?.api_key).toBe("old-key");
+      // A rotated key and an added channel are seen without a restart.
+      writeFileSync(
+        file,
+        `${yaml(1).replace(/\$\{KEY\}/, "new-key")}  - id: added\n    provider: openai\n    base_url: https://x.test/v1\n    api_key: k\n    models: {}\n`,
+      );
+      await waitFor("the edit to be read", () => source.current().length === 2);
+      expect(source.current()[0]?.api_key).toBe("new-key");
+      expect(lines).toContain("channels file reloaded");
+    } finally {
+      source.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
-import { loadChannels, providerFor, watchChannels } from "@reelgate/upstream";
+import { channelsSource, describeChannel, providerFor } from "@reelgate/upstream";
 import { openChannelBucket } from "./adapters/channel-bucket.ts";
 import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
 import { channelSlots } from "./adapters/channel-slots.ts";
@@ -18,29 +18,21 @@ await runService({
   log,
   async start() {
     const catalog = loadCatalog(config);
-    const file = config.REELGATE_CHANNELS_FILE;
-    const loaded = loadChannels({
-      file,
-      simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(catalog),
-    });
-    if (loaded.usingSimulator)
+    // A bad file at start stops the process (channelsSource threw); a bad edit later keeps the last good one.
+    const source = channelsSource(
+      {
+        file: config.REELGATE_CHANNELS_FILE,
+        simulatorUrl: config.REELGATE_SIMULATOR_URL,
+        modelNames: modelNames(catalog),
+      },
+      { log },
+    );
+    if (source.usingSimulator)
       log.warn(
         { url: config.REELGATE_SIMULATOR_URL },
         "NO CHANNELS FILE: every job goes to the built-in upstream simulator",
       );
-    // A bad file at start stops the process (loadChannels threw); a bad edit later keeps the last good one.
-    const watch = file
-      ? watchChannels(
-          { file, initial: loaded.channels },
-          {
-            onReload: (channels) => log.info({ channels: channels.map(describeChannel) }, "channels file reloaded"),
-            onError: (error) =>
-              log.error({ err: error.message }, "channels file change rejected; keeping the previous channels"),
-          },
-        )
-      : undefined;
-    const channels = () => watch?.current() ?? loaded.channels;
+    const channels = source.current;
 
     const runtime = await startRuntime({ service: "poller", config, log });
     const { names } = runtime;
@@ -104,20 +96,10 @@ await runService({
     });
     log.info({ port: http.port, channels: channels().map(describeChannel) }, "poller ready");
     return async () => {
-      watch?.close();
+      source.close();
       await http.close();
       await runtime.stop();
       coolDowns.stop();
     };
   },
 });
-
-function describeChannel(channel: {
-  id: string;
-  provider: string;
-  disabled: boolean;
-  priority: number;
-  weight: number;
-}) {
-  return `${channel.id} (${channel.provider}, priority ${channel.priority}, weight ${channel.weight}${channel.disabled ? ", disabled" : ""})`;
-}
