@@ -152,4 +152,46 @@ describe("task read model", () => {
     expect(view.pendingQuoteMicros).toBe(400_000);
     expect(project(history.slice(0, 2))!.pendingQuoteMicros).toBeNull();
   });
+
+  describe("when the media counts as settled", () => {
+    const completed = history[4]!;
+    const assetEvent = (version: number, type: string, data: object) =>
+      envelope(`asset-${videoId}`, version, type, { videoId, ...data });
+    const thumbnail = assetEvent(1, "MediaStored", {
+      variant: "thumbnail",
+      key: "t",
+      bytes: 5,
+      sha256: "b".repeat(64),
+      contentType: "image/png",
+    });
+    const retained = assetEvent(2, "MediaDeleted", { keys: ["t"], reason: "retention: settled more than 1 days ago" });
+    const videoFailed = assetEvent(2, "MediaStorageFailed", {
+      variant: "video",
+      reason: "broken",
+      fallback: { channelId: "c", upstreamId: "u", expiresAt: null },
+    });
+    const statusAfter = (events: TypedEnvelope[]) => toVideoObject(project([requested, ...events])!);
+
+    it("a thumbnail stored while the video is pending does not settle it: in_progress at 99", () => {
+      expect(statusAfter([history[2]!, completed, thumbnail])).toMatchObject({ status: "in_progress", progress: 99 });
+    });
+
+    it("a video copy that failed for good settles it: completed, the upstream link standing in", () => {
+      expect(statusAfter([history[2]!, completed, thumbnail, videoFailed])).toMatchObject({
+        status: "completed",
+        progress: 100,
+      });
+    });
+
+    it("media deleted before the video was stored settles it: completed (its content is gone), in any order", () => {
+      for (const order of permutations([history[2]!, completed, thumbnail, retained])) {
+        expect(statusAfter(order)).toMatchObject({ status: "completed", progress: 100, error: null });
+        expect(project([requested, ...order])!.mediaDeleted).toMatchObject({ reason: /^retention/ });
+      }
+    });
+
+    it("media deleted does not complete a job that has not completed", () => {
+      expect(statusAfter([history[2]!, retained])).toMatchObject({ status: "in_progress" });
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
-import { loadChannels, providerFor } from "@reelgate/upstream";
+import { channelsSource, providerFor } from "@reelgate/upstream";
 import { assetRecords } from "./handlers/asset-records.ts";
 import { copyMedia } from "./handlers/copy-media.ts";
 import { deleteMedia } from "./handlers/delete-media.ts";
@@ -16,21 +16,27 @@ const log = createLogger("storage", config.LOG_LEVEL);
 const COPY_ACK_WAIT_MS = 10_000;
 /** Leftovers of copies abandoned this long ago are removed at start (younger ones by their copy's retry). */
 const STALE_UPLOAD_MS = 3_600_000;
+/** The poller still asks the upstream for a late completion this long after a job's deadline (its LATE_WINDOW_MS). */
+const LATE_COMPLETION_WINDOW_MS = 24 * 3_600_000;
 
 await runService({
   log,
   async start() {
     const catalog = loadCatalog(config);
-    const { channels } = loadChannels({
-      file: config.REELGATE_CHANNELS_FILE,
-      simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(catalog),
-    });
+    // Followed live, as the poller does: a video completing on a channel added later is copied through it.
+    const channels = channelsSource(
+      {
+        file: config.REELGATE_CHANNELS_FILE,
+        simulatorUrl: config.REELGATE_SIMULATOR_URL,
+        modelNames: modelNames(catalog),
+      },
+      { log },
+    );
     const runtime = await startRuntime({ service: "storage", config, log });
     const now = () => new Date();
     const objects = openObjectStorage(config, { dataDir: runtime.dataDir, now });
     const records = assetRecords({ store: runtime.store, now, onAppended: runtime.relay.notify });
-    const copy = copyMedia({ records, objects, channels: () => channels, providerFor, maxAttempts: 8 });
+    const copy = copyMedia({ records, objects, channels: channels.current, providerFor, maxAttempts: 8 });
     const remove = deleteMedia({ records, objects });
     const noteInput = noteInputImage({ records, objects });
 
@@ -77,6 +83,8 @@ await runService({
             store: runtime.store,
             deleteMedia: remove,
             retentionDays: config.REELGATE_MEDIA_RETENTION_DAYS,
+            // A video whose copy never settled (its job never completed) keeps its input image this long first.
+            unsettledGraceMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000 + LATE_COMPLETION_WINDOW_MS,
             now,
             log,
           });
@@ -95,6 +103,7 @@ await runService({
       await stopSweeps();
       await http.close();
       await runtime.stop();
+      channels.close();
     };
   },
 });

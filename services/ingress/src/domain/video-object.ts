@@ -1,10 +1,15 @@
 import type { Video, VideoStatus } from "@reelgate/contracts";
 import type { VideoView } from "./video-view.ts";
 
-/** The video counts as completed once its media is ours (or could not be copied and the upstream link stands in). */
-const mediaSettled = (view: VideoView) => {
+/**
+ * The video counts as completed once its media is ours (or could not be copied and the upstream
+ * link stands in), or once storage deleted its media (retention, or its owner): nothing more will
+ * be copied then, so waiting for the copy would leave it in_progress forever. Its content answers
+ * 404 `content_deleted`.
+ */
+export const mediaSettled = (view: VideoView) => {
   const video = view.assets.video;
-  return Boolean(video && (video.stored || video.failure));
+  return Boolean(view.mediaDeleted || (video && (video.stored || video.failure)));
 };
 
 export const statusOf = (view: VideoView): { status: VideoStatus; progress: number; error: Video["error"] } => {

@@ -7,6 +7,8 @@ export interface RetentionDeps {
   store: EventStore;
   deleteMedia: DeleteMedia;
   retentionDays: number;
+  /** See RetentionClock: how long a video whose main variant never settled is waited for after its input image. */
+  unsettledGraceMs: number;
   now: () => Date;
   log: Logger;
 }
@@ -14,8 +16,10 @@ export interface RetentionDeps {
 /**
  * One retention pass: read the asset events not seen yet (all of them on the first pass, so what
  * is due is derived from the events, never from a timer), then delete what is older than the retention.
+ * A video whose main variant is still being copied is not due (its clock has not started), so
+ * retention never deletes the media of a video before the video itself is settled.
  */
-export const retentionSweep = ({ store, deleteMedia, retentionDays, now, log }: RetentionDeps) => {
+export const retentionSweep = ({ store, deleteMedia, retentionDays, unsettledGraceMs, now, log }: RetentionDeps) => {
   const retentionMs = retentionDays * 24 * 3_600_000;
   const index: RetentionIndex = new Map();
   let position = 0;
@@ -24,12 +28,12 @@ export const retentionSweep = ({ store, deleteMedia, retentionDays, now, log }: 
       applyToRetentionIndex(index, event);
       position = event.position;
     }
-    const due = dueForDeletion(index, now().getTime() - retentionMs);
+    const due = dueForDeletion(index, now().getTime() - retentionMs, { unsettledGraceMs });
     for (const { videoId, accountId } of due) {
       await deleteMedia({
         videoId,
         accountId,
-        reason: `retention: stored more than ${retentionDays} days ago`,
+        reason: `retention: settled more than ${retentionDays} days ago`,
         causationId: null,
       });
       index.delete(videoId);
