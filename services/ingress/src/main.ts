@@ -3,7 +3,7 @@ import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
-import { loadChannels } from "@reelgate/upstream";
+import { channelsSource } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
@@ -31,11 +31,15 @@ await runService({
       { ...config, REELGATE_SIGNING_SECRET: signingSecret },
       { dataDir: runtime.dataDir, now: () => new Date() },
     );
-    const { channels } = loadChannels({
-      file: config.REELGATE_CHANNELS_FILE,
-      simulatorUrl: config.REELGATE_SIMULATOR_URL,
-      modelNames: modelNames(catalog),
-    });
+    // Followed live: the upstream-content fallback uses a channel's current key and URL.
+    const channels = channelsSource(
+      {
+        file: config.REELGATE_CHANNELS_FILE,
+        simulatorUrl: config.REELGATE_SIMULATOR_URL,
+        modelNames: modelNames(catalog),
+      },
+      { log },
+    );
 
     await runtime.consume({
       purpose: "projection",
@@ -53,7 +57,10 @@ await runService({
       adminToken,
       log,
       metrics: runtime.metrics,
-      checks: runtime.readiness,
+      checks: [
+        ...runtime.readiness,
+        { name: "object-storage", check: async () => void (await objects.head("health-probe")) },
+      ],
       now: () => new Date(),
       onAppended: runtime.relay.notify,
       images: inputImageReader({
@@ -68,7 +75,7 @@ await runService({
         return signedMediaUrl(objects, stored.key, { expiresInSeconds: config.REELGATE_SIGNED_URL_TTL_SECONDS });
       },
       signingSecret,
-      upstreamContent: upstreamContent(channels),
+      upstreamContent: upstreamContent(channels.current),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });
@@ -77,6 +84,7 @@ await runService({
     return async () => {
       await app.close();
       await runtime.stop();
+      channels.close();
     };
   },
 });

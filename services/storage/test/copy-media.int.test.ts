@@ -169,4 +169,27 @@ describe("copying media from the upstream", () => {
       await simulator.inject({ method: "DELETE", url: "/_control/faults" });
     }
   });
+
+  it("waits for a channel this process has not seen yet (the file is re-read), then copies through it", async () => {
+    let known: Channel[] = [];
+    const live = copyMedia({ records, objects, channels: () => known, providerFor, maxAttempts: MAX_ATTEMPTS });
+    const job = await completedJob();
+    await expect(live(job, 1)).rejects.toThrow(/channel sim is not in the channels file/);
+    expect((await records.load(job.data.videoId)).state.failed.size).toBe(0);
+    known = [channel];
+    await live(job, 2);
+    expect([...(await records.load(job.data.videoId)).state.stored.keys()].sort()).toEqual([
+      "spritesheet",
+      "thumbnail",
+      "video",
+    ]);
+  });
+
+  it("records a channel still unknown on the last attempt as gone", async () => {
+    const live = copyMedia({ records, objects, channels: () => [], providerFor, maxAttempts: MAX_ATTEMPTS });
+    const job = await completedJob();
+    await live(job, MAX_ATTEMPTS);
+    const { state } = await records.load(job.data.videoId);
+    expect(state.failed.get("video")).toBe("channel sim is gone");
+  });
 });

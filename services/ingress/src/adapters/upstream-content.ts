@@ -9,10 +9,18 @@ export type UpstreamContent = (
   variant: Variant,
 ) => Promise<{ body: Readable; contentType: string; bytes: number | undefined } | undefined>;
 
+/**
+ * `channels` is the channels in force, asked on every request (the file is followed live, so a
+ * rotated `api_key` or `base_url` is used as soon as it is read); a fixed list is accepted too.
+ */
 export const upstreamContent =
-  (channels: readonly Channel[], provider: (channel: Channel) => Provider = providerFor): UpstreamContent =>
+  (
+    channels: (() => readonly Channel[]) | readonly Channel[],
+    provider: (channel: Channel) => Provider = providerFor,
+  ): UpstreamContent =>
   async (fallback, variant) => {
-    const channel = channels.find((candidate) => candidate.id === fallback.channelId);
+    const current = typeof channels === "function" ? channels() : channels;
+    const channel = current.find((candidate) => candidate.id === fallback.channelId);
     if (!channel) return undefined;
     const media = await provider(channel).content(fallback.upstreamId, variant);
     // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.

@@ -55,6 +55,10 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
     if (pending.length === 0) return;
     const channel = channels().find((candidate) => candidate.id === channelId);
     if (!channel) {
+      // The channels file is followed live and each service re-reads it on its own: a channel the
+      // poller already used may not have reached this process yet. Wait for it, then give up.
+      if (deliveryCount < maxAttempts)
+        throw new UpstreamError(`channel ${channelId} is not in the channels file (yet)`, { retryable: true });
       for (const variant of pending)
         await recordFailure(event, { videoId, variant, reason: `channel ${channelId} is gone`, fallback: null });
       return;
