@@ -3,9 +3,10 @@ import type { Catalog } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
 import { type Metrics, type ReadinessCheck, registerOperations } from "@reelgate/service-kit";
-import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
+import { inputImageDefaults } from "./adapters/input-image/index.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
@@ -42,7 +43,19 @@ export interface IngressDeps {
   signingSecret?: string;
   /** Media that storage could not copy, proxied through its channel until the upstream link expires. */
   upstreamContent?: UpstreamContent;
+  /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
+  onRoute?: (route: RouteOptions) => void;
 }
+
+/**
+ * The largest multipart text field: `input_reference` may come as base64 (4 characters per 3 bytes) of the
+ * largest image accepted, with room for line breaks every 64+ characters (1/32) and a data-URL prefix (4 KiB).
+ * A longer field is refused with 413 (form.ts), never cut. The whole body stays under the body limit anyway.
+ */
+export const multipartFieldSize = (imageMaxBytes: number) => {
+  const base64 = Math.ceil((imageMaxBytes * 4) / 3);
+  return base64 + Math.ceil(base64 / 32) + 4096;
+};
 
 /** The public and admin HTTP API. `main.ts` listens; tests call `inject()`. */
 export const buildApp = async (deps: IngressDeps) => {
@@ -55,6 +68,7 @@ export const buildApp = async (deps: IngressDeps) => {
     logController: new LogController({ disableRequestLogging: true }),
   });
   // zod validates in the handlers (same schemas as the docs); answers are serialised as they are.
+  if (deps.onRoute) app.addHook("onRoute", deps.onRoute);
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook("onRequest", async (request, reply) => {
@@ -74,7 +88,12 @@ export const buildApp = async (deps: IngressDeps) => {
   // The API takes JSON or multipart only: anything else is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
   await app.register(multipart, {
-    limits: { fileSize: deps.bodyLimitBytes, fieldSize: 1024 * 1024, fields: 50, files: 4 },
+    limits: {
+      fileSize: deps.bodyLimitBytes,
+      fieldSize: multipartFieldSize(deps.images.maxBytes ?? inputImageDefaults.maxBytes),
+      fields: 50,
+      files: 4,
+    },
   });
   await registerOpenApi(app);
   registerOperations(app, { checks: deps.checks, metrics: deps.metrics });

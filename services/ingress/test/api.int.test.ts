@@ -1,20 +1,63 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { builtInCatalog, sha256Hex } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
 import { createLogger, createMetrics } from "@reelgate/service-kit";
+import type { RouteOptions } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app.ts";
+import { inputImageReader } from "../src/adapters/input-image/index.ts";
+import { buildApp, multipartFieldSize } from "../src/app.ts";
 import { ApiError } from "../src/http/api-error.ts";
+import type { InputImageReader } from "../src/http/form.ts";
 import { openViews, type Views } from "../src/views/views.ts";
 
 const KEY = "rg-test-key";
+const BOUNDARY = "reelgate-test-boundary";
+
+type Part = { name: string; value: string | Buffer; filename?: string };
+/** A multipart/form-data body, written by hand so a test controls every byte. */
+const form = (parts: Part[]) =>
+  Buffer.concat([
+    ...parts.flatMap(({ name, value, filename }) => [
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ""}\r\n` +
+          (filename ? "Content-Type: application/octet-stream\r\n" : "") +
+          "\r\n",
+      ),
+      Buffer.isBuffer(value) ? value : Buffer.from(value),
+      Buffer.from("\r\n"),
+    ]),
+    Buffer.from(`--${BOUNDARY}--\r\n`),
+  ]);
+
+/** A PNG whose structure is whole (the reader checks chunks to IEND, not CRCs). */
+const pngOf = (payloadBytes: number) => {
+  const chunk = (type: string, data: Buffer) => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, "latin1");
+    data.copy(out, 8);
+    return out;
+  };
+  return Buffer.concat([
+    Buffer.from("89504e470d0a1a0a", "hex"),
+    chunk("IHDR", Buffer.alloc(13, 1)),
+    chunk("IDAT", Buffer.alloc(payloadBytes, 7)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+};
 
 /** Ingress in process, on real SQLite stores and files; billing is not reached by these routes. */
-const ingress = async ({ rateLimitPerMinute = 1000 } = {}) => {
+const ingress = async ({
+  rateLimitPerMinute = 1000,
+  bodyLimitBytes = 1024 * 1024,
+  images = { read: () => Promise.reject(new ApiError(400, "no images in this test")) } as InputImageReader,
+  onRoute = undefined as ((route: RouteOptions) => void) | undefined,
+} = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "reelgate-ingress-"));
   const store = openSqliteEventStore(join(dir, "events.db"));
   const documents = openSqliteDocumentStore(join(dir, "views.db"));
@@ -36,7 +79,7 @@ const ingress = async ({ rateLimitPerMinute = 1000 } = {}) => {
       getAccount: () => Promise.reject(new Error("not used")),
     },
     catalog: builtInCatalog,
-    images: { read: () => Promise.reject(new ApiError(400, "no images in this test")) },
+    images,
     playableUrl: async () => null,
     adminToken: "admin",
     log: createLogger("ingress", "silent"),
@@ -44,8 +87,9 @@ const ingress = async ({ rateLimitPerMinute = 1000 } = {}) => {
     checks: [],
     now: () => new Date(),
     onAppended: () => undefined,
-    bodyLimitBytes: 1024 * 1024,
+    bodyLimitBytes,
     rateLimitPerMinute,
+    ...(onRoute ? { onRoute } : {}),
   });
   return {
     app,
@@ -56,6 +100,17 @@ const ingress = async ({ rateLimitPerMinute = 1000 } = {}) => {
         url: "/v1/videos",
         headers: { authorization: `Bearer ${KEY}`, ...headers },
         payload: body,
+      }),
+    multipart: (payload: Buffer | Readable, headers: Record<string, string> = {}) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/videos",
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          "content-type": `multipart/form-data; boundary=${BOUNDARY}`,
+          ...headers,
+        },
+        payload,
       }),
     async close() {
       await app.close();
@@ -122,6 +177,156 @@ describe("ingress API in process", () => {
       });
       expect(other.statusCode).toBe(401);
     });
+  });
+
+  describe("multipart limits", () => {
+    const IMAGE_MAX = 64 * 1024;
+    beforeEach(async () => {
+      api = await ingress({ images: inputImageReader({ maxBytes: IMAGE_MAX }) });
+    });
+    const errorOf = (response: { json(): unknown }) =>
+      (response.json() as { error: { message: string; type: string; param: string | null; code: string | null } })
+        .error;
+
+    it("takes a bare-base64 text field as long as the image cap allows, whole", async () => {
+      const image = pngOf(IMAGE_MAX - 100);
+      expect(image.toString("base64").length).toBeGreaterThan(64 * 1024);
+      const response = await api.multipart(
+        form([
+          { name: "prompt", value: "from a text field" },
+          { name: "input_reference", value: image.toString("base64") },
+        ]),
+      );
+      expect(response.statusCode, response.body).toBe(200);
+      expect(await api.store.countAll({ category: "task" })).toBe(1);
+    });
+
+    it("sizes text fields to the image cap: base64 of a 2 MiB image is not cut at 1 MiB", async () => {
+      await api.close();
+      api = await ingress({ images: inputImageReader({ maxBytes: 3 * 1024 * 1024 }), bodyLimitBytes: 8 * 1024 * 1024 });
+      const image = pngOf(2 * 1024 * 1024);
+      const response = await api.multipart(
+        form([
+          { name: "prompt", value: "big" },
+          { name: "input_reference", value: image.toString("base64") },
+        ]),
+      );
+      expect(response.statusCode, response.body).toBe(200);
+      expect(await api.store.countAll({ category: "task" })).toBe(1);
+    });
+
+    it("refuses a text field longer than the field limit with 413 naming it, instead of cutting it", async () => {
+      const fieldSize = multipartFieldSize(IMAGE_MAX);
+      // A PNG whose base64 is over the field limit: cut at the limit it would still decode (and was stored, before).
+      const image = pngOf(Math.ceil((fieldSize * 3) / 4));
+      for (const [name, value] of [
+        ["input_reference", image.toString("base64")],
+        ["input_reference", `data:image/png;base64,${image.toString("base64")}`],
+        ["prompt", "x".repeat(fieldSize + 1)],
+      ] as const) {
+        const fields =
+          name === "prompt"
+            ? [{ name, value }]
+            : [
+                { name: "prompt", value: "p" },
+                { name, value },
+              ];
+        const response = await api.multipart(form(fields));
+        expect(response.statusCode, `${name}: ${response.body}`).toBe(413);
+        expect(errorOf(response)).toMatchObject({
+          param: name,
+          code: "field_too_large",
+          type: "invalid_request_error",
+        });
+      }
+      expect(await api.store.countAll()).toBe(0);
+    });
+
+    it("refuses a multipart body over the body limit by its Content-Length, before reading it", async () => {
+      const body = form([
+        { name: "prompt", value: "p" },
+        { name: "notes", value: "n".repeat(1024 * 1024) },
+      ]);
+      const response = await api.multipart(body);
+      expect(response.statusCode).toBe(413);
+      expect(errorOf(response)).toMatchObject({ code: "request_too_large", type: "invalid_request_error" });
+      expect(await api.store.countAll()).toBe(0);
+    });
+
+    it("counts the bytes of a chunked multipart body and stops at the limit", async () => {
+      // Many fields, each under every per-part limit, with no Content-Length: only the count can stop them.
+      const fields = Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, value: "y".repeat(40 * 1024) }));
+      const body = form([{ name: "prompt", value: "p" }, ...fields]);
+      expect(body.length).toBeGreaterThan(1024 * 1024);
+      const chunks = Array.from({ length: Math.ceil(body.length / 16384) }, (_, i) =>
+        body.subarray(i * 16384, (i + 1) * 16384),
+      );
+      const response = await api.multipart(Readable.from(chunks), { "transfer-encoding": "chunked" });
+      expect(response.statusCode, response.body).toBe(413);
+      expect(errorOf(response)).toMatchObject({ code: "request_too_large" });
+      expect(await api.store.countAll()).toBe(0);
+    });
+
+    it("refuses a file part over the body limit with 413", async () => {
+      const response = await api.multipart(
+        Readable.from([
+          form([
+            { name: "prompt", value: "p" },
+            { name: "input_reference", value: pngOf(2 * 1024 * 1024), filename: "big.png" },
+          ]),
+        ]),
+      );
+      expect(response.statusCode).toBe(413);
+      expect(await api.store.countAll()).toBe(0);
+    });
+
+    it.each([
+      ["two file parts", [{ filename: "a.png" }, { filename: "b.png" }]],
+      ["a file part and a text field", [{ filename: "a.png" }, {}]],
+      ["a text field and an input_reference[image_url] field", [{}, { name: "input_reference[image_url]" }]],
+    ])("refuses a second input_reference (%s) with 400", async (_name, shapes) => {
+      const image = pngOf(100);
+      const parts: Part[] = shapes.map((shape: { filename?: string; name?: string }) => ({
+        name: shape.name ?? "input_reference",
+        value: shape.filename ? image : `data:image/png;base64,${image.toString("base64")}`,
+        ...(shape.filename ? { filename: shape.filename } : {}),
+      }));
+      const response = await api.multipart(form([{ name: "prompt", value: "p" }, ...parts]));
+      expect(response.statusCode, response.body).toBe(400);
+      expect(errorOf(response)).toMatchObject({ param: "input_reference", code: "duplicate_parameter" });
+      expect(await api.store.countAll()).toBe(0);
+    });
+  });
+
+  it("documents every route it serves in /openapi.json (routes collected as they are registered)", async () => {
+    const registered: string[] = [];
+    const hidden: string[] = [];
+    const unschematised: string[] = [];
+    api = await ingress({
+      onRoute: (route) => {
+        const path = route.url.replace(/:([A-Za-z_]+)/g, "{$1}");
+        for (const method of [route.method].flat()) {
+          if (method === "HEAD") continue; // fastify's automatic twins of GET routes
+          if ((route.schema as { hide?: boolean } | undefined)?.hide) hidden.push(`${method} ${path}`);
+          else if (!route.schema) unschematised.push(`${method} ${path}`);
+          else registered.push(`${method} ${path}`);
+        }
+      },
+    });
+    const document = (await api.app.inject({ method: "GET", url: "/openapi.json" })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(registered.length).toBeGreaterThan(10);
+    expect(registered).toContain("POST /v1/videos");
+    expect(registered).toContain("GET /v1/videos/{id}/content");
+    expect(new Set(documented)).toEqual(new Set(registered));
+    // Only the operations endpoints go without a schema, and only the docs themselves are hidden:
+    // a new API route registered without its schema fails here instead of going undocumented.
+    expect(unschematised.sort()).toEqual(["GET /healthz", "GET /metrics", "GET /readyz"]);
+    for (const route of hidden) expect(route).toMatch(/^GET \/(docs|openapi\.json)/);
   });
 
   it("caps request bodies with a 413 in the error shape", async () => {

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
+import type { Multipart } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.ts";
 
@@ -14,6 +16,8 @@ export interface InputImage {
 }
 
 export interface InputImageReader {
+  /** The largest image accepted, in bytes (sizes the multipart text fields that may carry it as base64). */
+  readonly maxBytes?: number;
   read(input: InputReferenceSource): Promise<InputImage>;
 }
 
@@ -26,6 +30,42 @@ export interface CreateBody {
 
 const IMAGE_FIELD = "input_reference";
 const IMAGE_URL_FIELD = "input_reference[image_url]";
+
+const bodyTooLarge = (limit: number) =>
+  new ApiError(413, `The request body is larger than ${limit} bytes.`, { code: "request_too_large" });
+
+const duplicateImage = () =>
+  new ApiError(400, `Give '${IMAGE_FIELD}' once: this request has more than one.`, {
+    param: IMAGE_FIELD,
+    code: "duplicate_parameter",
+  });
+
+/**
+ * Counts the bytes of a multipart body as they arrive (@fastify/multipart has limits per part, none for the
+ * whole body). Over the limit, the parser is cut off and the rest of the body is read and dropped, so the 413
+ * still reaches the client on a live connection; `race` makes whatever waits on the parser fail at once.
+ */
+const bodyCounter = (raw: IncomingMessage, limit: number) => {
+  let seen = 0;
+  let fail: (error: ApiError) => void = () => {};
+  const over = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  over.catch(() => {});
+  const onData = (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen <= limit) return;
+    raw.off("data", onData);
+    raw.unpipe();
+    raw.resume();
+    fail(bodyTooLarge(limit));
+  };
+  raw.on("data", onData);
+  return {
+    race: <T>(pending: Promise<T>) => Promise.race([pending, over]),
+    stop: () => raw.off("data", onData),
+  };
+};
 
 /**
  * A create body as plain fields plus the image, whether it came as JSON or multipart/form-data
@@ -41,32 +81,66 @@ export const readCreateBody = async (request: FastifyRequest, images: InputImage
     if (reference === undefined) return { fields, image: undefined };
     return { fields, image: await images.read({ kind: "string", value: imageUrlOf(reference) }) };
   }
+  // fastify's bodyLimit does not reach multipart bodies: the same limit is applied here, by header and by count.
+  const limit = request.routeOptions.bodyLimit;
+  if (Number(request.headers["content-length"]) > limit) throw bodyTooLarge(limit);
+  const parts = request.parts()[Symbol.asyncIterator]();
+  const first = parts.next(); // pipes the request into the parser; only then may the counter listen
+  const counter = bodyCounter(request.raw, limit);
+  try {
+    return await readParts(first, parts, images, counter.race);
+  } catch (error) {
+    // Nothing more is parsed: the rest of the body is read and dropped, and the answer can go out.
+    request.raw.unpipe();
+    request.raw.resume();
+    throw error;
+  } finally {
+    counter.stop();
+  }
+};
+
+const readParts = async (
+  first: Promise<IteratorResult<Multipart>>,
+  parts: AsyncIterator<Multipart>,
+  images: InputImageReader,
+  race: <T>(pending: Promise<T>) => Promise<T>,
+): Promise<CreateBody> => {
   const fields: Record<string, unknown> = {};
   let image: InputImage | undefined;
-  for await (const part of request.parts()) {
+  let imageSeen = false;
+  for (let next = await race(first); !next.done; next = await race(parts.next())) {
+    const part = next.value;
+    const isImage = part.fieldname === IMAGE_FIELD || (part.type === "field" && part.fieldname === IMAGE_URL_FIELD);
+    if (isImage && imageSeen) {
+      if (part.type === "file") part.file.resume();
+      throw duplicateImage();
+    }
+    imageSeen ||= isImage;
     if (part.type === "file") {
       if (part.fieldname !== IMAGE_FIELD) {
-        await part.toBuffer();
+        part.file.resume();
         throw new ApiError(400, `Unexpected file field '${part.fieldname}': only '${IMAGE_FIELD}' takes a file.`, {
           param: part.fieldname,
         });
       }
-      image = await images.read({
-        kind: "file",
-        stream: part.file,
-        filename: part.filename,
-        declaredType: part.mimetype,
-      });
+      image = await race(
+        images.read({ kind: "file", stream: part.file, filename: part.filename, declaredType: part.mimetype }),
+      );
       if (part.file.truncated)
         throw new ApiError(413, `'${IMAGE_FIELD}' is larger than the upload limit.`, {
           param: IMAGE_FIELD,
           code: "file_too_large",
         });
-    } else if (part.fieldname === IMAGE_FIELD || part.fieldname === IMAGE_URL_FIELD) {
-      image = await images.read({ kind: "string", value: String(part.value) });
-    } else {
-      fields[part.fieldname] = part.value;
+      continue;
     }
+    // busboy cuts a text field at `fieldSize` and says so; a cut value must never be used (base64 still decodes).
+    if (part.valueTruncated)
+      throw new ApiError(413, `The field '${part.fieldname}' is larger than a multipart text field may be.`, {
+        param: part.fieldname,
+        code: "field_too_large",
+      });
+    if (isImage) image = await race(images.read({ kind: "string", value: String(part.value) }));
+    else fields[part.fieldname] = part.value;
   }
   return { fields, image };
 };
