@@ -77,6 +77,8 @@ const ingress = async ({
     billing: {
       openAccount: () => Promise.reject(new Error("not used")),
       getAccount: () => Promise.reject(new Error("not used")),
+      credit: () => Promise.reject(new Error("not used")),
+      ledger: () => Promise.reject(new Error("not used")),
     },
     catalog: builtInCatalog,
     images,

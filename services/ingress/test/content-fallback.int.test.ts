@@ -47,6 +47,8 @@ describe("content of a copy that failed", () => {
       billing: {
         openAccount: () => Promise.reject(new Error("not used")),
         getAccount: () => Promise.reject(new Error("not used")),
+        credit: () => Promise.reject(new Error("not used")),
+        ledger: () => Promise.reject(new Error("not used")),
       },
       catalog: builtInCatalog,
       images: { read: () => Promise.reject(new ApiError(400, "no images here")) },

@@ -11,7 +11,11 @@ import {
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { BillingClient } from "../adapters/billing-client.ts";
-import type { Views } from "../views/views.ts";
+import { toLedgerEntry } from "../domain/ledger-entry.ts";
+import { historyItem, orderHistory } from "../domain/video-history.ts";
+import { toVideoObject } from "../domain/video-object.ts";
+import { notFound } from "../http/api-error.ts";
+import type { KeyView, Views } from "../views/views.ts";
 
 export const accountJson = (account: AccountSnapshot) => ({
   id: account.accountId,
@@ -20,7 +24,7 @@ export const accountJson = (account: AccountSnapshot) => ({
   reserved_usd: formatUsd(account.reservedMicros),
 });
 
-/** Admin use cases: accounts live in billing; API keys are ingress's own. */
+/** Admin use cases: accounts live in billing; API keys are ingress's own; a video's history is ingress's projection. */
 export const accountService = ({
   store,
   views,
@@ -87,6 +91,67 @@ export const accountService = ({
         (current) => current ?? { id: keyId, accountId, name, sha256: data.sha256, revoked: false },
       );
       return { id: keyId, key };
+    },
+
+    /** A top-up (positive) or an adjustment (negative), answered once billing has made it durable. */
+    async credit(accountId: string, amountMicros: number, reference: string) {
+      return remember(await billing.credit({ accountId, amountMicros, reference }));
+    },
+
+    /** A page of the account's billing events, oldest first; `after` is the version of the last entry read. */
+    async ledger(accountId: string, { after, limit }: { after: number; limit: number }) {
+      const page = await billing.ledger({ accountId, afterVersion: after, limit });
+      // Billing knows an account is unknown only from its first page; past the end of a known one the page is just empty.
+      if (page.events.length === 0 && after > 0) await billing.getAccount(accountId);
+      return { object: "list" as const, data: page.events.map(toLedgerEntry), has_more: page.hasMore };
+    },
+
+    /**
+     * Revokes a key: ApiKeyRevoked on its own stream (once, however often asked), and the keys view
+     * updated inline so the key stops opening the API with this very answer.
+     */
+    async revokeKey(keyId: string) {
+      const stream = streamId("apikey", keyId);
+      const [issued] = await store.readStream(stream, 0, 1);
+      if (issued?.type !== "ApiKeyIssued") throw notFound(`API key with id '${keyId}'`);
+      const { accountId, name, sha256 } = issued.data as Omit<KeyView, "id" | "revoked">;
+      await store.append(
+        stream,
+        [
+          {
+            id: newEventId(),
+            type: "ApiKeyRevoked",
+            schemaVersion: eventTypes.ApiKeyRevoked.schemaVersion,
+            occurredAt: now().toISOString(),
+            correlationId: keyId,
+            causationId: null,
+            accountId,
+            data: { keyId },
+          },
+        ],
+        { expectedVersion: "any", commitId: `revoke:${keyId}` },
+      );
+      onAppended();
+      await views.keys.update(keyId, (current) =>
+        current?.revoked ? undefined : { ...(current ?? { id: keyId, accountId, name, sha256 }), revoked: true },
+      );
+      return { id: keyId, object: "api_key.deleted" as const, deleted: true as const };
+    },
+
+    /** A video with every event about it that ingress has heard of, from all four services, oldest first. */
+    async videoHistory(videoId: string) {
+      const found = await views.videos.get(videoId);
+      if (!found) throw notFound(`video with id '${videoId}'`);
+      const events = await views.videoEvents.find({
+        where: { videoId },
+        orderBy: { field: "occurredAtMs", direction: "asc" },
+      });
+      return {
+        ...toVideoObject(found.doc),
+        account_id: found.doc.accountId,
+        deleted: found.doc.deleted,
+        events: orderHistory(events).map(historyItem),
+      };
     },
   };
 };

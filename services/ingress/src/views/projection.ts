@@ -1,5 +1,6 @@
 import { categoryOf, type TypedEnvelope } from "@reelgate/contracts";
 import { applyToBalanceView } from "../domain/balance-view.ts";
+import { historyVideoIdOf, toVideoEventView } from "../domain/video-history.ts";
 import { applyToVideoView } from "../domain/video-view.ts";
 import type { Views } from "./views.ts";
 
@@ -19,6 +20,16 @@ export type ProjectionOutcome = "applied" | "unchanged" | "waiting-for-request";
 export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<ProjectionOutcome> => {
   let outcome: ProjectionOutcome = "unchanged";
   const category = categoryOf(event.stream);
+  // The video's history: one document per event, keyed by the event's id, so a redelivery writes nothing.
+  const historyOf = historyVideoIdOf(event);
+  if (historyOf) {
+    let recorded = false;
+    await views.videoEvents.update(event.id, (current) => {
+      recorded = !current;
+      return current ? undefined : toVideoEventView(event, historyOf);
+    });
+    if (recorded) outcome = "applied";
+  }
   if (category === "account") {
     const changed = await views.balances.update(event.accountId ?? "", (current) => applyToBalanceView(current, event));
     if (changed) outcome = "applied";

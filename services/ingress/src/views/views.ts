@@ -1,5 +1,6 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
 import type { BalanceView } from "../domain/balance-view.ts";
+import type { VideoEventView } from "../domain/video-history.ts";
 import type { VideoView } from "../domain/video-view.ts";
 
 export interface KeyView {
@@ -23,6 +24,8 @@ export interface Views {
   videos: Collection<VideoView>;
   balances: Collection<BalanceView>;
   keys: Collection<KeyView>;
+  /** Every event about a video, from all four services, one document per event (for the admin history). */
+  videoEvents: Collection<VideoEventView>;
   /** Not a projection: ingress's own memory of Idempotency-Keys (never rebuilt). */
   idempotency: Collection<IdempotencyRecord>;
 }
@@ -39,5 +42,9 @@ export const openViews = async (documents: DocumentStore): Promise<Views> => ({
   videos: await documents.collection<VideoView>("videos", { indexes: videoIndexes, compound: videoCompoundIndexes }),
   balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
   keys: await documents.collection<KeyView>("keys", { indexes: ["sha256", "accountId", "revoked"] }),
+  videoEvents: await documents.collection<VideoEventView>("video_events", {
+    indexes: ["videoId", "occurredAtMs"],
+    compound: [["videoId", "occurredAtMs"]],
+  }),
   idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
 });

@@ -11,7 +11,7 @@ import { progressBar } from "../progress.ts";
 /** Every service's store, ingress first: its VideoRequested events start the documents the others fill in. */
 export type StoresByService = Array<[service: string, store: EventStore]>;
 
-const collectionsOf = (views: Views) => [views.videos, views.balances, views.keys] as const;
+const collectionsOf = (views: Views) => [views.videos, views.balances, views.keys, views.videoEvents] as const;
 
 /** Replays every event of every service into `views`. */
 export const replayInto = async (views: Views, stores: StoresByService, quiet = false) => {
@@ -53,7 +53,7 @@ export const verifyReadModel = async (documents: DocumentStore, stores: StoresBy
     const events = await replayInto(rebuilt, stores, quiet);
     const live = await openViews(documents);
     const differences: Difference[] = [];
-    const names = ["videos", "balances", "keys"] as const;
+    const names = ["videos", "balances", "keys", "videoEvents"] as const;
     let documentsCompared = 0;
     for (const name of names) {
       const seen = new Set<string>();

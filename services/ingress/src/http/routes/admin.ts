@@ -1,4 +1,14 @@
-import { accountViewSchema, issueKeyRequestSchema, openAccountRequestSchema, parseUsd } from "@reelgate/contracts";
+import {
+  accountViewSchema,
+  creditRequestSchema,
+  issueKeyRequestSchema,
+  ledgerPageSchema,
+  ledgerQuerySchema,
+  openAccountRequestSchema,
+  parseUsd,
+  videoIdParamsSchema,
+  videoSchema,
+} from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type AccountService, accountJson } from "../../application/accounts.ts";
@@ -8,9 +18,34 @@ import { parseRequest } from "../parse.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
 
 const accountIdParams = z.object({ id: z.string().describe("The account's id (acct_…)") });
+const keyIdParams = z.object({ key_id: z.string().describe("The API key's id (key_…)") });
+const deletedKeySchema = z.object({ id: z.string(), object: z.literal("api_key.deleted"), deleted: z.literal(true) });
+const historyEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  stream: z.string(),
+  version: z.number().int(),
+  occurred_at: z.string(),
+  data: z.unknown(),
+});
+const videoHistorySchema = videoSchema.extend({
+  account_id: z.string(),
+  deleted: z.boolean().describe("Deleted by its owner: gone from the public API, kept for the record"),
+  events: z.array(historyEventSchema).describe("Every event about the video from all four services, oldest first"),
+});
+
 const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
   schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" }),
 });
+
+/** A USD amount as micro-USD, or a 400 naming the field. */
+const micros = (value: string | number, param: string) => {
+  try {
+    return parseUsd(value);
+  } catch (error) {
+    throw new ApiError(400, `Invalid '${param}': ${(error as Error).message}.`, { param, code: "invalid_value" });
+  }
+};
 
 export const adminRoutes = (
   app: FastifyInstance,
@@ -28,7 +63,7 @@ export const adminRoutes = (
       }),
       async (request, reply) => {
         const body = parseRequest(openAccountRequestSchema, request.body);
-        const credits = body.credits_usd === undefined ? 0 : parseUsd(body.credits_usd);
+        const credits = body.credits_usd === undefined ? 0 : micros(body.credits_usd, "credits_usd");
         if (credits < 0)
           throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
         return reply.code(201).send(accountJson(await accounts.open(body.name, credits)));
@@ -57,6 +92,56 @@ export const adminRoutes = (
         const body = parseRequest(issueKeyRequestSchema, request.body ?? {});
         return reply.code(201).send(await accounts.issueKey(request.params.id, body.name ?? "default"));
       },
+    );
+
+    admin.post<{ Params: { id: string } }>(
+      "/admin/v1/accounts/:id/credits",
+      adminDoc({
+        summary: "Top up an account (a negative amount adjusts); the same reference twice is applied once",
+        params: accountIdParams,
+        body: creditRequestSchema,
+        response: { 200: accountViewSchema },
+      }),
+      async (request) => {
+        const body = parseRequest(creditRequestSchema, request.body);
+        const amount = micros(body.amount_usd, "amount_usd");
+        if (amount === 0) throw new ApiError(400, "Invalid 'amount_usd': must not be zero.", { param: "amount_usd" });
+        return accountJson(await accounts.credit(request.params.id, amount, body.reference));
+      },
+    );
+
+    admin.get<{ Params: { id: string } }>(
+      "/admin/v1/accounts/:id/ledger",
+      adminDoc({
+        summary: "The account's billing events, oldest first, for auditors",
+        params: accountIdParams,
+        querystring: ledgerQuerySchema,
+        response: { 200: ledgerPageSchema },
+      }),
+      async (request) => {
+        const query = parseRequest(ledgerQuerySchema, request.query ?? {});
+        return accounts.ledger(request.params.id, query);
+      },
+    );
+
+    admin.delete<{ Params: { key_id: string } }>(
+      "/admin/v1/keys/:key_id",
+      adminDoc({
+        summary: "Revoke an API key: it stops working at once (a repeat answers the same)",
+        params: keyIdParams,
+        response: { 200: deletedKeySchema },
+      }),
+      async (request) => accounts.revokeKey(request.params.key_id),
+    );
+
+    admin.get<{ Params: { id: string } }>(
+      "/admin/v1/videos/:id",
+      adminDoc({
+        summary: "A video with its whole event history across services",
+        params: videoIdParamsSchema,
+        response: { 200: videoHistorySchema },
+      }),
+      async (request) => accounts.videoHistory(request.params.id),
     );
   });
 };
