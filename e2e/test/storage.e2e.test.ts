@@ -261,4 +261,51 @@ describe.skipIf(!nats.url)("media retention", () => {
     });
     expect(await content.json()).toMatchObject({ error: { code: "content_deleted" } });
   });
+
+  it("a video copy that fails a few times under a short retention still ends completed; media is deleted only after the video was stored", async () => {
+    const { accountId, key, client } = await platform.account("5");
+    // Five broken video downloads: about 8 s of redelivery backoff (250 ms doubling), longer than the
+    // 3 s retention, while the thumbnail and spritesheet are stored on the first attempt.
+    await setFaults(platform, { brokenDownloads: 5 });
+    try {
+      const created = await client.videos.create({ prompt: "retained while retried", seconds: "4" });
+      expect((await waitForEnd(client, created.id, 60_000)).status).toBe("completed");
+      expect(await platform.simulator("/_control/faults")).toMatchObject({ brokenDownloads: 0 });
+      const events = await waitFor(
+        "retention to delete the media",
+        async () => {
+          const all = await assetEvents(platform, created.id);
+          return all.some((event) => event.type === "MediaDeleted") ? all : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      const storedAt = (variant: string) =>
+        events.findIndex((event) => event.type === "MediaStored" && event.data.variant === variant);
+      const videoStored = events[storedAt("video")];
+      const thumbnailStored = events[storedAt("thumbnail")];
+      const deletedAt = events.findIndex((event) => event.type === "MediaDeleted");
+      expect(videoStored).toBeDefined();
+      expect(thumbnailStored).toBeDefined();
+      // The thumbnail was stored more than a retention before the video: the case that used to delete too early.
+      expect(Date.parse(videoStored!.occurredAt) - Date.parse(thumbnailStored!.occurredAt)).toBeGreaterThan(3_000);
+      expect(storedAt("video")).toBeLessThan(deletedAt);
+      expect(events.filter((event) => event.type === "MediaStorageFailed")).toEqual([]);
+      const deleted = events[deletedAt]!;
+      expect(deleted.data.keys).toContain(videoStored!.data.key);
+      expect(Date.parse(deleted.occurredAt) - Date.parse(videoStored!.occurredAt)).toBeGreaterThanOrEqual(3_000);
+      expect((await mediaObjects(platform).list(`videos/${accountId}/`)).filter((k) => k.includes(created.id))).toEqual(
+        [],
+      );
+      expect((await client.videos.retrieve(created.id)).status).toBe("completed");
+      const content = await waitFor("the content to answer 404", async () => {
+        const response = await fetch(`${platform.url}/v1/videos/${created.id}/content`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        return response.status === 404 ? response : undefined;
+      });
+      expect(await content.json()).toMatchObject({ error: { code: "content_deleted" } });
+    } finally {
+      await platform.simulator("/_control/faults", { method: "DELETE" });
+    }
+  });
 });
