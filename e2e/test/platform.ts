@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { natsNames } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { freePort, type Stack, type StackOptions, startStack } from "@reelgate/launcher";
 import { uniqueNamespace, waitFor } from "@reelgate/testkit";
@@ -131,4 +134,61 @@ export const startPlatformWithChannels = async (
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * Waits until every durable consumer on the platform's events stream has nothing pending and
+ * nothing awaiting an ack (a message waiting out a `nak(delay)` counts as awaiting), twice in a row.
+ * Returns the consumers' names.
+ */
+export const waitForConsumersIdle = async (platform: Pick<Platform, "natsUrl" | "namespace">, timeoutMs = 30_000) => {
+  const nc = await connect({ servers: platform.natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const stream = natsNames(platform.namespace).eventsStream;
+    let idleBefore = false;
+    return await waitFor(
+      `every consumer on ${stream} to be idle`,
+      async () => {
+        const consumers = await jsm.consumers.list(stream).next();
+        const idle =
+          consumers.length > 0 && consumers.every((info) => info.num_pending === 0 && info.num_ack_pending === 0);
+        const settled = idle && idleBefore;
+        idleBefore = idle;
+        return settled && consumers.map((info) => info.name);
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  } finally {
+    await nc.close();
+  }
+};
+
+/** The events one service's event store holds for one video (`data.videoId`), in append order. */
+export const eventsFor = async (
+  platform: Pick<Platform, "dataDir">,
+  service: "ingress" | "billing" | "poller" | "storage",
+  videoId: string,
+) => {
+  const store = openSqliteEventStore(join(platform.dataDir, `${service}.events.db`));
+  const events = [];
+  try {
+    for await (const event of store.readAll()) {
+      if ((event.data as { videoId?: string }).videoId === videoId) events.push(event);
+    }
+  } finally {
+    await store.close();
+  }
+  return events;
+};
+
+/** How many events of each type one service's event store holds for one video. */
+export const countEventsFor = async (
+  platform: Pick<Platform, "dataDir">,
+  service: "ingress" | "billing" | "poller" | "storage",
+  videoId: string,
+) => {
+  const counts: Record<string, number> = {};
+  for (const event of await eventsFor(platform, service, videoId)) counts[event.type] = (counts[event.type] ?? 0) + 1;
+  return counts;
 };
