@@ -2,48 +2,146 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openDocumentStore } from "@reelgate/documents";
 import { openEventStore } from "@reelgate/event-store";
+import { openViews } from "@reelgate/ingress";
 import { loadConfig } from "@reelgate/service-kit";
+import {
+  exportLedger,
+  formatVerifySummary,
+  replayLedger,
+  SNAPSHOT_COLLECTION,
+  type SnapshotDocument,
+  verifyLedger,
+} from "./commands/ledger.ts";
 import { rebuildReadModel, type StoresByService, verifyReadModel } from "./commands/read-model.ts";
 
 const usage = `reelgate <command>
 
-  rebuild   drop the task read model and rebuild it from every service's events
-  verify    rebuild into a scratch copy and compare it with the live read model (exit 1 on a difference)
+  rebuild          drop the task read model and rebuild it from every service's events
+  verify           rebuild into a scratch copy and compare it with the live read model (exit 1 on a difference)
 
-Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL). Options: --quiet (no progress bar).`;
+  ledger export [--account <accountId>]
+                   billing's account events (one account's, or every account's) as JSON lines on stdout, oldest first
+  ledger replay [--quiet] [--drop-snapshots]
+                   fold every account event and rewrite ingress's balance view from it;
+                   --drop-snapshots also drops billing's account snapshots (a cache, rebuilt from events)
+  ledger verify [--quiet]
+                   fold every account event and check the events' recorded totals, the reservations,
+                   the balance view and billing's snapshots against it; one JSON line per mismatch,
+                   then a summary (exit 1 on any mismatch)
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: { quiet: { type: "boolean", default: false }, help: { type: "boolean" } },
-});
-const command = positionals[0];
-if (values.help || !command || !["rebuild", "verify"].includes(command)) {
-  console.log(usage);
-  process.exit(values.help ? 0 : 2);
+Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL). --quiet: no progress bar (on stderr).
+Exit codes: 0 fine, 1 a difference or mismatch, 2 a wrong call.`;
+
+const wrongCall = (problem?: string): never => {
+  if (problem) console.error(problem);
+  console.error(usage);
+  process.exit(2);
+};
+
+let parsed: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean" },
+      account: { type: "string" },
+      "drop-snapshots": { type: "boolean", default: false },
+    },
+  });
 }
+try {
+  parsed = parse();
+} catch (error) {
+  wrongCall((error as Error).message);
+}
+const { positionals, values } = parsed!;
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const [command, subcommand, ...extra] = positionals;
+const ledgerCall = command === "ledger";
+if (
+  !command ||
+  !["rebuild", "verify", "ledger"].includes(command) ||
+  (ledgerCall ? !["export", "replay", "verify"].includes(subcommand ?? "") || extra.length > 0 : subcommand) ||
+  (values.account !== undefined && !(ledgerCall && subcommand === "export")) ||
+  (values["drop-snapshots"] && !(ledgerCall && subcommand === "replay")) ||
+  values.account === ""
+)
+  wrongCall();
 
 const config = loadConfig();
 const dataDir = resolve(config.REELGATE_DATA_DIR);
 const open = (service: string) => openEventStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
-const stores: StoresByService = [];
-for (const service of ["ingress", "billing", "poller", "storage"]) stores.push([service, await open(service)]);
-const documents = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service: "ingress" });
+const openDocuments = (service: string) => openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
 
-let exitCode = 0;
-try {
-  if (command === "rebuild") {
-    const events = await rebuildReadModel(documents, stores, values.quiet);
-    console.log(`rebuilt the task read model from ${events} events`);
-  } else {
+const runLedger = async (): Promise<number> => {
+  const store = await open("billing");
+  const closing: Array<{ close(): Promise<void> }> = [store];
+  try {
+    if (subcommand === "export") {
+      const count = await exportLedger(store, process.stdout, values.account);
+      if (values.account !== undefined && count === 0) {
+        console.error(`account ${values.account} has no billing events`);
+        return 1;
+      }
+      return 0;
+    }
+    const ingress = await openDocuments("ingress");
+    closing.push(ingress);
+    const billing = await openDocuments("billing");
+    closing.push(billing);
+    if (subcommand === "replay") {
+      const { balances } = await openViews(ingress);
+      const snapshots = values["drop-snapshots"]
+        ? await billing.collection<SnapshotDocument>(SNAPSHOT_COLLECTION, { indexes: [] })
+        : undefined;
+      const result = await replayLedger(store, balances, { quiet: values.quiet, snapshots });
+      console.log(
+        `replayed ${result.events} events of ${result.balances.size} accounts in ${result.seconds.toFixed(2)} s ` +
+          `(${Math.round(result.events / Math.max(result.seconds, 1e-9))} events/s); ` +
+          `wrote ${result.written} balance views, removed ${result.removed} of accounts without events` +
+          (snapshots ? `; dropped ${result.snapshotsDropped} account snapshots` : ""),
+      );
+      return 0;
+    }
+    const summary = await verifyLedger(
+      store,
+      { ingress, billing },
+      { quiet: values.quiet, onMismatch: (mismatch) => console.log(JSON.stringify(mismatch)) },
+    );
+    console.log(formatVerifySummary(summary));
+    return summary.mismatches > 0 ? 1 : 0;
+  } finally {
+    for (const closable of closing.reverse()) await closable.close();
+  }
+};
+
+const runReadModel = async (): Promise<number> => {
+  const stores: StoresByService = [];
+  for (const service of ["ingress", "billing", "poller", "storage"]) stores.push([service, await open(service)]);
+  const documents = await openDocuments("ingress");
+  try {
+    if (command === "rebuild") {
+      const events = await rebuildReadModel(documents, stores, values.quiet);
+      console.log(`rebuilt the task read model from ${events} events`);
+      return 0;
+    }
     const { events, documentsCompared, differences } = await verifyReadModel(documents, stores, values.quiet);
     for (const difference of differences.slice(0, 20)) console.log(JSON.stringify(difference));
     console.log(
       `verified ${documentsCompared} documents against a rebuild from ${events} events: ${differences.length} differ`,
     );
-    if (differences.length > 0) exitCode = 1;
+    return differences.length > 0 ? 1 : 0;
+  } finally {
+    await documents.close();
+    for (const [, store] of stores) await store.close();
   }
-} finally {
-  await documents.close();
-  for (const [, store] of stores) await store.close();
-}
+};
+
+const exitCode = ledgerCall ? await runLedger() : await runReadModel();
+// Let stdout drain (a pipe may still hold the end of an export) before the process ends.
+await new Promise((done) => process.stdout.write("", done));
 process.exit(exitCode);
