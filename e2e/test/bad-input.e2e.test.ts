@@ -25,6 +25,8 @@ describe.skipIf(!nats.url)("bad input", () => {
     status: number;
     param?: string | null;
     code?: string;
+    /** The message must say this, e.g. the values that are allowed. */
+    message?: RegExp;
   }> = [
     { name: "no key", headers: json, body: valid, status: 401, code: "invalid_api_key" },
     {
@@ -50,6 +52,7 @@ describe.skipIf(!nats.url)("bad input", () => {
       body: JSON.stringify({ prompt: "x", size: "640x480" }),
       status: 400,
       param: "size",
+      message: /Allowed: 720x1280, 1280x720\./,
     },
     {
       name: "bad seconds",
@@ -57,6 +60,7 @@ describe.skipIf(!nats.url)("bad input", () => {
       body: JSON.stringify({ prompt: "x", seconds: 5 }),
       status: 400,
       param: "seconds",
+      message: /Allowed: 4, 8, 12\./,
     },
     {
       name: "seconds not a number",
@@ -71,6 +75,7 @@ describe.skipIf(!nats.url)("bad input", () => {
       body: JSON.stringify({ prompt: "x", size: "1920x1080" }),
       status: 400,
       param: "size",
+      message: /Allowed: 720x1280, 1280x720\./,
     },
     {
       name: "unknown field",
@@ -85,7 +90,7 @@ describe.skipIf(!nats.url)("bad input", () => {
 
   it.each(cases)(
     "$name: $status in OpenAI's error shape, nothing appended, nothing charged",
-    async ({ name, headers, body, status, param, code }) => {
+    async ({ name, headers, body, status, param, code, message }) => {
       const before = await platform.taskEvents();
       const auth = name === "no key" ? {} : { authorization: `Bearer ${key}` };
       const response = await fetch(`${platform.url}/v1/videos`, {
@@ -99,6 +104,7 @@ describe.skipIf(!nats.url)("bad input", () => {
       expect(typeof error.error.message).toBe("string");
       if (param !== undefined) expect(error.error.param).toBe(param);
       if (code !== undefined) expect(error.error.code).toBe(code);
+      if (message !== undefined) expect(error.error.message).toMatch(message);
       expect(response.headers.get("x-request-id")).toMatch(/^req_/);
       expect(await platform.taskEvents()).toBe(before);
       expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "5.000000", reserved_usd: "0.000000" });
