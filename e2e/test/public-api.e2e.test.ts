@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { createdVideoSchema, videoSchema } from "@reelgate/contracts";
 import { testNats, waitFor } from "@reelgate/testkit";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { toFile } from "openai";
@@ -10,6 +12,29 @@ import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 const nats = testNats();
 const IMAGE_LIMIT = 64 * 1024;
 const BODY_LIMIT = 1024 * 1024;
+/** Every field of a Video and nothing else (create and remix answers add the legacy task fields). */
+const strictVideo = videoSchema.strict();
+const strictCreated = createdVideoSchema.strict();
+const BOUNDARY = "reelgate-e2e-boundary";
+
+type FormPart = { name: string; value: string | Buffer; filename?: string };
+/** A multipart/form-data body written by hand, so a test controls every byte. */
+const multipartBody = (parts: FormPart[]) =>
+  Buffer.concat([
+    ...parts.flatMap(({ name, value, filename }) => [
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ""}\r\n` +
+          (filename ? "Content-Type: image/png\r\n" : "") +
+          "\r\n",
+      ),
+      Buffer.isBuffer(value) ? value : Buffer.from(value),
+      Buffer.from("\r\n"),
+    ]),
+    Buffer.from(`--${BOUNDARY}--\r\n`),
+  ]);
+const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
+/** tinyPng cut short: it still sniffs as PNG, but its IEND chunk never came. */
+const cutPng = tinyPng.subarray(0, Math.floor(tinyPng.length / 2));
 
 describe.skipIf(!nats.url)("the public API", () => {
   let platform: Platform;
@@ -41,7 +66,7 @@ describe.skipIf(!nats.url)("the public API", () => {
 
   describe("through the openai SDK", () => {
     it("creates, retrieves, lists across pages, remixes, downloads every variant and deletes", async () => {
-      const { client } = await platform.account("20");
+      const { client, key } = await platform.account("20");
       const plain = await client.videos.create({ prompt: "plain", seconds: "4" });
       const withImage = await client.videos.create({
         prompt: "animate this",
@@ -51,19 +76,52 @@ describe.skipIf(!nats.url)("the public API", () => {
       expect(withImage).toMatchObject({ status: "queued", prompt: "animate this" });
       const more = await Promise.all(["a", "b", "c"].map((prompt) => client.videos.create({ prompt, seconds: "4" })));
       const all = [plain, withImage, ...more];
+      for (const created of all) strictCreated.parse(created);
 
       const done = await waitForEnd(client, plain.id);
       expect(done).toMatchObject({ id: plain.id, status: "completed", progress: 100 });
-      expect(await client.videos.retrieve(withImage.id)).toMatchObject({ id: withImage.id, object: "video" });
+      strictVideo.parse(done);
+      const retrieved = await client.videos.retrieve(withImage.id);
+      expect(retrieved).toMatchObject({ id: withImage.id, object: "video" });
+      strictVideo.parse(retrieved);
 
       const listed: string[] = [];
-      for await (const video of client.videos.list({ limit: 2 })) listed.push(video.id);
-      expect(listed).toEqual(all.map((video) => video.id).reverse());
+      for await (const video of client.videos.list({ limit: 2 })) {
+        strictVideo.parse(video);
+        listed.push(video.id);
+      }
+      const newestFirst = all.map((video) => video.id).reverse();
+      expect(listed).toEqual(newestFirst);
+      const firstPage = await client.videos.list({ limit: 2 });
+      expect(firstPage).toMatchObject({ has_more: true, last_id: newestFirst[1] });
       const ascending = await client.videos.list({ limit: 10, order: "asc" });
       expect(ascending.data.map((video) => video.id)).toEqual(all.map((video) => video.id));
+      expect(ascending).toMatchObject({ has_more: false, last_id: all[4]!.id });
+      // The list envelope as sent (the SDK keeps no first_id): every page names its ends.
+      const page = async (query: string) =>
+        (await (
+          await fetch(`${platform.url}/v1/videos?${query}`, { headers: { authorization: `Bearer ${key}` } })
+        ).json()) as {
+          object: string;
+          data: Array<{ id: string }>;
+          first_id: string;
+          last_id: string;
+          has_more: boolean;
+        };
+      const last = await page(`limit=2&after=${newestFirst[3]}`);
+      expect(last).toMatchObject({
+        object: "list",
+        first_id: newestFirst[4],
+        last_id: newestFirst[4],
+        has_more: false,
+      });
+      expect(last.data.map((video) => video.id)).toEqual([newestFirst[4]]);
+      const middle = await page(`limit=2&after=${newestFirst[1]}`);
+      expect(middle).toMatchObject({ first_id: newestFirst[2], last_id: newestFirst[3], has_more: true });
 
       const remix = await client.videos.remix(plain.id, { prompt: "now at night" });
       expect(remix).toMatchObject({ remixed_from_video_id: plain.id, seconds: "4", model: "sora-2", status: "queued" });
+      strictCreated.parse(remix);
       expect((await waitForEnd(client, remix.id)).status).toBe("completed");
 
       const types: Record<string, string> = {};
@@ -72,8 +130,7 @@ describe.skipIf(!nats.url)("the public API", () => {
         expect((await content.arrayBuffer()).byteLength).toBeGreaterThan(0);
         types[variant] = content.headers.get("content-type") ?? "";
       }
-      expect(types.video).toBe("video/mp4");
-      expect(types.thumbnail).toMatch(/^image\//);
+      expect(types).toEqual({ video: "video/mp4", thumbnail: "image/png", spritesheet: "image/png" });
 
       expect(await client.videos.delete(remix.id)).toEqual({ id: remix.id, object: "video.deleted", deleted: true });
       await expect(client.videos.retrieve(remix.id)).rejects.toMatchObject({ status: 404 });
@@ -122,30 +179,91 @@ describe.skipIf(!nats.url)("the public API", () => {
         body: JSON.stringify(body),
       });
 
+    type LegacyResult = {
+      task_id: string;
+      video_id: string;
+      task_status: string;
+      message: string;
+      duration: string;
+      video_result: string | null;
+      video_results: Array<{ url: string }>;
+    };
+    const slowJobs = (jobDurationMs: number | null) =>
+      platform.simulator("/_control/faults", {
+        method: jobDurationMs === null ? "DELETE" : "POST",
+        ...(jobDurationMs === null
+          ? {}
+          : { headers: { "content-type": "application/json" }, body: JSON.stringify({ jobDurationMs }) }),
+      });
+
     it("creates with seconds as a number, answers the three query forms, and remixes with a -remix model", async () => {
       const { key } = await platform.account("5");
-      const created = await post(key, "/v1/videos/generations", {
-        model: "sora_video2",
-        prompt: "legacy",
-        seconds: 10,
+      await slowJobs(2_000); // long enough to see the job running
+      let video: { id: string; task_id: string; task_status: string; message: string; seconds: string; size: string };
+      let running: LegacyResult;
+      try {
+        const created = await post(key, "/v1/videos/generations", {
+          model: "sora_video2",
+          prompt: "legacy",
+          seconds: 10,
+        });
+        expect(created.status).toBe(200);
+        video = (await created.json()) as typeof video;
+        expect(video).toMatchObject({
+          task_id: video.id,
+          task_status: "succeed",
+          message: "",
+          seconds: "10",
+          size: "704x1280",
+        });
+        running = (await (
+          await post(key, "/v1/video/generations/result", { task_id: video.id })
+        ).json()) as LegacyResult;
+        // The job takes the slow duration once the simulator has it; only then may the others be fast again.
+        await waitFor("the job submitted upstream", async () =>
+          (await platform.simulator<Array<{ prompt: string }>>("/_control/jobs")).some(
+            (job) => job.prompt === "legacy",
+          ),
+        );
+      } finally {
+        await slowJobs(null);
+      }
+      // queued and in_progress are both "processing" to the relay's clients, with no result yet.
+      expect(running).toEqual({
+        task_id: video.id,
+        video_id: video.id,
+        task_status: "processing",
+        message: "",
+        duration: "10",
+        video_result: null,
+        video_results: [],
       });
-      expect(created.status).toBe(200);
-      const video = (await created.json()) as {
-        id: string;
-        task_id: string;
-        task_status: string;
-        seconds: string;
-        size: string;
-      };
-      expect(video).toMatchObject({ task_id: video.id, task_status: "succeed", seconds: "10", size: "704x1280" });
 
-      const result = await waitFor("the legacy result", async () => {
-        const answer = (await (await post(key, "/v1/video/generations/result", { task_id: video.id })).json()) as {
-          task_status: string;
-        };
-        return answer.task_status === "succeed" ? answer : undefined;
+      const result = await waitFor(
+        "the legacy result",
+        async () => {
+          const answer = (await (
+            await post(key, "/v1/video/generations/result", { task_id: video.id })
+          ).json()) as LegacyResult;
+          return answer.task_status === "succeed" ? answer : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(result).toMatchObject({
+        task_id: video.id,
+        video_id: video.id,
+        task_status: "succeed",
+        message: "",
+        duration: "10",
       });
-      expect(result).toMatchObject({ task_id: video.id, video_id: video.id, task_status: "succeed", duration: "10" });
+      expect(result.video_result).toMatch(/^https?:\/\//);
+      expect(result.video_results).toEqual([{ url: result.video_result }]);
+      // A browser plays it without an API key.
+      const played = await fetch(result.video_result!);
+      expect(played.status).toBe(200);
+      expect(played.headers.get("content-type")).toBe("video/mp4");
+      expect((await played.arrayBuffer()).byteLength).toBeGreaterThan(0);
+
       const byQuery = await (await post(key, "/v1/videos/query", { video_id: video.id })).json();
       const byPath = await (
         await fetch(`${platform.url}/v1/videos/query/${video.id}`, { headers: { authorization: `Bearer ${key}` } })
@@ -157,13 +275,30 @@ describe.skipIf(!nats.url)("the public API", () => {
         model: "sora-2-remix",
         prompt: "legacy remix",
         video_id: video.id,
+        seconds: "4",
+        size: "1280x720",
       });
       expect(remixed.status).toBe(200);
-      expect(await remixed.json()).toMatchObject({
+      const remix = (await remixed.json()) as { id: string };
+      expect(remix).toMatchObject({
         remixed_from_video_id: video.id,
         seconds: "10",
         task_status: "succeed",
+        message: "",
       });
+
+      // Only the prompt went upstream: the remix call to the source's job carries no other field and no file.
+      const upstream = await waitFor("the remix submitted upstream", async () => {
+        const jobs = await platform.simulator<Array<{ id: string; prompt: string }>>("/_control/jobs");
+        const job = jobs.find((candidate) => candidate.prompt === "legacy remix");
+        const requests =
+          await platform.simulator<
+            Array<{ method: string; path: string; fields: string[]; files: unknown[]; responseId?: string }>
+          >("/_control/requests");
+        return job ? requests.find((request) => request.responseId === job.id) : undefined;
+      });
+      expect(upstream).toMatchObject({ method: "POST", fields: ["prompt"], files: [] });
+      expect(upstream.path).toMatch(/\/remix$/);
     });
   });
 
@@ -235,7 +370,28 @@ describe.skipIf(!nats.url)("the public API", () => {
   });
 
   describe("hostile and broken input", () => {
-    type Case = { name: string; body: () => string; contentType?: string; status: number; param?: string };
+    type Case = {
+      name: string;
+      body: () => string | Buffer;
+      contentType?: string;
+      status: number;
+      param?: string;
+      code?: string;
+      /** Sent as a chunked stream, with no Content-Length. */
+      chunked?: boolean;
+    };
+    const multipartCase = (name: string, parts: FormPart[], status: number, extra: Partial<Case> = {}): Case => ({
+      name,
+      body: () => multipartBody([{ name: "prompt", value: "x" }, ...parts]),
+      contentType: MULTIPART,
+      status,
+      ...extra,
+    });
+    // Each field stays under every per-part limit (the image cap as base64): only the body limit can stop them.
+    const fieldsOverTheBodyLimit = Array.from({ length: 14 }, (_, i) => ({
+      name: `note${i}`,
+      value: "n".repeat(80 * 1024),
+    }));
     const jsonCase = (name: string, body: unknown, status: number, param?: string): Case => ({
       name,
       body: () => JSON.stringify(body),
@@ -282,6 +438,39 @@ describe.skipIf(!nats.url)("the public API", () => {
         status: 413,
       },
       {
+        ...image("a cut-off data URL", `data:image/png;base64,${cutPng.toString("base64")}`, 400),
+        code: "invalid_image",
+      },
+      multipartCase("a cut-off file part", [{ name: "input_reference", value: cutPng, filename: "a.png" }], 400, {
+        param: "input_reference",
+        code: "invalid_image",
+      }),
+      multipartCase("a multipart body over the limit", fieldsOverTheBodyLimit, 413, { code: "request_too_large" }),
+      multipartCase("a chunked multipart body over the limit", fieldsOverTheBodyLimit, 413, {
+        code: "request_too_large",
+        chunked: true,
+      }),
+      multipartCase(
+        "a base64 text field over the field limit",
+        [
+          {
+            name: "input_reference",
+            value: Buffer.concat([tinyPng, Buffer.alloc(2 * IMAGE_LIMIT)]).toString("base64"),
+          },
+        ],
+        413,
+        { param: "input_reference", code: "field_too_large" },
+      ),
+      multipartCase(
+        "a second input_reference part",
+        [
+          { name: "input_reference", value: tinyPng, filename: "a.png" },
+          { name: "input_reference", value: tinyPng.toString("base64") },
+        ],
+        400,
+        { param: "input_reference", code: "duplicate_parameter" },
+      ),
+      {
         name: "a wrong Content-Type",
         body: () => "prompt=x",
         contentType: "application/x-www-form-urlencoded",
@@ -291,52 +480,84 @@ describe.skipIf(!nats.url)("the public API", () => {
 
     it.each(cases)(
       "$name → $status, OpenAI's error shape, nothing stored or charged",
-      async ({ body, contentType, status, param }) => {
+      async ({ body, contentType, status, param, code, chunked }) => {
         const { key, accountId } = await platform.account("3");
         const [eventsBefore, inputsBefore] = [await platform.taskEvents(), storedInputs()];
+        const bytes = body();
         const response = await fetch(`${platform.url}/v1/videos`, {
           method: "POST",
           headers: { authorization: `Bearer ${key}`, ...(contentType ? { "content-type": contentType } : {}) },
-          body: body(),
-        });
+          ...(chunked
+            ? { body: Readable.toWeb(Readable.from([Buffer.from(bytes)])) as ReadableStream, duplex: "half" }
+            : { body: bytes }),
+        } as RequestInit);
         const answer = (await response.json()) as {
           error: { message: string; type: string; param: string | null; code: string | null };
         };
         expect(response.status, answer.error?.message).toBe(status);
         expect(Object.keys(answer.error).sort()).toEqual(["code", "message", "param", "type"]);
         if (param) expect(answer.error.param).toBe(param);
+        if (code) expect(answer.error.code).toBe(code);
         expect(await platform.taskEvents()).toBe(eventsBefore);
         expect(storedInputs()).toBe(inputsBefore);
         expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "3.000000", reserved_usd: "0.000000" });
       },
     );
 
-    it("answers another account's video as unknown on every endpoint", async () => {
+    it("answers another account's video as unknown on every endpoint, and changes nothing", async () => {
       const owner = await platform.account("2");
       const video = await owner.client.videos.create({ prompt: "mine" });
       await waitForEnd(owner.client, video.id);
       const stranger = await platform.account("2");
-      const attempts: Array<[string, string, unknown?]> = [
-        ["GET", `/v1/videos/${video.id}`],
-        ["GET", `/v1/videos/${video.id}/content`],
-        ["DELETE", `/v1/videos/${video.id}`],
-        ["POST", `/v1/videos/${video.id}/remix`, { prompt: "theirs now" }],
-        ["POST", "/v1/videos", { model: "sora-2-remix", prompt: "theirs", video_id: video.id }],
-        ["POST", "/v1/video/generations/result", { task_id: video.id }],
-        ["POST", "/v1/videos/query", { video_id: video.id }],
-        ["GET", `/v1/videos/query/${video.id}`],
+      const unknownId = `video_${"0".repeat(32)}`;
+      const attempts = (id: string): Array<[string, string, unknown?]> => [
+        ["GET", `/v1/videos/${id}`],
+        ["GET", `/v1/videos/${id}/content`],
+        ["GET", `/v1/videos/${id}/content?variant=thumbnail`],
+        ["GET", `/v1/videos/${id}/content?variant=spritesheet`],
+        ["GET", `/v1/videos?after=${id}`],
+        ["DELETE", `/v1/videos/${id}`],
+        ["POST", `/v1/videos/${id}/remix`, { prompt: "theirs now" }],
+        ["POST", "/v1/videos", { model: "sora-2-remix", prompt: "theirs", video_id: id }],
+        ["POST", "/v1/videos", { model: "sora-2-pro-remix", prompt: "theirs", video_id: id }],
+        ["POST", "/v1/video/generations/result", { task_id: id }],
+        ["POST", "/v1/videos/query", { video_id: id }],
+        ["GET", `/v1/videos/query/${id}`],
       ];
-      for (const [method, path, body] of attempts) {
+      const call = async ([method, path, body]: [string, string, unknown?], id: string) => {
         const response = await fetch(`${platform.url}${path}`, {
           method,
           headers: { authorization: `Bearer ${stranger.key}`, ...(body ? { "content-type": "application/json" } : {}) },
           ...(body ? { body: JSON.stringify(body) } : {}),
         });
-        expect(response.status, `${method} ${path}`).toBe(404);
+        // The same answer, but for the id itself if the message names it.
+        return { status: response.status, body: (await response.text()).replaceAll(id, "<id>") };
+      };
+      const eventsBefore = await platform.taskEvents();
+      const foreign = attempts(video.id);
+      const unknown = attempts(unknownId);
+      for (const [i, attempt] of foreign.entries()) {
+        const [method, path] = attempt;
+        const theirs = await call(attempt, video.id);
+        const nobodys = await call(unknown[i]!, unknownId);
+        expect(theirs, `${method} ${path}`).toEqual(nobodys);
+        if (!path.startsWith("/v1/videos?")) expect(theirs.status, `${method} ${path}`).toBe(404);
+        expect(JSON.parse(theirs.body), `${method} ${path}`).toMatchObject({ error: { type: expect.any(String) } });
       }
+      expect(await platform.taskEvents()).toBe(eventsBefore);
+      expect(await platform.balance(stranger.accountId)).toMatchObject({
+        balance_usd: "2.000000",
+        reserved_usd: "0.000000",
+      });
       const listed = await stranger.client.videos.list();
       expect(listed.data).toEqual([]);
+
+      // The stranger's DELETE deleted nothing: the owner still has the video and every variant.
       expect((await owner.client.videos.retrieve(video.id)).status).toBe("completed");
+      for (const variant of ["video", "thumbnail", "spritesheet"] as const) {
+        const content = await owner.client.videos.downloadContent(video.id, { variant });
+        expect((await content.arrayBuffer()).byteLength, variant).toBeGreaterThan(0);
+      }
     });
   });
 
