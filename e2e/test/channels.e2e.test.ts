@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { openSqliteEventStore } from "@reelgate/event-store";
 import { testNats, waitFor } from "@reelgate/testkit";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -231,5 +233,41 @@ describe.skipIf(!nats.url)("upstream channels: three providers, failover, remix 
       status: 200,
     });
     expect(await downloadSha256(client, remix.id)).toBe((await servedSha256("a", remixCall!.responseId!)).sha256);
+  });
+
+  it("a channel added to the file after start: storage copies a video that completed on it", async () => {
+    const { client } = await platform.account("5");
+    platform.writeChannels(
+      (simulator) => `${channelsYaml()(simulator)}  - id: late
+    provider: openai
+    base_url: ${simulator}/c/late/v1
+    api_key: key-late
+    models: { sora-2: sora-2 }
+    priority: -1
+`,
+    );
+    // The poller re-reads the file and prefers the new channel; storage has to know it too to copy.
+    const onLate = await waitFor(
+      "a new video to go to the added channel",
+      async () => {
+        const probe = await client.videos.create({ model: "sora-2", prompt: "on the added channel", seconds: "4" });
+        await waitForEnd(client, probe.id);
+        const submit = (await submitsFor(probe.id)).at(-1);
+        return submit?.channel === "late" ? { video: probe, submit } : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const storage = openSqliteEventStore(join(platform.dataDir, "storage.events.db"));
+    const assets = await waitFor("the video's media to be settled", async () => {
+      const events = await storage.readStream(`asset-${onLate.video.id}`);
+      return events.some((event) => (event.data as { variant?: string }).variant === "video") ? events : undefined;
+    }).finally(() => storage.close());
+    expect(assets.filter((event) => event.type === "MediaStorageFailed")).toEqual([]);
+    const stored = assets.find(
+      (event) => event.type === "MediaStored" && (event.data as { variant?: string }).variant === "video",
+    );
+    const served = await servedSha256("late", onLate.submit.responseId!);
+    expect(stored?.data).toMatchObject({ sha256: served.sha256 });
+    expect(await downloadSha256(client, onLate.video.id)).toBe(served.sha256);
   });
 });
