@@ -83,10 +83,20 @@ export const billingRpc = {
     limit: z.number().int().min(1).max(1000),
   }),
 };
-/** Replies: `{ok: true, account}` or `{ok: false, status, message}`. */
+/** Billing's refusal: the HTTP status it maps to, and where it knows them a code and the field at fault. */
+export const rpcFailureSchema = z.object({
+  ok: z.literal(false),
+  status: z.number().int(),
+  message: z.string(),
+  code: z.string().optional(),
+  param: z.string().nullable().optional(),
+});
+export type RpcFailure = z.infer<typeof rpcFailureSchema>;
+
+/** Replies: `{ok: true, account}` or `{ok: false, status, message, code?, param?}`. */
 export const rpcReplySchema = z.union([
   z.object({ ok: z.literal(true), account: accountSnapshotSchema }),
-  z.object({ ok: z.literal(false), status: z.number().int(), message: z.string() }),
+  rpcFailureSchema,
 ]);
 export type RpcReply = z.infer<typeof rpcReplySchema>;
 
@@ -97,6 +107,6 @@ export const ledgerReplySchema = z.union([
     events: z.array(envelopeSchema),
     hasMore: z.boolean(),
   }),
-  z.object({ ok: z.literal(false), status: z.number().int(), message: z.string() }),
+  rpcFailureSchema,
 ]);
 export type LedgerReply = z.infer<typeof ledgerReplySchema>;

@@ -9,12 +9,17 @@ export type AccountCommand =
   | { type: "CaptureReservation"; videoId: string; priceMicros: number; reported: VideoSpec }
   | { type: "ReleaseReservation"; videoId: string; reason: string };
 
+/** A command the account's rules refuse: the HTTP status it maps to, and a machine-readable code and field. */
 export class AccountRuleError extends Error {
   override name = "AccountRuleError";
   readonly status: number;
-  constructor(message: string, status: number) {
+  readonly code: string;
+  readonly param: string | null;
+  constructor(message: string, status: number, { code, param = null }: { code: string; param?: string | null }) {
     super(message);
     this.status = status;
+    this.code = code;
+    this.param = param;
   }
 }
 
@@ -23,7 +28,8 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
   const { balanceMicros, reservedMicros } = state;
   switch (command.type) {
     case "OpenAccount": {
-      if (state.accountId) throw new AccountRuleError(`account ${command.accountId} already exists`, 409);
+      if (state.accountId)
+        throw new AccountRuleError(`account ${command.accountId} already exists`, 409, { code: "account_exists" });
       const opened: AccountEvent = {
         type: "AccountOpened",
         data: { accountId: command.accountId, name: command.name, balanceMicros: 0, reservedMicros: 0 },
@@ -43,7 +49,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       ];
     }
     case "CreditFunds": {
-      if (!state.accountId) throw new AccountRuleError("no such account", 404);
+      if (!state.accountId) throw new AccountRuleError("no such account", 404, { code: "not_found" });
       const { amountMicros, reference } = command;
       const applied = state.references.get(reference);
       if (applied === amountMicros) return [];
@@ -51,8 +57,10 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
         throw new AccountRuleError(
           `reference '${reference}' was already applied with a different amount (${formatUsd(applied)} USD)`,
           409,
+          { code: "reference_reused", param: "reference" },
         );
-      if (amountMicros === 0) throw new AccountRuleError("the amount must not be zero", 400);
+      if (amountMicros === 0)
+        throw new AccountRuleError("the amount must not be zero", 400, { code: "invalid_value", param: "amount_usd" });
       const totals = { balanceMicros: balanceMicros + amountMicros, reservedMicros };
       if (amountMicros > 0) return [{ type: "FundsCredited", data: { amountMicros, reference, ...totals } }];
       // An adjustment may take back what is free, never what open reservations hold.
@@ -60,6 +68,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
         throw new AccountRuleError(
           `an adjustment of ${formatUsd(amountMicros)} USD exceeds the available ${formatUsd(availableMicros(state))} USD`,
           409,
+          { code: "insufficient_funds", param: "amount_usd" },
         );
       return [{ type: "FundsAdjusted", data: { amountMicros, reference, ...totals } }];
     }

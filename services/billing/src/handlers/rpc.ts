@@ -3,11 +3,17 @@ import { AccountRuleError } from "../domain/decide.ts";
 import type { Ledger } from "./ledger.ts";
 
 const failure = (error: unknown): RpcReply => {
-  if (error instanceof AccountRuleError) return { ok: false, status: error.status, message: error.message };
+  if (error instanceof AccountRuleError)
+    return { ok: false, status: error.status, message: error.message, code: error.code, param: error.param };
   throw error;
 };
 
-const noAccount = (accountId: string) => ({ ok: false as const, status: 404, message: `no account ${accountId}` });
+const noAccount = (accountId: string) => ({
+  ok: false as const,
+  status: 404,
+  message: `no account ${accountId}`,
+  code: "not_found",
+});
 
 /** The synchronous admin commands ingress sends billing over NATS request/reply. */
 export const billingRpcHandlers = (ledger: Ledger) => ({

@@ -6,6 +6,7 @@ import {
   type LedgerReply,
   ledgerReplySchema,
   type NatsNames,
+  type RpcFailure,
   type RpcReply,
   rpcReplySchema,
 } from "@reelgate/contracts";
@@ -27,29 +28,21 @@ export interface BillingClient {
   ledger(request: z.infer<typeof billingRpc.ledger>): Promise<LedgerPage>;
 }
 
-/** Billing's refusal as the API's error; `param` and `code` say which field, where billing's status tells. */
-export const billingError = (status: number, message: string): ApiError => {
-  if (status === 404) return new ApiError(404, message, { code: "not_found" });
-  if (status === 400)
-    return new ApiError(400, `Invalid 'amount_usd': ${message}.`, { param: "amount_usd", code: "invalid_value" });
-  if (status === 409) {
-    const reference = /reference/i.test(message);
-    return new ApiError(409, message, {
-      param: reference ? "reference" : "amount_usd",
-      code: reference ? "reference_reused" : "insufficient_funds",
-    });
-  }
-  return new ApiError(status, message, { code: "billing_error" });
-};
+/** Billing's refusal as the API's error, with the code and field billing named. */
+export const billingError = ({ status, message, code, param }: RpcFailure): ApiError =>
+  new ApiError(status, param ? `Invalid '${param}': ${message}.` : message, {
+    code: code ?? (status === 404 ? "not_found" : "billing_error"),
+    ...(param ? { param } : {}),
+  });
 
 const unwrap = (reply: RpcReply): AccountSnapshot => {
   if (reply.ok) return reply.account;
-  throw billingError(reply.status, reply.message);
+  throw billingError(reply);
 };
 
 const unwrapLedger = (reply: LedgerReply): LedgerPage => {
   if (reply.ok) return { events: reply.events, hasMore: reply.hasMore };
-  throw billingError(reply.status, reply.message);
+  throw billingError(reply);
 };
 
 /** Billing's synchronous admin commands over NATS request/reply: the answer comes once the change is durable. */
