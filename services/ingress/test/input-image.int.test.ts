@@ -33,13 +33,29 @@ TV+uMuGC6j9SUdDU2pxF+IES5SLmd2s1GPTVrc3EDw==
 -----END CERTIFICATE-----`,
 };
 
-const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(2000)]);
-const jpeg = Buffer.concat([Buffer.from("ffd8ffe0", "hex"), randomBytes(500)]);
+// Structurally whole images with random content (the reader refuses cut-off ones; CRCs are not checked).
+const pngChunk = (type: string, data: Buffer) => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  return out;
+};
+const png = Buffer.concat([
+  Buffer.from("89504e470d0a1a0a", "hex"),
+  pngChunk("IDAT", randomBytes(2000)),
+  pngChunk("IEND", Buffer.alloc(0)),
+]);
+const jpeg = Buffer.concat([
+  Buffer.from("ffd8ffda0002", "hex"),
+  randomBytes(500).map((byte) => (byte === 0xff ? 0 : byte)),
+  Buffer.from("ffd9", "hex"),
+]);
 const webp = Buffer.concat([
   Buffer.from("RIFF"),
   Buffer.from([0xf4, 1, 0, 0]),
   Buffer.from("WEBPVP8 "),
-  randomBytes(500),
+  randomBytes(492),
 ]);
 const maxBytes = 4096;
 
