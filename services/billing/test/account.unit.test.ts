@@ -254,6 +254,30 @@ describe("account decider", () => {
         },
       ]));
 
+  it("charges the quote when the catalog does not sell what the upstream reported", () =>
+    spec
+      .given([...opened(2_000_000), reserved("video_a", 400_000, 2_000_000, 400_000)])
+      .when({
+        type: "CaptureReservation",
+        videoId: "video_a",
+        priceMicros: undefined,
+        reported: { ...spec8s, size: "999x999" },
+      })
+      .thenEmits([
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: "video_a",
+            quotedMicros: 400_000,
+            amountMicros: 400_000,
+            ...spec8s,
+            size: "999x999",
+            balanceMicros: 1_600_000,
+            reservedMicros: 0,
+          },
+        },
+      ]));
+
   it("releases in full after a timeout, leaving other reservations open", () =>
     spec
       .given([

@@ -1,4 +1,5 @@
 import type { EventData, EventOf } from "@reelgate/contracts";
+import { Map as PersistentMap } from "immutable";
 
 export type AccountEvent = EventOf<
   | "AccountOpened"
@@ -15,10 +16,14 @@ export interface AccountState {
   name: string;
   balanceMicros: number;
   reservedMicros: number;
-  /** Open reservations by video id. A closed one leaves; repeats of its commands are stopped by derived commit ids. */
-  reservations: Map<string, number>;
+  /**
+   * Open reservations by video id. A closed one leaves; repeats of its commands are stopped by derived
+   * commit ids. Persistent maps: each event makes a new state in O(log n), not a copy of every open
+   * reservation (a hot account may hold thousands).
+   */
+  reservations: PersistentMap<string, number>;
   /** Every credit or adjustment reference applied, with its amount: the same reference is applied once. */
-  references: Map<string, number>;
+  references: PersistentMap<string, number>;
 }
 
 export const initialAccount = (): AccountState => ({
@@ -26,8 +31,8 @@ export const initialAccount = (): AccountState => ({
   name: "",
   balanceMicros: 0,
   reservedMicros: 0,
-  reservations: new Map(),
-  references: new Map(),
+  reservations: PersistentMap(),
+  references: PersistentMap(),
 });
 
 /**
@@ -62,15 +67,12 @@ export const evolveAccount = (state: AccountState, event: AccountEvent): Account
       return { ...next, accountId: event.data.accountId, name: event.data.name };
     case "FundsCredited":
     case "FundsAdjusted":
-      return { ...next, references: new Map(state.references).set(event.data.reference, event.data.amountMicros) };
+      return { ...next, references: state.references.set(event.data.reference, event.data.amountMicros) };
     case "FundsReserved":
-      return { ...next, reservations: new Map(state.reservations).set(event.data.videoId, event.data.amountMicros) };
+      return { ...next, reservations: state.reservations.set(event.data.videoId, event.data.amountMicros) };
     case "ReservationCaptured":
-    case "ReservationReleased": {
-      const reservations = new Map(state.reservations);
-      reservations.delete(event.data.videoId);
-      return { ...next, reservations };
-    }
+    case "ReservationReleased":
+      return { ...next, reservations: state.reservations.delete(event.data.videoId) };
     case "ReservationRejected":
       return next;
   }
@@ -94,7 +96,7 @@ export const accountSnapshot = {
   }),
   deserialize: (json: AccountStateJson): AccountState => ({
     ...json,
-    reservations: new Map(json.reservations),
-    references: new Map(json.references),
+    reservations: PersistentMap(json.reservations),
+    references: PersistentMap(json.references),
   }),
 };

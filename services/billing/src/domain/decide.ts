@@ -6,7 +6,8 @@ export type AccountCommand =
   /** A top-up, or with a negative amount an adjustment. */
   | { type: "CreditFunds"; amountMicros: number; reference: string }
   | { type: "ReserveFunds"; videoId: string; amountMicros: number }
-  | { type: "CaptureReservation"; videoId: string; priceMicros: number; reported: VideoSpec }
+  /** `priceMicros` undefined: the catalog does not sell what the upstream reported, so the quote is charged. */
+  | { type: "CaptureReservation"; videoId: string; priceMicros: number | undefined; reported: VideoSpec }
   | { type: "ReleaseReservation"; videoId: string; reason: string };
 
 /** A command the account's rules refuse: the HTTP status it maps to, and a machine-readable code and field. */
@@ -91,15 +92,16 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
     case "CaptureReservation": {
       const reserved = state.reservations.get(command.videoId);
       if (reserved === undefined) return [];
+      const amountMicros = command.priceMicros ?? reserved;
       return [
         {
           type: "ReservationCaptured",
           data: {
             videoId: command.videoId,
             quotedMicros: reserved,
-            amountMicros: command.priceMicros,
+            amountMicros,
             ...command.reported,
-            balanceMicros: balanceMicros - command.priceMicros,
+            balanceMicros: balanceMicros - amountMicros,
             reservedMicros: reservedMicros - reserved,
           },
         },

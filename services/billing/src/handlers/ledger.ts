@@ -96,9 +96,7 @@ export const ledger = ({
       const { videoId, model, seconds, size } = event.data;
       const reported = { model, seconds, size };
       // What the upstream made decides the price; a combination we do not sell is charged at the quote.
-      const account = await accounts.load(streamId("account", event.accountId));
-      const quoted = account.state.reservations.get(videoId) ?? 0;
-      const priceMicros = priceOf(reported, catalog, event.accountId) ?? quoted;
+      const priceMicros = priceOf(reported, catalog, event.accountId);
       await execute(
         event.accountId,
         { type: "CaptureReservation", videoId, priceMicros, reported },
