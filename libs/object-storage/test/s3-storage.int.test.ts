@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { dockerEngine } from "@reelgate/testkit";
+import type { StartedMinioContainer } from "@testcontainers/minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ObjectStorage, type S3Settings, s3Client, s3SettingsOf, s3Storage } from "../src/index.ts";
 import { startTestS3Server, type TestS3Server } from "../src/testing/s3-test-server.ts";
@@ -34,39 +34,14 @@ describe("S3 object storage on s3rver (in-process)", () => {
   });
 });
 
-interface StartedMinio {
-  getConnectionUrl(): string;
-  getUsername(): string;
-  getPassword(): string;
-  stop(): Promise<unknown>;
-}
-interface TestcontainersMinio {
-  MinioContainer: new (image: string) => { start(): Promise<StartedMinio> };
-}
-
-const dockerAnswers = () =>
-  existsSync("/var/run/docker.sock") &&
-  spawnSync("docker", ["info"], { stdio: "ignore", timeout: 15_000 }).status === 0;
-
-/** Testcontainers is optional: not a dependency of the repo, used where a developer has it and Docker. */
-const loadTestcontainers = async (): Promise<TestcontainersMinio | undefined> => {
-  const name = "@testcontainers/minio"; // a variable, so neither tsc nor Vite resolve it up front
-  try {
-    return (await import(name)) as TestcontainersMinio;
-  } catch {
-    return undefined;
-  }
-};
-
-const docker = dockerAnswers();
-const testcontainers = docker ? await loadTestcontainers() : undefined;
+/** MinIO through Testcontainers when a Docker engine answers (testkit says whether one does, and why not). */
+const engine = await dockerEngine();
+const testcontainers = engine.answers ? await import("@testcontainers/minio") : undefined;
 if (!testcontainers)
-  console.warn(
-    `SKIPPED: S3 contract on MinIO: ${docker ? "@testcontainers/minio is not installed" : "no Docker engine answers"} (s3rver variant ran)`,
-  );
+  console.warn(`SKIPPED: S3 contract on MinIO: no Docker engine (${engine.reason}); the s3rver variant ran`);
 
 describe.skipIf(!testcontainers)("S3 object storage on MinIO (Testcontainers)", () => {
-  let container: StartedMinio | undefined;
+  let container: StartedMinioContainer | undefined;
   let objects: ObjectStorage;
   beforeAll(async () => {
     container = await new testcontainers!.MinioContainer("minio/minio:latest").start();

@@ -1,4 +1,5 @@
 export * from "./decider-spec.ts";
+export * from "./docker.ts";
 export * from "./infrastructure.ts";
 export * from "./mongodb.ts";
 export * from "./nats-server.ts";

@@ -3,6 +3,8 @@
  * then Testcontainers when a Docker engine answers. Otherwise the suite is skipped with one line
  * that says why (no engine, or an engine but no Testcontainers module).
  */
+import { dockerEngine } from "./docker.ts";
+
 export interface TestMongo {
   /** Why the suite is skipped, or null when MongoDB can be had. */
   skipReason: string | null;
@@ -15,30 +17,6 @@ interface StartedMongo {
   getConnectionString(): string;
   stop(): Promise<unknown>;
 }
-
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-};
-
-/** Does a container runtime answer? Asks Testcontainers, which knows DOCKER_HOST, the sockets, rootless and ~/.testcontainers.properties. */
-const dockerEngine = async (): Promise<{ answers: boolean; reason?: string }> => {
-  let testcontainers: typeof import("testcontainers");
-  try {
-    testcontainers = await import("testcontainers");
-  } catch (error) {
-    return { answers: false, reason: `the testcontainers module does not load (${(error as Error).message})` };
-  }
-  try {
-    const client = await withTimeout(testcontainers.getContainerRuntimeClient(), 15_000, "the Docker engine");
-    return { answers: true, reason: client.info.containerRuntime.host };
-  } catch (error) {
-    return { answers: false, reason: (error as Error).message };
-  }
-};
 
 export const testMongo = async (suite: string, image = "mongo:8"): Promise<TestMongo> => {
   const envUrl = process.env.MONGODB_URL;
