@@ -18,6 +18,8 @@ export const configSchema = z.object({
   S3_SECRET_ACCESS_KEY: optionalText,
   S3_FORCE_PATH_STYLE: optionalText,
   S3_PUBLIC_BASE_URL: optionalText,
+  /** Checksums on S3 requests: the SDK's CRCs (AWS) or only where the API requires them (R2, MinIO); derived from S3_ENDPOINT when unset. */
+  S3_CHECKSUM_MODE: z.enum(["when_supported", "when_required"]).optional(),
   REELGATE_ADMIN_TOKEN: optionalText,
   REELGATE_CHANNELS_FILE: optionalText,
   REELGATE_PRICING_FILE: optionalText,

@@ -17,6 +17,7 @@ export type StorageConfig = Pick<
   | "S3_SECRET_ACCESS_KEY"
   | "S3_FORCE_PATH_STYLE"
   | "S3_PUBLIC_BASE_URL"
+  | "S3_CHECKSUM_MODE"
 >;
 
 const s3Variables = [
@@ -27,6 +28,7 @@ const s3Variables = [
   "S3_SECRET_ACCESS_KEY",
   "S3_FORCE_PATH_STYLE",
   "S3_PUBLIC_BASE_URL",
+  "S3_CHECKSUM_MODE",
 ] as const;
 
 const flag = (name: string, value: string) => {
@@ -54,6 +56,8 @@ export const s3SettingsOf = (config: StorageConfig): S3Settings | undefined => {
     forcePathStyle:
       config.S3_FORCE_PATH_STYLE === undefined ? !aws && !r2 : flag("S3_FORCE_PATH_STYLE", config.S3_FORCE_PATH_STYLE),
     publicBaseUrl: config.S3_PUBLIC_BASE_URL,
+    // R2, MinIO and older servers reject or mis-store the SDK's default CRC trailers on streamed bodies.
+    checksums: config.S3_CHECKSUM_MODE ?? (aws ? "when_supported" : "when_required"),
   };
 };
 

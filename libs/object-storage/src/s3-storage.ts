@@ -25,6 +25,8 @@ export interface S3Settings {
   secretAccessKey?: string | undefined;
   /** `bucket.host/key` (AWS, R2) or `host/bucket/key` (MinIO and most self-hosted servers). */
   forcePathStyle: boolean;
+  /** `when_supported`: the SDK's default CRC checksums (AWS); `when_required`: only where S3's API demands one. */
+  checksums?: "when_supported" | "when_required";
   /** A public bucket or a CDN in front of it: URLs handed out are `{publicBaseUrl}/{key}`, unsigned. */
   publicBaseUrl?: string | undefined;
   /** Multipart part size; memory per upload is about partSize × queueSize. */
@@ -53,10 +55,9 @@ export const s3Client = (settings: S3Settings) =>
     ...(settings.accessKeyId && settings.secretAccessKey
       ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
       : {}),
-    // R2, MinIO and older servers reject or mis-store the SDK's default CRC trailers on streamed bodies.
-    ...(isAws(settings.endpoint)
-      ? {}
-      : { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
+    ...((settings.checksums ?? (isAws(settings.endpoint) ? "when_supported" : "when_required")) === "when_required"
+      ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }
+      : {}),
   });
 
 /** Objects in an S3-compatible bucket; puts stream through multipart uploads that are aborted on failure. */

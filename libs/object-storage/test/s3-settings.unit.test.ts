@@ -12,6 +12,7 @@ const none: StorageConfig = {
   S3_SECRET_ACCESS_KEY: undefined,
   S3_FORCE_PATH_STYLE: undefined,
   S3_PUBLIC_BASE_URL: undefined,
+  S3_CHECKSUM_MODE: undefined,
 };
 
 describe("S3 settings from the S3_* variables", () => {
@@ -45,5 +46,12 @@ describe("S3 settings from the S3_* variables", () => {
     expect(() => s3SettingsOf({ ...none, S3_BUCKET: "b", S3_FORCE_PATH_STYLE: "maybe" })).toThrow(
       /^S3_FORCE_PATH_STYLE: 'maybe'/,
     );
+  });
+
+  it("asks for checksums only where required off AWS, unless S3_CHECKSUM_MODE says otherwise", () => {
+    expect(s3SettingsOf({ ...none, S3_BUCKET: "m" })).toMatchObject({ checksums: "when_supported" });
+    const r2 = { ...none, S3_BUCKET: "m", S3_ENDPOINT: "https://acct.r2.cloudflarestorage.com" };
+    expect(s3SettingsOf(r2)).toMatchObject({ checksums: "when_required" });
+    expect(s3SettingsOf({ ...r2, S3_CHECKSUM_MODE: "when_supported" })).toMatchObject({ checksums: "when_supported" });
   });
 });
