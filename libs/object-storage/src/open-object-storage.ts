@@ -76,3 +76,9 @@ export const openObjectStorage = (
 /** A URL of a stored object that plays without an API key until it expires (SPEC.md §5). */
 export const signedMediaUrl = (objects: ObjectStorage, key: string, { expiresInSeconds = 3600 } = {}) =>
   objects.signedUrl(key, { expiresInSeconds });
+
+/** A readiness check that the media storage answers: a HEAD of a key that need not exist. */
+export const objectStorageReadiness = (objects: ObjectStorage) => ({
+  name: "object-storage",
+  check: async () => void (await objects.head("health-probe")),
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { modelNames } from "@reelgate/contracts";
-import { openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
+import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
 import { channelsSource } from "@reelgate/upstream";
@@ -57,10 +57,7 @@ await runService({
       adminToken,
       log,
       metrics: runtime.metrics,
-      checks: [
-        ...runtime.readiness,
-        { name: "object-storage", check: async () => void (await objects.head("health-probe")) },
-      ],
+      checks: [...runtime.readiness, objectStorageReadiness(objects)],
       now: () => new Date(),
       onAppended: runtime.relay.notify,
       images: inputImageReader({

@@ -1,5 +1,5 @@
 import { modelNames } from "@reelgate/contracts";
-import { openObjectStorage } from "@reelgate/object-storage";
+import { objectStorageReadiness, openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { channelsSource, providerFor } from "@reelgate/upstream";
@@ -92,10 +92,7 @@ await runService({
     const http = await startOperationsServer({
       port: config.PORT,
       log,
-      checks: [
-        ...runtime.readiness,
-        { name: "object-storage", check: async () => void (await objects.head("health-probe")) },
-      ],
+      checks: [...runtime.readiness, objectStorageReadiness(objects)],
       metrics: runtime.metrics,
     });
     log.info({ port: http.port }, "storage ready");
