@@ -1,13 +1,12 @@
 import { execFile } from "node:child_process";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import { type Envelope, formatUsd } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { testNats, waitFor } from "@reelgate/testkit";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
+import { duplicateEveryEvent, type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
 const run = promisify(execFile);
@@ -112,17 +111,7 @@ describe.skipIf(!nats.url)("billing keeps an exact ledger", () => {
   });
 
   it("billing killed mid-run and every event delivered twice: each reservation ends once, replayed balances equal live ones", async () => {
-    const nc = await connect({ servers: nats.url! });
-    // A second copy of every event, under another message id so JetStream does not drop it as a duplicate.
-    const copies = nc.subscribe(`${platform.namespace}.events.>`, {
-      callback: (_error, message) => {
-        if (message.headers?.get("Reelgate-Copy")) return;
-        const headers = natsHeaders();
-        headers.set("Reelgate-Copy", "1");
-        headers.set("Nats-Msg-Id", `${message.headers?.get("Nats-Msg-Id") ?? message.subject}-copy`);
-        nc.publish(message.subject, message.data, { headers });
-      },
-    });
+    const stopDuplicating = await duplicateEveryEvent(nats.url!, platform.namespace);
     try {
       const { accountId, client } = await platform.account("20");
       const prompt = (n: number) => (n % 5 === 0 ? `[fail] ledger ${n}` : `ledger ${n}`);
@@ -160,8 +149,7 @@ describe.skipIf(!nats.url)("billing keeps an exact ledger", () => {
       expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "10.400000", reserved_usd: "0.000000" });
       expect(await ledgerCli(platform, "verify")).toMatchObject({ code: 0 });
     } finally {
-      copies.unsubscribe();
-      await nc.close();
+      await stopDuplicating();
     }
   });
 

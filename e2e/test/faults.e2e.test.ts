@@ -4,13 +4,15 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
-import { connect, headers as natsHeaders } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { fileStorage } from "@reelgate/object-storage";
 import { testNats, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  COPY_HEADER,
   countEventsFor,
+  duplicateEveryEvent,
   eventsFor,
   type Platform,
   startPlatform,
@@ -65,26 +67,22 @@ describe.skipIf(!nats.url)("faults lose nothing and charge nothing twice", () =>
     const expectedVideos = await Promise.all(singleCreated.map((video) => single.client.videos.retrieve(video.id)));
     const expectedEvents = await eventsByVideo(platform, ids(singleCreated));
 
-    // A second copy of every event, under another message id so JetStream does not drop it as a duplicate.
     const nc = await connect({ servers: nats.url! });
     const jsm = await jetstreamManager(nc);
     const stream = natsNames(platform.namespace).eventsStream;
-    const subscription = nc.subscribe(`${platform.namespace}.events.>`, {
-      callback: (_error, message) => {
-        if (message.headers?.get("Reelgate-Copy")) return;
-        const headers = natsHeaders();
-        headers.set("Reelgate-Copy", "1");
-        headers.set("Nats-Msg-Id", `${message.headers?.get("Nats-Msg-Id") ?? message.subject}-copy`);
-        nc.publish(message.subject, message.data, { headers });
-      },
-    });
-    await nc.flush();
+    const stopDuplicating = await duplicateEveryEvent(nats.url!, platform.namespace);
     const firstSeq = (await jsm.streams.info(stream)).state.last_seq + 1;
     try {
       const { accountId, client } = await platform.account("10");
       const created = await Promise.all(specs.map((spec) => client.videos.create(spec)));
       const ended = await Promise.all(created.map((video) => waitForEnd(client, video.id)));
       expect(ended.map((video) => video.status)).toEqual(["completed", "completed", "failed"]);
+      // A video is completed once its video variant is stored; the thumbnail and spritesheet may follow.
+      const variantsOf = async (videoId: string) => (await eventsFor(platform, "storage", videoId)).length;
+      await waitFor("every variant of the completed videos stored", async () => {
+        const counts = await Promise.all(ids(created.slice(0, 2)).map(variantsOf));
+        return counts.every((count) => count >= 3);
+      });
       const filesAtEnd = await storedFiles(platform, accountId, ids(created.slice(0, 2)));
 
       // Every event of this run is on the stream twice, and every consumer has worked through both copies.
@@ -172,7 +170,7 @@ describe.skipIf(!nats.url)("faults lose nothing and charge nothing twice", () =>
         expect(sha256(downloaded)).toBe(files[mp4[0]!]);
       }
     } finally {
-      subscription.unsubscribe();
+      await stopDuplicating();
       await nc.close();
     }
   });
@@ -245,7 +243,7 @@ const copiesSince = async (jsm: JetStreamManager, stream: string, firstSeq: numb
   for (let seq = Math.max(firstSeq, state.first_seq); seq <= state.last_seq; seq++) {
     const message = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
     if (!message) continue;
-    if (message.header?.get("Reelgate-Copy")) copies++;
+    if (message.header?.get(COPY_HEADER)) copies++;
     else originals++;
   }
   return { originals, copies };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { freePort, type Stack, type StackOptions, startStack } from "@reelgate/launcher";
@@ -191,4 +191,29 @@ export const countEventsFor = async (
   const counts: Record<string, number> = {};
   for (const event of await eventsFor(platform, service, videoId)) counts[event.type] = (counts[event.type] ?? 0) + 1;
   return counts;
+};
+
+/** The header that marks a copy made by `duplicateEveryEvent`. */
+export const COPY_HEADER = "Reelgate-Copy";
+
+/**
+ * From now on every event published in the namespace is published a second time, under another message
+ * id so JetStream does not drop it as a duplicate: every consumer gets everything twice. Returns how to stop.
+ */
+export const duplicateEveryEvent = async (natsUrl: string, namespace: string) => {
+  const nc = await connect({ servers: natsUrl });
+  const subscription = nc.subscribe(`${namespace}.events.>`, {
+    callback: (_error, message) => {
+      if (message.headers?.get(COPY_HEADER)) return;
+      const headers = natsHeaders();
+      headers.set(COPY_HEADER, "1");
+      headers.set("Nats-Msg-Id", `${message.headers?.get("Nats-Msg-Id") ?? message.subject}-copy`);
+      nc.publish(message.subject, message.data, { headers });
+    },
+  });
+  await nc.flush();
+  return async () => {
+    subscription.unsubscribe();
+    await nc.close();
+  };
 };

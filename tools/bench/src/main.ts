@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
+import { png } from "@reelgate/simulator";
 import autocannon from "autocannon";
 import { cpuSeconds, phasePeakRss } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
@@ -154,10 +156,10 @@ if (process.env.BENCH_STORAGE !== "0") await runStorageBench();
 // 5. The poller alone: jobs followed at once by one process, its CPU and memory, upstream requests per video.
 if (process.env.BENCH_POLLER !== "0") await runPollerBench();
 
-/** A PNG signature and header followed by padding: sniffs as PNG, weighs 1 MiB. */
+/** A whole PNG of noise (which deflate cannot shrink), 592x592 pixels: about 1 MiB. */
 function oneMiBPng() {
-  const head = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de", "hex");
-  return Buffer.concat([head, Buffer.alloc(1024 * 1024 - head.length, 7)]);
+  const noise = randomBytes(592 * 592 * 3);
+  return png(592, 592, (x, y) => [...noise.subarray((y * 592 + x) * 3, (y * 592 + x) * 3 + 3)]);
 }
 
 /** Waits until the stored count stops moving for a second, and returns it. */

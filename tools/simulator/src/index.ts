@@ -6,6 +6,6 @@ export type { FaultSettings, SubmitFault } from "./faults.ts";
 export type { JobStore } from "./job-store.ts";
 export { FAIL_MARKER, type Job, type JobState, type JobStats, type JobStatus, statsAt, statusAt } from "./jobs.ts";
 export { type Mp4Options, minimumMp4Size, mp4Bytes, mp4Stream } from "./media/mp4.ts";
-export { spritesheetPng, thumbnailPng } from "./media/png.ts";
+export { png, spritesheetPng, thumbnailPng } from "./media/png.ts";
 export type { RecordedFile, RecordedRequest } from "./request-log.ts";
 export type { VideoObject } from "./video-object.ts";
