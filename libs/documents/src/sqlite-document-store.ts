@@ -1,4 +1,5 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
   checkedWhere,
   compoundIndexes,
@@ -19,11 +20,13 @@ import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
 
+type GroupCommit = ReturnType<typeof sqliteGroupCommit>;
+
 /** The embedded adapter: one table per collection, the JSON document plus one plain column per indexed field. */
 export const openSqliteDocumentStore = (path: string): DocumentStore => {
-  const db = new DatabaseSync(path);
-  // busy_timeout first: two processes opening one file at once would otherwise fail switching to WAL.
-  db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  const db = openSqliteDatabase(path);
+  // The writes of one event-loop turn share a transaction: a projection writing many documents pays one commit.
+  const writes = sqliteGroupCommit(db);
   const opened = new Map<string, { indexes: string; collection: unknown }>();
   return {
     async collection<T extends { id: string }>(name: string, options: CollectionOptions) {
@@ -33,11 +36,12 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
         throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
       }
       if (cached) return cached.collection as Collection<T>;
-      const collection = sqliteCollection<T>(db, indexedFields(name, options.indexes), options.compound);
+      const collection = sqliteCollection<T>(db, writes, indexedFields(name, options.indexes), options.compound);
       opened.set(name, { indexes, collection });
       return collection;
     },
     async close() {
+      writes.flush();
       db.close();
     },
   };
@@ -50,6 +54,7 @@ const toSql = (value: FieldValue): SQLInputValue => (typeof value === "boolean" 
 
 const sqliteCollection = <T extends { id: string }>(
   db: DatabaseSync,
+  writes: GroupCommit,
   fields: IndexedFields,
   compound: string[][] | undefined,
 ): Collection<T> => {
@@ -90,18 +95,21 @@ const sqliteCollection = <T extends { id: string }>(
     },
     async put(doc, expectedRev) {
       const json = JSON.stringify(doc);
-      if (expectedRev === null) {
-        const { changes } = statement(insertSql).run(doc.id, json, ...indexedValues(doc));
-        if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
-        return 1;
-      }
-      const { changes } = statement(updateSql).run(json, ...indexedValues(doc), doc.id, expectedRev);
-      if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
-      return expectedRev + 1;
+      const values = indexedValues(doc);
+      return writes.write(() => {
+        if (expectedRev === null) {
+          const { changes } = statement(insertSql).run(doc.id, json, ...values);
+          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
+          return 1;
+        }
+        const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
+        if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
+        return expectedRev + 1;
+      });
     },
     update: (id, fn) => updateWithRetry(collection, id, fn),
     async delete(id) {
-      statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
+      await writes.write(() => statement(`DELETE FROM ${table} WHERE id = ?`).run(id));
     },
     async find(query) {
       const plan = planFind(fields, query);
@@ -138,7 +146,7 @@ const sqliteCollection = <T extends { id: string }>(
       }
     },
     async clear() {
-      statement(`DELETE FROM ${table}`).run();
+      await writes.write(() => statement(`DELETE FROM ${table}`).run());
     },
   };
   return collection;

@@ -1,5 +1,5 @@
-import { DatabaseSync } from "node:sqlite";
 import type { Envelope, NewEvent } from "@reelgate/contracts";
+import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import { commitPositionOf, outboxBatchOf, storedEventsOf, streamTypeOf, toEnvelopes } from "./commit.ts";
 import {
   type AppendOptions,
@@ -9,7 +9,6 @@ import {
   type ReadAllOptions,
   type StoredEvent,
 } from "./port.ts";
-import { sqliteGroupCommit } from "./sqlite-group-commit.ts";
 
 // One row per commit, as in MongoDB; event_ids makes an event id unique across the store.
 // No AUTOINCREMENT: commits are never deleted, so max + 1 is already monotonic, and AUTOINCREMENT
@@ -57,9 +56,7 @@ const isUniqueViolation = (error: unknown, on: string): boolean =>
  * Commit positions are dense and visible in commit order, so `readAll({after})` can tail it exactly.
  */
 export const openSqliteEventStore = (path: string): EventStore => {
-  const db = new DatabaseSync(path);
-  // busy_timeout first: two processes opening one file at once would otherwise fail switching to WAL.
-  db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  const db = openSqliteDatabase(path);
   db.exec(schema);
 
   const { write, flush } = sqliteGroupCommit(db);

@@ -92,6 +92,8 @@ try {
   ]);
 
   // 2. Multipart creates carrying a 1 MiB image (the OpenAI SDK's form), and ingress's memory meanwhile.
+  // After the JSON run's videos are through, so this phase does not share the two cores with their backlog.
+  await settledCount(videos);
   const form = new FormData();
   for (const [name, value] of Object.entries({
     model: "sora-2",

@@ -1,6 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { sqliteGroupCommit } from "../src/sqlite-group-commit.ts";
+import { sqliteGroupCommit } from "../src/group-commit.ts";
 
 const openTable = () => {
   const db = new DatabaseSync(":memory:");

@@ -1,0 +1,2 @@
+export * from "./group-commit.ts";
+export * from "./open.ts";
