@@ -13,6 +13,7 @@ import { inputImageReader } from "../src/adapters/input-image/index.ts";
 import { buildApp, multipartFieldSize } from "../src/app.ts";
 import { ApiError } from "../src/http/api-error.ts";
 import type { InputImageReader } from "../src/http/form.ts";
+import { PENDING_LEASE_MS } from "../src/http/idempotency.ts";
 import { openViews, type Views } from "../src/views/views.ts";
 
 const KEY = "rg-test-key";
@@ -96,6 +97,7 @@ const ingress = async ({
   return {
     app,
     store,
+    views,
     create: (body: object, headers: Record<string, string> = {}) =>
       app.inject({
         method: "POST",
@@ -147,6 +149,22 @@ describe("ingress API in process", () => {
       expect(clash.json().error.code).toBe("idempotency_key_reused");
       expect((await api.create({ prompt: "once" }, { "idempotency-key": "k2" })).statusCode).toBe(200);
       expect(await api.store.countAll({ category: "task" })).toBe(2);
+    });
+
+    it("takes over from an attempt that died after recording the video: the same video, nothing new", async () => {
+      const first = await api.create({ prompt: "crash" }, { "idempotency-key": "k4" });
+      expect(first.statusCode).toBe(200);
+      // What a crash between the append and the answer leaves: the video recorded, the key still pending.
+      const [record] = await api.views.idempotency.find({});
+      const pending = { ...record!, state: "pending" as const, response: null };
+      await api.views.idempotency.put({ ...pending, createdAt: Date.now() }, 2);
+      expect((await api.create({ prompt: "crash" }, { "idempotency-key": "k4" })).statusCode).toBe(409);
+      await api.views.idempotency.put({ ...pending, createdAt: Date.now() - PENDING_LEASE_MS - 1 }, 3);
+      const retried = await api.create({ prompt: "crash" }, { "idempotency-key": "k4" });
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json().id).toBe(first.json().id);
+      expect(await api.store.countAll({ category: "task" })).toBe(1);
+      expect((await api.create({ prompt: "crash" }, { "idempotency-key": "k4" })).json()).toEqual(retried.json());
     });
 
     it("lets a refused request be retried with the same key", async () => {

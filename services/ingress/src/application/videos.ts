@@ -2,10 +2,12 @@ import { Readable } from "node:stream";
 import {
   type Catalog,
   type CreateVideoRequest,
+  type Envelope,
   type EventData,
   eventTypes,
   newEventId,
   newVideoId,
+  parseEvent,
   priceOf,
   streamId,
   type TypedEnvelope,
@@ -89,14 +91,25 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
       quoteMicros,
       remixedFromVideoId,
       image,
+      videoId: givenId,
     }: {
       spec: VideoSpec;
       prompt: string;
       quoteMicros: number;
       remixedFromVideoId: string | null;
       image: InputImage | undefined;
+      /** Given (derived from an Idempotency-Key) when an earlier attempt may already have recorded it. */
+      videoId?: string | undefined;
     },
   ): Promise<Video> => {
+    const videoId = givenId ?? newVideoId();
+    const [recorded] = givenId ? await store.readStream(streamId("task", givenId), 0, 1) : [];
+    if (recorded?.type === "VideoRequested" && recorded.accountId === accountId) {
+      const view = await views.videos.update(videoId, (current) =>
+        applyToVideoView(current, parseEvent(recorded as Envelope)),
+      );
+      return toVideoObject(view ?? (await ownView(accountId, videoId)));
+    }
     const [balance, pending] = await Promise.all([
       views.balances.get(accountId),
       views.videos.sum("pendingQuoteMicros", { accountId }),
@@ -106,7 +119,6 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
         code: "insufficient_quota",
       });
     }
-    const videoId = newVideoId();
     // Stored only once every check has passed: a refused request leaves nothing behind.
     let inputReference: InputReferenceData = null;
     if (image) {
@@ -135,13 +147,13 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
   return {
     ownView,
 
-    create: (accountId: string, body: CreateVideoRequest, image?: InputImage) => {
+    create: (accountId: string, body: CreateVideoRequest, image?: InputImage, videoId?: string) => {
       const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
-      return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image });
+      return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image, videoId });
     },
 
     /** A new video from a completed one, with the source's parameters; the poller sends it to the source's channel. */
-    async remix(accountId: string, sourceId: string, prompt: string): Promise<Video> {
+    async remix(accountId: string, sourceId: string, prompt: string, videoId?: string): Promise<Video> {
       const source = await ownView(accountId, sourceId);
       if (statusOf(source).status !== "completed") {
         throw new ApiError(400, `Video '${sourceId}' is not completed: only a completed video can be remixed.`, {
@@ -160,7 +172,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
           param: "video_id",
         });
       }
-      return request(accountId, { spec, prompt, quoteMicros, remixedFromVideoId: sourceId, image: undefined });
+      return request(accountId, { spec, prompt, quoteMicros, remixedFromVideoId: sourceId, image: undefined, videoId });
     },
 
     async retrieve(accountId: string, videoId: string): Promise<Video> {

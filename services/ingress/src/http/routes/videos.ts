@@ -30,14 +30,14 @@ export interface VideoRouteDeps {
 export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency }: VideoRouteDeps) => {
   const create = async (request: FastifyRequest) => {
     const { fields, image } = await readCreateBody(request, images);
-    return idempotency.once(request, { fields, image: image?.sha256 ?? null }, async () => {
+    return idempotency.once(request, { fields, image: image?.sha256 ?? null }, async (videoId) => {
       // The legacy relay's remix form: a `-remix` model naming the source video.
       if (typeof fields?.model === "string" && fields.model.endsWith("-remix")) {
         const remix = parseRequest(legacyRemixRequestSchema, fields);
-        return withTaskFields(await videos.remix(request.accountId, remix.video_id, remix.prompt));
+        return withTaskFields(await videos.remix(request.accountId, remix.video_id, remix.prompt, videoId));
       }
       return withTaskFields(
-        await videos.create(request.accountId, parseRequest(createVideoRequestSchema, fields), image),
+        await videos.create(request.accountId, parseRequest(createVideoRequestSchema, fields), image, videoId),
       );
     });
   };
@@ -70,9 +70,9 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency 
       }),
     },
     async (request) =>
-      idempotency.once(request, { remix: request.params.id, body: request.body }, async () => {
+      idempotency.once(request, { remix: request.params.id, body: request.body }, async (videoId) => {
         const { prompt } = parseRequest(remixVideoRequestSchema, request.body);
-        return withTaskFields(await videos.remix(request.accountId, request.params.id, prompt));
+        return withTaskFields(await videos.remix(request.accountId, request.params.id, prompt, videoId));
       }),
   );
 
