@@ -15,6 +15,7 @@ import { ApiError } from "../src/http/api-error.ts";
 import type { InputImageReader } from "../src/http/form.ts";
 import { PENDING_LEASE_MS } from "../src/http/idempotency.ts";
 import { openViews, type Views } from "../src/views/views.ts";
+import { wholePngWith } from "./whole-images.ts";
 
 const KEY = "rg-test-key";
 const BOUNDARY = "reelgate-test-boundary";
@@ -35,22 +36,7 @@ const form = (parts: Part[]) =>
     Buffer.from(`--${BOUNDARY}--\r\n`),
   ]);
 
-/** A PNG whose structure is whole (the reader checks chunks to IEND, not CRCs). */
-const pngOf = (payloadBytes: number) => {
-  const chunk = (type: string, data: Buffer) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, "latin1");
-    data.copy(out, 8);
-    return out;
-  };
-  return Buffer.concat([
-    Buffer.from("89504e470d0a1a0a", "hex"),
-    chunk("IHDR", Buffer.alloc(13, 1)),
-    chunk("IDAT", Buffer.alloc(payloadBytes, 7)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-};
+const pngOf = (payloadBytes: number) => wholePngWith(Buffer.alloc(payloadBytes, 7));
 
 /** Ingress in process, on real SQLite stores and files; billing is not reached by these routes. */
 const ingress = async ({

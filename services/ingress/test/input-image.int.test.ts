@@ -12,6 +12,7 @@ import {
   inputImageReader,
 } from "../src/adapters/input-image/index.ts";
 import { ApiError } from "../src/http/api-error.ts";
+import { wholePngWith } from "./whole-images.ts";
 
 // A self-signed certificate for images.test: no system trusts it, which is what the HTTPS test relies on.
 const untrusted = {
@@ -34,18 +35,7 @@ TV+uMuGC6j9SUdDU2pxF+IES5SLmd2s1GPTVrc3EDw==
 };
 
 // Structurally whole images with random content (the reader refuses cut-off ones; CRCs are not checked).
-const pngChunk = (type: string, data: Buffer) => {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  return out;
-};
-const png = Buffer.concat([
-  Buffer.from("89504e470d0a1a0a", "hex"),
-  pngChunk("IDAT", randomBytes(2000)),
-  pngChunk("IEND", Buffer.alloc(0)),
-]);
+const png = wholePngWith(randomBytes(2000));
 const jpeg = Buffer.concat([
   Buffer.from("ffd8ffda0002", "hex"),
   randomBytes(500).map((byte) => (byte === 0xff ? 0 : byte)),

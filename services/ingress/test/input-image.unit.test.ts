@@ -10,6 +10,7 @@ import {
 } from "../src/adapters/input-image/index.ts";
 import { ipv6Groups } from "../src/adapters/input-image/ipv6.ts";
 import { ApiError } from "../src/http/api-error.ts";
+import { pngChunk, wholePngWith } from "./whole-images.ts";
 
 const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
 const jpeg = Buffer.from("ffd8ffe000104a464946", "hex");
@@ -173,20 +174,8 @@ describe("base64", () => {
   });
 });
 
-/** Structurally whole images, built here (CRCs are not checked, so they are zero). */
-const pngChunk = (type: string, data: Buffer = Buffer.alloc(0)) => {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, "latin1");
-  data.copy(out, 8);
-  return out;
-};
-const wholePng = Buffer.concat([
-  Buffer.from("89504e470d0a1a0a", "hex"),
-  pngChunk("IHDR", Buffer.alloc(13, 1)),
-  pngChunk("IDAT", Buffer.from("49454e44ffd9", "hex")), // "IEND" and FF D9 inside data do not end anything
-  pngChunk("IEND"),
-]);
+// "IEND" and FF D9 inside data do not end anything.
+const wholePng = wholePngWith(Buffer.from("49454e44ffd9", "hex"));
 const segment = (marker: number, payload: Buffer) => {
   const head = Buffer.from([0xff, marker, 0, 0]);
   head.writeUInt16BE(payload.length + 2, 2);
