@@ -1,3 +1,4 @@
+import { type Catalog, type Config, modelNames } from "@reelgate/contracts";
 import { type Channel, loadChannels } from "./channels.ts";
 import { watchChannels } from "./watch-channels.ts";
 
@@ -60,3 +61,18 @@ export const channelsSource = (
     close: () => watch?.close(),
   };
 };
+
+/** `channelsSource` as every service opens it: REELGATE_CHANNELS_FILE, or the simulator serving the catalog's models. */
+export const channelsSourceFromConfig = (
+  config: Pick<Config, "REELGATE_CHANNELS_FILE" | "REELGATE_SIMULATOR_URL">,
+  catalog: Catalog,
+  options: { log?: ChannelsLog } = {},
+): ChannelsSource =>
+  channelsSource(
+    {
+      file: config.REELGATE_CHANNELS_FILE,
+      simulatorUrl: config.REELGATE_SIMULATOR_URL,
+      modelNames: modelNames(catalog),
+    },
+    options,
+  );

@@ -6,7 +6,13 @@ import type { Provider } from "./provider.ts";
 
 export { azureProvider } from "./azure-provider.ts";
 export * from "./channels.ts";
-export { type ChannelsLog, type ChannelsSource, channelsSource, describeChannel } from "./channels-source.ts";
+export {
+  type ChannelsLog,
+  type ChannelsSource,
+  channelsSource,
+  channelsSourceFromConfig,
+  describeChannel,
+} from "./channels-source.ts";
 export { chatSseProvider } from "./chat-sse-provider.ts";
 export { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
 export { openAiProvider } from "./openai-provider.ts";

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { modelNames } from "@reelgate/contracts";
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
-import { channelsSource } from "@reelgate/upstream";
+import { channelsSourceFromConfig } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
@@ -32,14 +31,7 @@ await runService({
       { dataDir: runtime.dataDir, now: () => new Date() },
     );
     // Followed live: the upstream-content fallback uses a channel's current key and URL.
-    const channels = channelsSource(
-      {
-        file: config.REELGATE_CHANNELS_FILE,
-        simulatorUrl: config.REELGATE_SIMULATOR_URL,
-        modelNames: modelNames(catalog),
-      },
-      { log },
-    );
+    const channels = channelsSourceFromConfig(config, catalog, { log });
 
     await runtime.consume({
       purpose: "projection",

@@ -1,8 +1,7 @@
-import { modelNames } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
-import { channelsSource, describeChannel, providerFor } from "@reelgate/upstream";
+import { channelsSourceFromConfig, describeChannel, providerFor } from "@reelgate/upstream";
 import { openChannelBucket } from "./adapters/channel-bucket.ts";
 import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
 import { channelSlots } from "./adapters/channel-slots.ts";
@@ -18,15 +17,8 @@ await runService({
   log,
   async start() {
     const catalog = loadCatalog(config);
-    // A bad file at start stops the process (channelsSource threw); a bad edit later keeps the last good one.
-    const source = channelsSource(
-      {
-        file: config.REELGATE_CHANNELS_FILE,
-        simulatorUrl: config.REELGATE_SIMULATOR_URL,
-        modelNames: modelNames(catalog),
-      },
-      { log },
-    );
+    // A bad file at start stops the process (channelsSourceFromConfig threw); a bad edit later keeps the last good one.
+    const source = channelsSourceFromConfig(config, catalog, { log });
     if (source.usingSimulator)
       log.warn(
         { url: config.REELGATE_SIMULATOR_URL },

@@ -1,8 +1,7 @@
-import { modelNames } from "@reelgate/contracts";
 import { objectStorageReadiness, openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
-import { channelsSource, providerFor } from "@reelgate/upstream";
+import { channelsSourceFromConfig, providerFor } from "@reelgate/upstream";
 import { assetRecords } from "./handlers/asset-records.ts";
 import { copyMedia } from "./handlers/copy-media.ts";
 import { deleteMedia } from "./handlers/delete-media.ts";
@@ -24,14 +23,7 @@ await runService({
   async start() {
     const catalog = loadCatalog(config);
     // Followed live, as the poller does: a video completing on a channel added later is copied through it.
-    const channels = channelsSource(
-      {
-        file: config.REELGATE_CHANNELS_FILE,
-        simulatorUrl: config.REELGATE_SIMULATOR_URL,
-        modelNames: modelNames(catalog),
-      },
-      { log },
-    );
+    const channels = channelsSourceFromConfig(config, catalog, { log });
     const runtime = await startRuntime({ service: "storage", config, log });
     const now = () => new Date();
     const objects = openObjectStorage(config, { dataDir: runtime.dataDir, now });
