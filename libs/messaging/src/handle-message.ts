@@ -10,6 +10,8 @@ export type HandlerResult = void | undefined | { retryInMs: number };
 export interface HandlerContext {
   /** 1 on the first delivery. */
   deliveryCount: number;
+  /** The message's place in its stream: two copies of one event (a republish) have different ones. */
+  streamSequence: number;
   /** Tells the server the handler is still at it, so the message is not redelivered after ack_wait. */
   working(): void;
   /** Carries videoId, eventId and eventType. */
@@ -50,6 +52,7 @@ export const runHandler = async (msg: JsMsg, handle: Handler, log: Logger): Prom
   }
   const ctx: HandlerContext = {
     deliveryCount: msg.info.deliveryCount,
+    streamSequence: msg.info.streamSequence,
     working: () => msg.working(),
     log: log.child({ videoId: event.correlationId, eventId: event.id, eventType: event.type }),
   };

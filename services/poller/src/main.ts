@@ -5,6 +5,7 @@ import { channelsSourceFromConfig, describeChannel, providerFor } from "@reelgat
 import { openChannelBucket } from "./adapters/channel-bucket.ts";
 import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
 import { channelSlots } from "./adapters/channel-slots.ts";
+import { followClaims } from "./adapters/follow-claims.ts";
 import { jobs } from "./handlers/jobs.ts";
 
 /** How long after a job's deadline the upstream is still asked, to record a late completion: a day, as long as upstream links live. */
@@ -40,6 +41,7 @@ await runService({
         now: Date.now,
       }),
       coolDowns,
+      follows: followClaims(bucket),
       now: Date.now,
       random: Math.random,
       deadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,

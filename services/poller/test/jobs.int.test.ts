@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openChannelBucket } from "../src/adapters/channel-bucket.ts";
 import { channelCoolDowns } from "../src/adapters/channel-cooldowns.ts";
 import { channelSlots } from "../src/adapters/channel-slots.ts";
+import { followClaims } from "../src/adapters/follow-claims.ts";
 import { type JobsDeps, jobs } from "../src/handlers/jobs.ts";
 
 const nats = testNats();
@@ -75,6 +76,7 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
       providerFor,
       slots: channelSlots(bucket, { isDone: (v, c) => handlers.holdsNoSlot(v, c), now: Date.now }),
       coolDowns,
+      follows: followClaims(bucket),
       now: Date.now,
       random: Math.random,
       deadlineMs: 60_000,
@@ -116,7 +118,7 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     });
   const funded = (videoId: string) =>
     envelope("FundsReserved", { videoId, amountMicros: 400_000, balanceMicros: 0, reservedMicros: 0 });
-  const ctx = { working: () => undefined, log, deliveryCount: 1 };
+  const ctx = { working: () => undefined, log, deliveryCount: 1, streamSequence: 1 };
   const newId = () => `video_${uniqueNamespace("")}`;
 
   /** Runs the follow handler the way JetStream would: again and again, until it acks. */
@@ -163,6 +165,26 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     expect(later.until("busy")).toBe(until);
     for (const each of [first, second]) each.coolDowns.stop();
     later.stop();
+  });
+
+  it("a second copy of a JobSubmitted (another stream sequence) starts no second poll chain", async () => {
+    const { handlers, namespace } = await poller([channel("copies")]);
+    const id = newId();
+    await handlers.onVideoRequested(requested(id));
+    await handlers.onFundsReserved(funded(id), ctx);
+    const submitted = envelope("JobSubmitted", (await handlers.records.load(id)).submission!);
+    const original = await handlers.onJobSubmitted(submitted, { ...ctx, streamSequence: 10 });
+    expect(original).toEqual({ retryInMs: expect.any(Number) });
+    // The copy stops at once, on this replica and on another one (which knows only the KV).
+    expect(await handlers.onJobSubmitted(submitted, { ...ctx, streamSequence: 11 })).toBeUndefined();
+    const { handlers: replica } = await poller([channel("copies")], {}, namespace);
+    expect(await replica.onJobSubmitted(submitted, { ...ctx, streamSequence: 11 })).toBeUndefined();
+    // The original's redeliveries go on polling until the job ends.
+    for (let result = original; result; ) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(result!.retryInMs, 100)));
+      result = await handlers.onJobSubmitted(submitted, { log, streamSequence: 10 });
+    }
+    expect((await handlers.records.load(id)).outcome).toBe("completed");
   });
 
   it("a job waits while every eligible channel is full, and goes once a slot frees", async () => {

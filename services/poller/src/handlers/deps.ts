@@ -3,6 +3,7 @@ import type { ObjectStorage } from "@reelgate/object-storage";
 import type { Channel, Provider } from "@reelgate/upstream";
 import type { ChannelCoolDowns } from "../adapters/channel-cooldowns.ts";
 import type { ChannelSlots } from "../adapters/channel-slots.ts";
+import type { FollowClaims } from "../adapters/follow-claims.ts";
 
 export interface JobsDeps {
   store: EventStore;
@@ -13,6 +14,8 @@ export interface JobsDeps {
   providerFor: (channel: Channel) => Provider;
   slots: ChannelSlots;
   coolDowns: Pick<ChannelCoolDowns, "until" | "hold">;
+  /** One poll chain per submitted job, whatever copies of its JobSubmitted exist. */
+  follows: FollowClaims;
   now: () => number;
   random: () => number;
   /** A job with no end this long after it was funded is failed (`timeout`) and released. */

@@ -27,7 +27,7 @@ type JobSubmitted = TypedEnvelope & { type: "JobSubmitted" };
 export const followJobs = (deps: JobsDeps, records: JobRecords) => {
   const seconds = () => Math.floor(deps.now() / 1000);
 
-  return async (event: JobSubmitted, ctx: Pick<HandlerContext, "log">): Promise<HandlerResult> => {
+  const follow = async (event: JobSubmitted, ctx: Pick<HandlerContext, "log">): Promise<HandlerResult> => {
     const videoId = event.data.videoId;
     const state = await records.load(videoId);
     const submission = state.submission;
@@ -84,5 +84,14 @@ export const followJobs = (deps: JobsDeps, records: JobRecords) => {
       if (late) return after(LATE_POLL_MS);
       return after(nextPollDelayMs(ageMs, error.retryAfterMs, deps.random()));
     }
+  };
+
+  return async (event: JobSubmitted, ctx: Pick<HandlerContext, "log" | "streamSequence">): Promise<HandlerResult> => {
+    const { videoId, upstreamId } = event.data;
+    // A second copy of this event: the first copy's chain follows the job.
+    if (!(await deps.follows.claim(videoId, upstreamId, ctx.streamSequence))) return undefined;
+    const result = await follow(event, ctx);
+    if (result === undefined) await deps.follows.release(videoId, upstreamId);
+    return result;
   };
 };
