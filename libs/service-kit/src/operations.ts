@@ -9,7 +9,8 @@ export const registerOperations = (
   app: FastifyInstance,
   { checks, metrics }: { checks: ReadinessCheck[]; metrics: Metrics },
 ) => {
-  app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok" }));
+  // The pid lets a launcher tell its own child from another process that happens to hold the port.
+  app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok", pid: process.pid }));
   app.get("/readyz", { logLevel: "warn" }, async (_request, reply) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
@@ -24,7 +25,7 @@ export const registerOperations = (
     const ready = results.every(([, status]) => status === "ok");
     return reply
       .code(ready ? 200 : 503)
-      .send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+      .send({ status: ready ? "ready" : "not ready", pid: process.pid, checks: Object.fromEntries(results) });
   });
   app.get("/metrics", { logLevel: "warn" }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

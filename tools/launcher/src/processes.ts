@@ -73,3 +73,9 @@ export const waitUntil = async (
 };
 
 export const httpOk = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
+
+/** `/readyz` answers 200 from this very process: not from another one that took the port it was given. */
+export const readyAs = async (port: number, process: ManagedProcess) => {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) });
+  return response.ok && ((await response.json()) as { pid?: number }).pid === process.child.pid;
+};

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { httpOk, type ManagedProcess, portAccepts, startProcess, stopProcess, waitUntil } from "./processes.ts";
+import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
 export const services = ["ingress", "billing", "poller", "storage"] as const;
 export type ServiceName = (typeof services)[number];
@@ -13,8 +13,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface StackOptions {
   dataDir: string;
-  /** Ingress's port; the other services take the next ones unless `ports` says otherwise. */
+  /** Ingress's port (a free one when it is taken or not given). */
   ingressPort?: number;
+  /** The other services' operations ports; free ones when not given. One found taken moves to another. */
+  ports?: Partial<Record<Exclude<ServiceName, "ingress">, number>>;
   natsUrl?: string;
   natsPort?: number;
   /** Run the upstream simulator (when no channels file is given). */
@@ -71,12 +73,12 @@ export const startStack = async (options: StackOptions) => {
     options.env?.REELGATE_SIGNING_SECRET ??
     process.env.REELGATE_SIGNING_SECRET ??
     randomBytes(32).toString("base64url");
-  const ingressPort = await portOrFree(options.ingressPort);
+  let ingressPort = await portOrFree(options.ingressPort);
   const ports: Record<ServiceName, number> = {
     ingress: ingressPort,
-    billing: await freePort(),
-    poller: await freePort(),
-    storage: await freePort(),
+    billing: options.ports?.billing ?? (await freePort()),
+    poller: options.ports?.poller ?? (await freePort()),
+    storage: options.ports?.storage ?? (await freePort()),
   };
   const processes = new Map<string, ManagedProcess>();
   const line = (source: string) => (text: string) => options.onLine?.(source, text);
@@ -164,16 +166,33 @@ export const startStack = async (options: StackOptions) => {
       );
     const replicaPorts = new Map<string, number>();
 
+    /**
+     * A port picked free can be taken by another process before the service binds it (tests start
+     * platforms in parallel): a service that finds its port taken starts again on another, unless
+     * the caller asked for that port.
+     */
     const startReplica = async (service: ServiceName, name: string) => {
-      const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
-      replicaPorts.set(name, port);
-      const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-        env: { ...envFor(service), PORT: String(port) },
-        cwd: repoRoot,
-        onLine: line(name),
-      });
-      track(name, child);
-      await waitUntil(`${name} /readyz`, () => httpOk(`http://127.0.0.1:${port}/readyz`), child, 30_000, signal);
+      for (let attempt = 1; ; attempt++) {
+        const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
+        replicaPorts.set(name, port);
+        const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
+          env: { ...envFor(service), PORT: String(port) },
+          cwd: repoRoot,
+          onLine: line(name),
+        });
+        track(name, child);
+        try {
+          await waitUntil(`${name} /readyz`, () => readyAs(port, child), child, 30_000, signal);
+          return;
+        } catch (error) {
+          const chosen = service === "ingress" && name === service && options.ingressPort !== undefined;
+          if (attempt >= 3 || chosen || !/EADDRINUSE/.test(child.tail())) throw error;
+          const next = await freePort();
+          replicaPorts.set(name, next);
+          if (name === service) ports[service] = next;
+          if (service === "ingress" && name === service) ingressPort = next;
+        }
+      }
     };
 
     /** Starts the service (every replica of it, one after the other: replicas open the same embedded stores). */
