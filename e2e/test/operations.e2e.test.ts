@@ -32,10 +32,11 @@ describe.skipIf(!nats.url)("operations endpoints on every service process", () =
       const base = `http://127.0.0.1:${platform.ports[service]}`;
       const healthz = await fetch(`${base}/healthz`);
       expect(healthz.status).toBe(200);
-      expect(await healthz.json()).toEqual({ status: "ok" });
+      const pid = platform.processes.get(service)?.child.pid;
+      expect(await healthz.json()).toEqual({ status: "ok", pid });
       const readyz = await fetch(`${base}/readyz`);
       expect(readyz.status).toBe(200);
-      expect(await readyz.json()).toMatchObject({ status: "ready" });
+      expect(await readyz.json()).toMatchObject({ status: "ready", pid });
 
       // The /healthz request above is counted by the HTTP histogram; the events this service's consumers acked by its counter.
       const scrape = await waitFor(
