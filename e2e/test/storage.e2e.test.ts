@@ -59,6 +59,17 @@ const allStored = (platform: Platform, videoId: string) =>
     return stored.length === 3 ? stored : undefined;
   });
 
+/** The error body `/content` answers once the video's media is gone (it may take a moment). */
+const contentOnceGone = async (platform: Platform, key: string, videoId: string) => {
+  const response = await waitFor("the content to answer 404", async () => {
+    const answer = await fetch(`${platform.url}/v1/videos/${videoId}/content`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return answer.status === 404 ? answer : undefined;
+  });
+  return response.json();
+};
+
 const mediaObjects = (platform: Platform) => fileStorage(join(platform.dataDir, "media"));
 
 describe.skipIf(!nats.url)("media storage", () => {
@@ -253,13 +264,7 @@ describe.skipIf(!nats.url)("media retention", () => {
     expect(String(deleted.data.reason)).toMatch(/^retention/);
     expect((await objects.list(`videos/${accountId}/`)).filter((k) => k.includes(created.id))).toEqual([]);
     expect((await client.videos.retrieve(created.id)).status).toBe("completed");
-    const content = await waitFor("the content to answer 404", async () => {
-      const response = await fetch(`${platform.url}/v1/videos/${created.id}/content`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      return response.status === 404 ? response : undefined;
-    });
-    expect(await content.json()).toMatchObject({ error: { code: "content_deleted" } });
+    expect(await contentOnceGone(platform, key, created.id)).toMatchObject({ error: { code: "content_deleted" } });
   });
 
   it("a video copy that fails a few times under a short retention still ends completed; media is deleted only after the video was stored", async () => {
@@ -297,13 +302,7 @@ describe.skipIf(!nats.url)("media retention", () => {
         [],
       );
       expect((await client.videos.retrieve(created.id)).status).toBe("completed");
-      const content = await waitFor("the content to answer 404", async () => {
-        const response = await fetch(`${platform.url}/v1/videos/${created.id}/content`, {
-          headers: { authorization: `Bearer ${key}` },
-        });
-        return response.status === 404 ? response : undefined;
-      });
-      expect(await content.json()).toMatchObject({ error: { code: "content_deleted" } });
+      expect(await contentOnceGone(platform, key, created.id)).toMatchObject({ error: { code: "content_deleted" } });
     } finally {
       await platform.simulator("/_control/faults", { method: "DELETE" });
     }

@@ -3,6 +3,7 @@
  * then Testcontainers when a Docker engine answers. Otherwise the suite is skipped with one line
  * that says why (no engine, or an engine but no Testcontainers module).
  */
+import { afterAll, beforeAll, describe } from "vitest";
 import { dockerEngine } from "./docker.ts";
 
 export interface TestMongo {
@@ -51,4 +52,20 @@ export const testMongo = async (suite: string, image = "mongo:8"): Promise<TestM
       container = undefined;
     },
   };
+};
+
+/**
+ * A suite that runs on MongoDB when one can be had (see testMongo) and is skipped with its reason
+ * otherwise. `body` gets the connection string through a getter: it is known once the suite starts.
+ */
+export const describeOnMongo = async (suite: string, body: (url: () => string) => void) => {
+  const mongo = await testMongo(suite);
+  describe.skipIf(mongo.skipReason !== null)(suite, () => {
+    let url = "";
+    beforeAll(async () => {
+      url = await mongo.start();
+    }, 120_000);
+    afterAll(() => mongo.stop());
+    body(() => url);
+  });
 };
