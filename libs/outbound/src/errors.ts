@@ -18,7 +18,11 @@ export class OutboundError extends Error {
   readonly reason: string;
   readonly limit: number | undefined;
   constructor(kind: OutboundErrorKind, reason: string, limit?: number) {
-    super(`outbound fetch refused (${kind}): ${reason}`);
+    super(
+      kind === "fetch_failed" || kind === "timed_out"
+        ? `outbound fetch failed: ${reason}`
+        : `outbound fetch refused (${kind}): ${reason}`,
+    );
     this.name = "OutboundError";
     this.kind = kind;
     this.reason = reason;

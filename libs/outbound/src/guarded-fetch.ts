@@ -190,7 +190,7 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         }
       } catch (error) {
         if (error instanceof OutboundError || signal.aborted) throw failure(error);
-        throw new OutboundError("fetch_failed", "the connection closed before the whole body arrived");
+        throw new OutboundError("fetch_failed", "the connection broke before the whole body arrived");
       } finally {
         stopTimer();
         message.destroy();

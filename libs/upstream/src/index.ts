@@ -15,8 +15,18 @@ export {
 } from "./channels-source.ts";
 export { chatSseProvider } from "./chat-sse-provider.ts";
 export { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
+export {
+  channelHosts,
+  networkErrorOf,
+  type UpstreamHttp,
+  type UpstreamHttpOptions,
+  type UpstreamInit,
+  upstreamHttp,
+} from "./fetch-upstream.ts";
+export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export * from "./provider.ts";
+export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";
 export { videoStatusOf } from "./videos-api.ts";
 export { type ChannelsWatch, watchChannels } from "./watch-channels.ts";
 

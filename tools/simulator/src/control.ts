@@ -30,6 +30,11 @@ const faultsSchema = {
     jobDurationMs: { type: "integer", minimum: 0 },
     videoBytes: { type: "integer", minimum: 0 },
     brokenDownloads: { type: "integer", minimum: 0 },
+    mediaLinkUrl: { type: "string" },
+    contentRedirectUrl: { type: "string" },
+    oversizedErrors: { type: "integer", minimum: 0 },
+    oversizedErrorBytes: { type: "integer", minimum: 0 },
+    echoKeyErrors: { type: "integer", minimum: 0 },
   },
 } as const;
 

@@ -12,6 +12,8 @@ export interface Job {
   remixedFromVideoId: string | null;
   /** The total size of the video to serve; undefined serves the small default MP4. */
   videoBytes: number | undefined;
+  /** The message it fails with, when a fault set one (an oversized one, say). */
+  errorMessage?: string;
   /** Stopped before its end (cancelled, or a chat stream that broke off): it ended failed then. */
   endedEarly?: "cancelled" | "stream_broken";
 }
