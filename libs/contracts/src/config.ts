@@ -57,6 +57,8 @@ export const configSchema = z.object({
   REELGATE_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** Comma-separated CIDRs an operator allows image URLs to reach despite the private-address rule. */
   REELGATE_FETCH_ALLOWED_CIDRS: optionalText,
+  /** SPEC §2: comma-separated hosts, IPs or CIDRs that fetches of user- or upstream-supplied URLs may reach although private. */
+  REELGATE_OUTBOUND_ALLOW: optionalText,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -4,5 +4,5 @@ export { type GuardedBody, type GuardedFetchOptions, guardedFetch, readBodyCappe
 export { hostOfUrl, normalizeHost } from "./hosts.ts";
 export { embeddedIpv4, ipv6Groups } from "./ipv6.ts";
 export { type HostLookup, type ResolvedAddress, systemLookup } from "./lookup.ts";
-export { noOutboundAllow, type OutboundAllow, parseOutboundAllow } from "./outbound-allow.ts";
+export { noOutboundAllow, type OutboundAllow, outboundAllowEntries, parseOutboundAllow } from "./outbound-allow.ts";
 export { readCapped } from "./read-capped.ts";

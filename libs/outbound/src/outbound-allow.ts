@@ -14,13 +14,20 @@ const looksLikeAddress = /^[\d.]+(\/.*)?$|:|\//;
  * Unset or empty exempts nothing; a malformed entry throws, so bad configuration stops the process at start.
  */
 export const parseOutboundAllow = (value: string | undefined): OutboundAllow => {
+  const { cidrs, hosts } = outboundAllowEntries(value);
+  return { ...addressPolicy(cidrs), hosts: new Set(hosts) };
+};
+
+/** REELGATE_OUTBOUND_ALLOW split into its IPs/CIDRs and its host names (normalized). */
+export const outboundAllowEntries = (value: string | undefined): { cidrs: string[]; hosts: string[] } => {
   const entries = (value ?? "")
     .split(",")
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const cidrs = entries.filter((entry) => looksLikeAddress.test(entry));
-  const hosts = entries.filter((entry) => !looksLikeAddress.test(entry)).map(normalizeHost);
-  return { ...addressPolicy(cidrs), hosts: new Set(hosts) };
+  return {
+    cidrs: entries.filter((entry) => looksLikeAddress.test(entry)),
+    hosts: entries.filter((entry) => !looksLikeAddress.test(entry)).map(normalizeHost),
+  };
 };
 
 /** Nothing exempt: the rules as they stand. */

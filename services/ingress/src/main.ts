@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
+import { outboundAllowEntries } from "@reelgate/outbound";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
 import { channelsSourceFromConfig } from "@reelgate/upstream";
@@ -56,7 +57,10 @@ await runService({
         maxBytes: config.REELGATE_INPUT_IMAGE_MAX_BYTES,
         timeoutMs: config.REELGATE_FETCH_TIMEOUT_MS,
         maxRedirects: 3,
-        allowedCidrs: config.REELGATE_FETCH_ALLOWED_CIDRS?.split(",").map((cidr) => cidr.trim()) ?? [],
+        // REELGATE_OUTBOUND_ALLOW (SPEC §2); the older REELGATE_FETCH_ALLOWED_CIDRS still counts.
+        allowedCidrs: outboundAllowEntries(
+          [config.REELGATE_OUTBOUND_ALLOW, config.REELGATE_FETCH_ALLOWED_CIDRS].filter(Boolean).join(","),
+        ).cidrs,
       }),
       playableUrl: async (view) => {
         const stored = view.assets.video?.stored;
