@@ -25,7 +25,7 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const documents: DocumentStore = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
   const nc = await connectNats({ url: config.NATS_URL ?? "nats://127.0.0.1:4222", name: service, log });
   await ensureStreams(nc, names);
-  const relay = startRelay({ store, nc, names, log });
+  const relay = startRelay({ store, nc, names, log, service });
   const metrics = createMetrics(service);
   const consumers: Consumer[] = [];
 
