@@ -14,7 +14,7 @@ export {
   describeChannel,
 } from "./channels-source.ts";
 export { chatSseProvider } from "./chat-sse-provider.ts";
-export { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
+export { brokenStreamError, chatModelSpec, chatStreamScanner, progressIn, videoLinkIn } from "./chat-text.ts";
 export {
   channelHosts,
   networkErrorOf,
