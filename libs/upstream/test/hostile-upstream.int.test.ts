@@ -156,6 +156,17 @@ describe("oversized and echoing upstream words", () => {
   });
 });
 
+it("never repeats the upstream's id its 404 names", async () => {
+  const provider = providerFor(channel("gone", "openai"));
+  const error = await provider.status("sim_0123456789abcdef").then(
+    () => undefined,
+    (caught: unknown) => caught as UpstreamError,
+  );
+  expect(error?.status).toBe(404);
+  expect(error?.upstreamMessage).toMatch(/not found/);
+  expect(`${error?.message} ${error?.upstreamMessage}`).not.toContain("sim_0123456789abcdef");
+});
+
 describe("media types", () => {
   it("reads the type from the bytes", () => {
     expect(sniffMediaType(mp4)).toBe("video/mp4");
