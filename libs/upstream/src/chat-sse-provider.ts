@@ -11,7 +11,10 @@ import { truncate, upstreamLimits } from "./upstream-text.ts";
 const content = z.string().nullish();
 /** What Reelgate reads of a completion chunk; events of another shape carry no text. */
 const chatChunk = z.object({
-  id: z.string().max(upstreamLimits.idChars).optional(),
+  id: z
+    .string()
+    .transform((id) => id.slice(0, upstreamLimits.idChars))
+    .optional(),
   choices: z
     .array(z.object({ delta: z.object({ content }).nullish(), message: z.object({ content }).nullish() }))
     .optional(),
