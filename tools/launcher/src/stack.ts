@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dataDirSecret } from "@reelgate/service-kit";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
 export const services = ["ingress", "billing", "poller", "storage"] as const;
@@ -67,12 +67,13 @@ export const startStack = async (options: StackOptions) => {
   signal?.throwIfAborted();
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
+  // Generated once and kept under the data dir when not given: a restart keeps the admin token and signed URLs.
+  const adminToken = options.adminToken ?? dataDirSecret(dataDir, "admin-token");
   const signingSecret =
     options.signingSecret ??
     options.env?.REELGATE_SIGNING_SECRET ??
     process.env.REELGATE_SIGNING_SECRET ??
-    randomBytes(32).toString("base64url");
+    dataDirSecret(dataDir, "signing-secret");
   let ingressPort = await portOrFree(options.ingressPort);
   const ports: Record<ServiceName, number> = {
     ingress: ingressPort,
