@@ -1,6 +1,14 @@
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
-import { createLogger, dataDirSecret, loadCatalog, loadConfig, runService, secretsDir } from "@reelgate/service-kit";
+import {
+  createLogger,
+  dataDirSecret,
+  loadCatalog,
+  loadConfig,
+  runService,
+  secretsDir,
+  startOperationsServer,
+} from "@reelgate/service-kit";
 import { channelsSourceFromConfig } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
@@ -49,7 +57,6 @@ await runService({
       adminToken,
       log,
       metrics: runtime.metrics,
-      checks: [...runtime.readiness, objectStorageReadiness(objects)],
       now: () => new Date(),
       onAppended: runtime.relay.notify,
       images: inputImageReader({
@@ -69,9 +76,17 @@ await runService({
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
-    log.info({ port: config.PORT }, "ingress ready");
+    // Operations on their own port, so the public one serves only the API (probes and scrapers use this one).
+    const operations = await startOperationsServer({
+      port: config.REELGATE_OPERATIONS_PORT ?? (config.PORT === 0 ? 0 : config.PORT + 1),
+      log,
+      checks: [...runtime.readiness, objectStorageReadiness(objects)],
+      metrics: runtime.metrics,
+    });
+    log.info({ port: config.PORT, operationsPort: operations.port }, "ingress ready");
     return async () => {
       await app.close();
+      await operations.close();
       await runtime.stop();
       channels.close();
     };

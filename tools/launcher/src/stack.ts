@@ -15,8 +15,11 @@ export interface StackOptions {
   dataDir: string;
   /** Ingress's port (a free one when it is taken or not given). */
   ingressPort?: number;
-  /** The other services' operations ports; free ones when not given. One found taken moves to another. */
-  ports?: Partial<Record<Exclude<ServiceName, "ingress">, number>>;
+  /**
+   * Each service's operations port (/healthz, /readyz, /metrics; ingress's is apart from its public port,
+   * ingressPort+1 when free); free ones when not given. One found taken moves to another.
+   */
+  ports?: Partial<Record<ServiceName, number>>;
   natsUrl?: string;
   natsPort?: number;
   /** Run the upstream simulator (when no channels file is given). */
@@ -76,7 +79,7 @@ export const startStack = async (options: StackOptions) => {
     dataDirSecret(dataDir, "signing-secret");
   let ingressPort = await portOrFree(options.ingressPort);
   const ports: Record<ServiceName, number> = {
-    ingress: ingressPort,
+    ingress: options.ports?.ingress ?? (await portOrFree(ingressPort + 1)),
     billing: options.ports?.billing ?? (await freePort()),
     poller: options.ports?.poller ?? (await freePort()),
     storage: options.ports?.storage ?? (await freePort()),
@@ -147,7 +150,8 @@ export const startStack = async (options: StackOptions) => {
     const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
       ...options.env,
-      PORT: String(ports[service]),
+      PORT: String(service === "ingress" ? ingressPort : ports[service]),
+      ...(service === "ingress" ? { REELGATE_OPERATIONS_PORT: String(ports.ingress) } : {}),
       REELGATE_DATA_DIR: dataDir,
       NATS_URL: natsUrl,
       REELGATE_ADMIN_TOKEN: adminToken,
@@ -176,8 +180,16 @@ export const startStack = async (options: StackOptions) => {
       for (let attempt = 1; ; attempt++) {
         const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
         replicaPorts.set(name, port);
+        // `port` is where /readyz answers: ingress's operations port; its public port is apart.
+        const portEnv =
+          service !== "ingress"
+            ? { PORT: String(port) }
+            : {
+                PORT: String(name === service ? ingressPort : await freePort()),
+                REELGATE_OPERATIONS_PORT: String(port),
+              };
         const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-          env: { ...envFor(service), PORT: String(port) },
+          env: { ...envFor(service), ...portEnv },
           cwd: repoRoot,
           onLine: line(name),
         });
@@ -191,7 +203,8 @@ export const startStack = async (options: StackOptions) => {
           const next = await freePort();
           replicaPorts.set(name, next);
           if (name === service) ports[service] = next;
-          if (service === "ingress" && name === service) ingressPort = next;
+          // Either of ingress's two ports may be the one taken: both move.
+          if (service === "ingress" && name === service) ingressPort = await freePort();
         }
       }
     };
