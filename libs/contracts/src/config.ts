@@ -44,8 +44,17 @@ const secretText = optionalText.superRefine((value, context) => {
 /** SPEC.md §2: every variable, its default, and what it must look like. */
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** Ingress's /healthz, /readyz and /metrics, apart from the public API; unset: PORT+1 (0 with PORT 0: any free port). */
+  REELGATE_OPERATIONS_PORT: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().min(0).max(65_535).optional(),
+  ),
   REELGATE_DATA_DIR: z.string().default(".reelgate"),
   NATS_URL: optionalText,
+  /** NATS credentials (SPEC.md §2): a user and password, or a .creds file (JWT + NKey seed). */
+  NATS_USER: optionalText,
+  NATS_PASSWORD: optionalText,
+  NATS_CREDS: optionalText,
   MONGODB_URL: optionalText,
   S3_ENDPOINT: optionalText,
   S3_BUCKET: optionalText,

@@ -1,4 +1,4 @@
-export { type ConnectOptions, connectNats } from "./connect.ts";
+export { type ConnectOptions, connectNats, type NatsCredentials, natsAuthOptions } from "./connect.ts";
 export {
   type Consumer,
   type ConsumerMetrics,
@@ -13,3 +13,4 @@ export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";
 export { ensureStreams } from "./streams.ts";
+export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";

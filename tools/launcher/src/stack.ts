@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDirSecret } from "@reelgate/service-kit";
+import { type LocalNatsConfig, writeLocalNatsConfig } from "./nats-config.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
 export const services = ["ingress", "billing", "poller", "storage"] as const;
@@ -112,22 +113,20 @@ export const startStack = async (options: StackOptions) => {
 
   async function startAll() {
     let natsUrl = options.natsUrl;
+    let natsCredentials: LocalNatsConfig["credentials"] | undefined;
     if (!natsUrl) {
       const binary = spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim();
       if (!binary)
         throw new Error("nats-server is not installed and NATS_URL is not set (apt-get install nats-server)");
       const port = await portOrFree(options.natsPort);
-      const storeDir = join(dataDir, "nats");
-      const nats = startProcess(
-        "nats-server",
-        binary,
-        ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
-        {
-          env: process.env,
-          cwd: repoRoot,
-          onLine: line("nats"),
-        },
-      );
+      // Each service connects as its own user, with only the subjects it needs.
+      const config = writeLocalNatsConfig({ dataDir, port, namespace: options.namespace ?? "reelgate" });
+      natsCredentials = config.credentials;
+      const nats = startProcess("nats-server", binary, ["-c", config.file], {
+        env: process.env,
+        cwd: repoRoot,
+        onLine: line("nats"),
+      });
       track("nats-server", nats);
       await waitUntil("nats-server", () => portAccepts(port), nats, 30_000, signal);
       natsUrl = `nats://127.0.0.1:${port}`;
@@ -154,6 +153,7 @@ export const startStack = async (options: StackOptions) => {
       ...(service === "ingress" ? { REELGATE_OPERATIONS_PORT: String(ports.ingress) } : {}),
       REELGATE_DATA_DIR: dataDir,
       NATS_URL: natsUrl,
+      ...natsCredentials?.[service],
       REELGATE_ADMIN_TOKEN: adminToken,
       REELGATE_SIGNING_SECRET: signingSecret,
       // Signed media URLs point at ingress, whichever service signs them.
