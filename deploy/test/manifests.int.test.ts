@@ -13,8 +13,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretProblem } from "@reelgate/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Json, type JsonObject, type K8sObject, parseYamlDocuments, renderKustomize } from "./kustomize.ts";
 import { k8sNatsAuthorization } from "./nats-authorization.ts";
 import { createValidator, type Validator } from "./validate.ts";

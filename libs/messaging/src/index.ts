@@ -9,8 +9,8 @@ export {
 export { DEAD_REASON_HEADER, type DeadLetter } from "./dead-letter.ts";
 export { PoisonMessageError } from "./errors.ts";
 export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
+export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
 export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";
 export { ensureStreams } from "./streams.ts";
-export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
