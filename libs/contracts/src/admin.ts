@@ -30,6 +30,8 @@ export const ledgerEntrySchema = z.object({
   video_id: z.string().nullable(),
   amount_usd: z.string().nullable(),
   quoted_usd: z.string().nullable(),
+  /** A capture's uncharged overage: what the upstream's report priced above what was charged. */
+  overage_usd: z.string().nullable(),
   reference: z.string().nullable(),
   reason: z.string().nullable(),
   balance_usd: z.string(),
