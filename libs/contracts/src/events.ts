@@ -84,7 +84,15 @@ export const eventTypes = {
   ReservationCaptured: {
     category: "account",
     schemaVersion: 1,
-    data: z.object({ videoId, quotedMicros: micros, amountMicros: micros, ...spec, ...totals }),
+    data: z.object({
+      videoId,
+      quotedMicros: micros,
+      amountMicros: micros,
+      /** What the upstream's report priced above what was charged (the quote is the ceiling by default). */
+      overageMicros: micros.optional(),
+      ...spec,
+      ...totals,
+    }),
   },
   ReservationReleased: {
     category: "account",

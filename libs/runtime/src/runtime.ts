@@ -23,7 +23,12 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const names = natsNames(config.REELGATE_NAMESPACE);
   const store: EventStore = await openEventStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
   const documents: DocumentStore = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
-  const nc = await connectNats({ url: config.NATS_URL ?? "nats://127.0.0.1:4222", name: service, log });
+  const nc = await connectNats({
+    url: config.NATS_URL ?? "nats://127.0.0.1:4222",
+    name: service,
+    log,
+    credentials: config,
+  });
   await ensureStreams(nc, names);
   const relay = startRelay({ store, nc, names, log, service });
   const metrics = createMetrics(service);

@@ -2,7 +2,7 @@ import multipart from "@fastify/multipart";
 import type { Catalog } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
-import { type Metrics, type ReadinessCheck, registerOperations } from "@reelgate/service-kit";
+import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
 import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
@@ -34,7 +34,6 @@ export interface IngressDeps {
   adminToken: string;
   log: Logger;
   metrics: Metrics;
-  checks: ReadinessCheck[];
   now: () => Date;
   onAppended: () => void;
   bodyLimitBytes: number;
@@ -96,7 +95,8 @@ export const buildApp = async (deps: IngressDeps) => {
     },
   });
   await registerOpenApi(app);
-  registerOperations(app, { checks: deps.checks, metrics: deps.metrics });
+  // /healthz, /readyz and /metrics are on the operations port (main.ts), never on the public one.
+  registerHttpMetrics(app, deps.metrics);
 
   const videos = videoService(deps);
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());

@@ -73,7 +73,6 @@ const ingress = async ({
     adminToken: "admin",
     log: createLogger("ingress", "silent"),
     metrics: createMetrics("ingress"),
-    checks: [],
     now: () => new Date(),
     onAppended: () => undefined,
     bodyLimitBytes,
@@ -329,10 +328,19 @@ describe("ingress API in process", () => {
     expect(registered).toContain("POST /v1/videos");
     expect(registered).toContain("GET /v1/videos/{id}/content");
     expect(new Set(documented)).toEqual(new Set(registered));
-    // Only the operations endpoints go without a schema, and only the docs themselves are hidden:
-    // a new API route registered without its schema fails here instead of going undocumented.
-    expect(unschematised.sort()).toEqual(["GET /healthz", "GET /metrics", "GET /readyz"]);
+    // No route goes without a schema, and only the docs themselves are hidden: a new API route
+    // registered without its schema fails here instead of going undocumented.
+    expect(unschematised).toEqual([]);
     for (const route of hidden) expect(route).toMatch(/^GET \/(docs|openapi\.json)/);
+  });
+
+  it("serves no operations endpoint on the public port: /metrics, /readyz and /healthz are on the operations port", async () => {
+    api = await ingress();
+    for (const url of ["/metrics", "/readyz", "/healthz"]) {
+      const response = await api.app.inject({ method: "GET", url });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json().error, url).toMatchObject({ type: "not_found_error" });
+    }
   });
 
   it("caps request bodies with a 413 in the error shape", async () => {
@@ -349,7 +357,11 @@ describe("ingress API in process", () => {
     const error = await api.app.inject({ method: "GET", url: "/v1/videos/video_nope" });
     expect(response.headers["x-request-id"]).toMatch(/^req_/);
     expect(error.headers["x-request-id"]).toMatch(/^req_/);
-    const echoed = await api.app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "req_mine" } });
+    const echoed = await api.app.inject({
+      method: "GET",
+      url: "/openapi.json",
+      headers: { "x-request-id": "req_mine" },
+    });
     expect(echoed.headers["x-request-id"]).toBe("req_mine");
   });
 });

@@ -56,7 +56,6 @@ describe("content of a copy that failed", () => {
       adminToken: "admin",
       log: createLogger("ingress", "silent"),
       metrics: createMetrics("ingress"),
-      checks: [],
       now: () => now,
       onAppended: () => undefined,
       bodyLimitBytes: 1024 * 1024,

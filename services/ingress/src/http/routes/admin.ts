@@ -5,7 +5,6 @@ import {
   ledgerPageSchema,
   ledgerQuerySchema,
   openAccountRequestSchema,
-  parseUsd,
   videoIdParamsSchema,
   videoSchema,
 } from "@reelgate/contracts";
@@ -38,15 +37,6 @@ const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
   schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" }),
 });
 
-/** A USD amount as micro-USD, or a 400 naming the field. */
-const micros = (value: string | number, param: string) => {
-  try {
-    return parseUsd(value);
-  } catch (error) {
-    throw new ApiError(400, `Invalid '${param}': ${(error as Error).message}.`, { param, code: "invalid_value" });
-  }
-};
-
 export const adminRoutes = (
   app: FastifyInstance,
   { accounts, adminToken }: { accounts: AccountService; adminToken: string },
@@ -63,7 +53,7 @@ export const adminRoutes = (
       }),
       async (request, reply) => {
         const body = parseRequest(openAccountRequestSchema, request.body);
-        const credits = body.credits_usd === undefined ? 0 : micros(body.credits_usd, "credits_usd");
+        const credits = body.credits_usd ?? 0;
         if (credits < 0)
           throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
         return reply.code(201).send(accountJson(await accounts.open(body.name, credits)));
@@ -104,7 +94,7 @@ export const adminRoutes = (
       }),
       async (request) => {
         const body = parseRequest(creditRequestSchema, request.body);
-        const amount = micros(body.amount_usd, "amount_usd");
+        const amount = body.amount_usd;
         if (amount === 0) throw new ApiError(400, "Invalid 'amount_usd': must not be zero.", { param: "amount_usd" });
         return accountJson(await accounts.credit(request.params.id, amount, body.reference));
       },
