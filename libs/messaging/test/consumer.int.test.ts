@@ -56,7 +56,8 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     expect(seen[0]?.event).toEqual(event);
     expect(seen[0]?.ctx.deliveryCount).toBe(1);
     const info = await (await jetstreamManager(nc)).consumers.info(names.eventsStream, "tests-main");
-    expect(info.config).toMatchObject({ ack_policy: "explicit", deliver_policy: "all", max_deliver: 10 });
+    // The server redelivers for ever: the consumer itself dead-letters failures, never waits.
+    expect(info.config).toMatchObject({ ack_policy: "explicit", deliver_policy: "all", max_deliver: -1 });
     expect(info.config.filter_subject).toBe(names.eventSubject("job", "*"));
     expect(info.delivered.consumer_seq).toBe(1);
   });
@@ -160,6 +161,45 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     const [dead] = await deadLetters();
     expect(dead?.letter.reason).toMatch(/failed 3 times.*always down/);
     expect(dead?.letter.deliveryCount).toBe(3);
+  });
+
+  it("never dead-letters a message for waiting, however many times it waits (maxDeliver counts failures only)", async () => {
+    const outcomes: string[] = [];
+    await consume({
+      maxDeliver: 2,
+      retryDelayMs: () => 20,
+      handle: async (_event, ctx) => {
+        // Waits 6 times (3 x maxDeliver), fails once, waits again, then is done: no dead letter.
+        const outcome = ctx.deliveryCount === 7 ? "fail" : ctx.deliveryCount < 10 ? "wait" : "done";
+        outcomes.push(outcome);
+        if (outcome === "fail") throw new Error("one hiccup");
+        return outcome === "wait" ? { retryInMs: 20 } : undefined;
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_waits", 1));
+    await waitFor("done after the waits", () => outcomes.includes("done"));
+    await quiet();
+    expect(outcomes.filter((outcome) => outcome === "wait")).toHaveLength(8);
+    expect(await messageCount(nc, names.deadLetterStream)).toBe(0);
+  });
+
+  it("dead-letters after maxDeliver failures even when the message waited in between", async () => {
+    const outcomes: string[] = [];
+    await consume({
+      maxDeliver: 2,
+      retryDelayMs: () => 20,
+      handle: async (_event, ctx) => {
+        outcomes.push(ctx.deliveryCount % 2 === 1 ? "wait" : "fail");
+        if (ctx.deliveryCount % 2 === 0) throw new Error("down");
+        return { retryInMs: 20 };
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_waits_fails", 1));
+    await waitFor("dead letter", async () => (await messageCount(nc, names.deadLetterStream)) === 1);
+    await quiet();
+    expect(outcomes).toEqual(["wait", "fail", "wait", "fail"]);
+    const [dead] = await deadLetters();
+    expect(dead?.letter.reason).toMatch(/failed 2 times.*down/);
   });
 
   it("stop() waits for the handler in flight, which still acks", async () => {
