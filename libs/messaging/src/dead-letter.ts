@@ -111,7 +111,8 @@ export async function* readDeadLetters(
 ): AsyncGenerator<StoredDeadLetter> {
   if ((await countDeadLetters(nc, names, service)) === 0) return;
   const consumer = await jetstream(nc).consumers.get(names.deadLetterStream, {
-    filter_subjects: [filterOf(names, service)],
+    // One subject as a string: a list needs nats-server 2.10.
+    filter_subjects: filterOf(names, service),
   });
   const prefix = names.deadLetterSubject("");
   const messages = await consumer.consume();

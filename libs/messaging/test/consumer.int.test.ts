@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames, TypedEnvelope } from "@reelgate/contracts";
 import { testNats, waitFor } from "@reelgate/testkit";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Consumer, type ConsumerOptions, startConsumer } from "../src/consumer.ts";
 import { DEAD_REASON_HEADER, type DeadLetter } from "../src/dead-letter.ts";
@@ -125,6 +126,25 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     });
     expect(dead?.letter.reason).toMatch(/PoisonMessageError: video has no prompt/);
     expect(calls).toBe(1);
+  });
+
+  it("says so loudly, at error level, when it dead-letters", async () => {
+    const lines: Array<{ level: number; msg: string; reason: string; deadLetter: { event: { type: string } } }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    await consume({
+      log,
+      handle: async () => {
+        throw new PoisonMessageError("video has no prompt");
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_loud", 1));
+    await waitFor("the dead-letter line", () => lines.some((line) => line.msg.startsWith("DEAD LETTER")));
+    const line = lines.find((entry) => entry.msg.startsWith("DEAD LETTER"))!;
+    expect(line.level).toBe(50);
+    expect(line.msg).toMatch(
+      /tests-main set aside a message.*reelgate dead-letters list \| replay.*video has no prompt/,
+    );
+    expect(line.deadLetter.event.type).toBe("JobProgressed");
   });
 
   it("dead-letters payloads that are not valid events without calling the handler", async () => {
