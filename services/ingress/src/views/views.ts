@@ -18,6 +18,10 @@ export interface IdempotencyRecord {
   createdAt: number;
   state: "pending" | "done";
   response: unknown;
+  /** While pending: the attempt holding the key (its process instance and a random id), for the logs and to let go. */
+  holder?: string;
+  /** While pending: the holder renews this while its request runs; past it, the holder is taken for dead. */
+  leaseUntil?: number;
 }
 
 export interface Views {
