@@ -6,7 +6,16 @@ export {
   defaultRetryDelayMs,
   startConsumer,
 } from "./consumer.ts";
-export { DEAD_REASON_HEADER, type DeadLetter } from "./dead-letter.ts";
+export {
+  countDeadLetters,
+  DEAD_REASON_HEADER,
+  type DeadLetter,
+  deadLetter,
+  publishDeadLetter,
+  readDeadLetters,
+  replayDeadLetter,
+  type StoredDeadLetter,
+} from "./dead-letter.ts";
 export { PoisonMessageError } from "./errors.ts";
 export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
 export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";

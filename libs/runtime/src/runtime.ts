@@ -6,6 +6,7 @@ import {
   type Consumer,
   type ConsumerOptions,
   connectNats,
+  countDeadLetters,
   ensureStreams,
   startConsumer,
   startRelay,
@@ -32,6 +33,7 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   await ensureStreams(nc, names);
   const relay = startRelay({ store, nc, names, log, service });
   const metrics = createMetrics(service);
+  metrics.countDeadLettersWith(() => countDeadLetters(nc, names, service));
   const consumers: Consumer[] = [];
 
   const readiness: ReadinessCheck[] = [

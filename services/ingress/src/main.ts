@@ -46,8 +46,10 @@ await runService({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
       concurrency: 64,
-      handle: async (event) =>
-        (await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined,
+      // Never waits for another event (any order is fine), so nothing here is dead-lettered for waiting.
+      handle: async (event) => {
+        await projectEvent(views, event);
+      },
     });
     const app = await buildApp({
       store: runtime.store,

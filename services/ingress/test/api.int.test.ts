@@ -142,9 +142,10 @@ describe("ingress API in process", () => {
       // What a crash between the append and the answer leaves: the video recorded, the key still pending.
       const [record] = await api.views.idempotency.find({});
       const pending = { ...record!, state: "pending" as const, response: null };
-      await api.views.idempotency.put({ ...pending, createdAt: Date.now() }, 2);
+      await api.views.idempotency.put({ ...pending, leaseUntil: Date.now() + PENDING_LEASE_MS }, 2);
       expect((await api.create({ prompt: "crash" }, { "idempotency-key": "k4" })).statusCode).toBe(409);
-      await api.views.idempotency.put({ ...pending, createdAt: Date.now() - PENDING_LEASE_MS - 1 }, 3);
+      // Its holder stopped renewing the lease (it died): the lease ran out.
+      await api.views.idempotency.put({ ...pending, leaseUntil: Date.now() - 1 }, 3);
       const retried = await api.create({ prompt: "crash" }, { "idempotency-key": "k4" });
       expect(retried.statusCode).toBe(200);
       expect(retried.json().id).toBe(first.json().id);

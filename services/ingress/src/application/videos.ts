@@ -18,7 +18,7 @@ import type { EventStore } from "@reelgate/event-store";
 import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
 import { spendableMicros } from "../domain/balance-view.ts";
 import { statusOf, toVideoObject } from "../domain/video-object.ts";
-import { applyToVideoView, type VideoView } from "../domain/video-view.ts";
+import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import type { InputImage } from "../http/form.ts";
 import { quoteRequest } from "../http/video-request.ts";
@@ -47,11 +47,14 @@ const inputKey = (accountId: string, videoId: string, at: Date, contentType: str
   `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
 
 export const videoService = ({ store, objects, views, catalog, now, onAppended }: VideoDeps) => {
-  const ownView = async (accountId: string, videoId: string) => {
+  const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
     const found = await views.videos.get(videoId);
-    // Another account's video, or a deleted one, is answered exactly as an unknown one.
-    if (!found || found.doc.accountId !== accountId || found.doc.deleted) throw notFound(`video with id '${videoId}'`);
-    return found.doc;
+    // Another account's video, a deleted one, or one whose request has not reached the read model yet
+    // (other services' events came first) is answered exactly as an unknown one.
+    const doc = found?.doc;
+    if (!doc || !isRequested(doc) || doc.accountId !== accountId || doc.deleted)
+      throw notFound(`video with id '${videoId}'`);
+    return doc;
   };
 
   const append = async (
@@ -108,7 +111,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
       const view = await views.videos.update(videoId, (current) =>
         applyToVideoView(current, parseEvent(recorded as Envelope)),
       );
-      return toVideoObject(view ?? (await ownView(accountId, videoId)));
+      return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
     }
     const [balance, pending] = await Promise.all([
       views.balances.get(accountId),
@@ -141,7 +144,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
     });
     // The projection may have been first; either way the view ends the same.
     const view = await views.videos.update(videoId, (current) => applyToVideoView(current, requested));
-    return toVideoObject(view ?? (await ownView(accountId, videoId)));
+    return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
   };
 
   return {
@@ -195,7 +198,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
         ...(cursor ? { after: { value: cursor.createdAtMs, id: cursor.id } } : {}),
         limit: limit + 1,
       });
-      const data = page.slice(0, limit).map(toVideoObject);
+      const data = page.slice(0, limit).filter(isRequested).map(toVideoObject);
       return {
         object: "list" as const,
         data,
