@@ -11,10 +11,11 @@ import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
 import { apiScope } from "./http/api-scope.ts";
-import { registerErrorHandling } from "./http/error-handler.ts";
+import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
 import type { InputImageReader } from "./http/form.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
+import { requestIdOf } from "./http/request-id.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
 import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
@@ -62,8 +63,9 @@ export const buildApp = async (deps: IngressDeps) => {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
-    requestIdHeader: "x-request-id",
-    genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "")}`,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors,
     // One access line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -87,6 +89,7 @@ export const buildApp = async (deps: IngressDeps) => {
   registerErrorHandling(app);
   // The API takes JSON or multipart only: anything else is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
+  registerJsonParser(app);
   await app.register(multipart, {
     limits: {
       fileSize: deps.bodyLimitBytes,
