@@ -12,6 +12,7 @@ import { openViews, type Views } from "../src/views/views.ts";
 
 export const KEY = "rg-test-key";
 export const POOR_KEY = "rg-poor-key";
+export const OTHER_KEY = "rg-other-key";
 export const ADMIN_TOKEN = "admin-token-for-tests-0123456789abcdef";
 export const BOUNDARY = "reelgate-test-boundary";
 
@@ -44,15 +45,17 @@ export const ingress = async (overrides: Partial<IngressDeps> = {}) => {
   for (const [id, accountId, key, balanceMicros] of [
     ["key_1", "acct_1", KEY, 100_000_000],
     ["key_poor", "acct_poor", POOR_KEY, 0],
+    ["key_2", "acct_2", OTHER_KEY, 100_000_000],
   ] as const) {
     await views.keys.put({ id, accountId, name: "test", sha256: sha256Hex(key), revoked: false }, null);
     await views.balances.put({ id: accountId, name: "test", version: 2, balanceMicros, reservedMicros: 0 }, null);
   }
   const media = join(dir, "media");
+  const objects = fileStorage(media);
   const app = await buildApp({
     store,
     views,
-    objects: fileStorage(media),
+    objects,
     billing: {
       openAccount: () => Promise.reject(new Error("not used")),
       getAccount: () => Promise.reject(new Error("not used")),
@@ -86,6 +89,7 @@ export const ingress = async (overrides: Partial<IngressDeps> = {}) => {
     app,
     store,
     views,
+    objects,
     storedFiles,
     /** Videos recorded (VideoRequested events) — nothing for a refused request. */
     recorded: () => store.countAll({ category: "task" }),

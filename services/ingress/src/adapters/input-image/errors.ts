@@ -12,6 +12,8 @@ export const inputImageErrorCodes = {
   timeout: "fetch_timeout",
   tooLarge: "image_too_large",
   notAnImage: "unsupported_image_type",
+  notDecodable: "undecodable_image",
+  busy: "image_fetches_busy",
   incomplete: "invalid_image",
 } as const;
 
@@ -70,3 +72,32 @@ export const incompleteImage = (type: string) =>
       code: inputImageErrorCodes.incomplete,
     },
   );
+
+export const notDecodable = () =>
+  new ApiError(415, "input_reference could not be decoded as a JPEG, PNG or WebP image.", {
+    param,
+    code: inputImageErrorCodes.notDecodable,
+  });
+
+/** Too many image fetches at once, for this account (429) or for this ingress (503): try again shortly. */
+export const fetchesBusy = (scope: "account" | "all", limit: number) =>
+  scope === "account"
+    ? new ApiError(
+        429,
+        `Too many input_reference URLs are being fetched for this account at once (at most ${limit}); retry shortly.`,
+        {
+          param,
+          code: inputImageErrorCodes.busy,
+          type: "requests",
+          headers: { "retry-after": "1" },
+        },
+      )
+    : new ApiError(
+        503,
+        `Reelgate is fetching as many input_reference URLs as it may at once (${limit}); retry shortly.`,
+        {
+          param,
+          code: inputImageErrorCodes.busy,
+          headers: { "retry-after": "1" },
+        },
+      );

@@ -12,7 +12,7 @@ import {
 } from "@reelgate/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { VideoService } from "../../application/videos.ts";
-import { type InputImageReader, readCreateBody } from "../form.ts";
+import { type InputImageReader, imageFingerprint, readCreateBody } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
 import { parseRequest } from "../parse.ts";
 import { routeSchema } from "../route-spec.ts";
@@ -30,7 +30,7 @@ export interface VideoRouteDeps {
 export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency }: VideoRouteDeps) => {
   const create = async (request: FastifyRequest) => {
     const { fields, image } = await readCreateBody(request, images);
-    return idempotency.once(request, { fields, image: image?.sha256 ?? null }, async (videoId) => {
+    return idempotency.once(request, { fields, image: imageFingerprint(image) }, async (videoId) => {
       // The legacy relay's remix form: a `-remix` model naming the source video.
       if (typeof fields?.model === "string" && fields.model.endsWith("-remix")) {
         const remix = parseRequest(legacyRemixRequestSchema, fields);
