@@ -21,6 +21,7 @@ import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
+import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
 import type { Views } from "./views/views.ts";
 
 export interface IngressDeps {
@@ -39,7 +40,12 @@ export interface IngressDeps {
   now: () => Date;
   onAppended: () => void;
   bodyLimitBytes: number;
+  /** Requests per minute per valid API key. */
   rateLimitPerMinute: number;
+  /** The other rate limits (failed authentication, admin, media) and the replica count; defaults otherwise. */
+  rateLimits?: Partial<Omit<RateLimits, "perKeyPerMinute">>;
+  /** fastify's `trustProxy`: whose `X-Forwarded-For` names the client address the limits count by. */
+  trustProxy?: boolean | string[];
   /** `REELGATE_SIGNING_SECRET`: opens `/media/…` signed URLs of file storage (no route without it). */
   signingSecret?: string;
   /** Media that storage could not copy, proxied through its channel until the upstream link expires. */
@@ -66,6 +72,7 @@ export const buildApp = async (deps: IngressDeps) => {
     requestIdHeader: false,
     genReqId: requestIdOf,
     frameworkErrors,
+    trustProxy: deps.trustProxy ?? false,
     // One access line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -101,16 +108,22 @@ export const buildApp = async (deps: IngressDeps) => {
   await registerOpenApi(app);
   registerOperations(app, { checks: deps.checks, metrics: deps.metrics });
 
+  const throttles = await registerThrottles(app, {
+    ...rateLimitDefaults,
+    ...deps.rateLimits,
+    perKeyPerMinute: deps.rateLimitPerMinute,
+  });
   const videos = videoService(deps);
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
-    apiScope(deps.views, { perMinute: deps.rateLimitPerMinute }, (api) => {
+    apiScope(deps.views, throttles, (api) => {
       videoRoutes(api, { videos, images: deps.images, idempotency: once });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
     }),
   );
-  adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken });
-  if (deps.signingSecret) mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now });
+  adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken, throttles });
+  if (deps.signingSecret)
+    mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now, throttles });
   return app;
 };
