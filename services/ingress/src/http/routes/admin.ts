@@ -15,8 +15,8 @@ import { type AccountService, accountJson } from "../../application/accounts.ts"
 import { ApiError } from "../api-error.ts";
 import { authenticateAdmin } from "../auth.ts";
 import { parseRequest } from "../parse.ts";
-import type { Throttles } from "../throttle.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
+import type { Throttles } from "../throttle.ts";
 
 const accountIdParams = z.object({ id: z.string().describe("The account's id (acct_…)") });
 const keyIdParams = z.object({ key_id: z.string().describe("The API key's id (key_…)") });

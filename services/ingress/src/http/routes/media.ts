@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../api-error.ts";
 import { routeSchema } from "../route-spec.ts";
-import type { Throttles } from "../throttle.ts";
 import { mediaResponses, sendStoredObject } from "../send-object.ts";
+import type { Throttles } from "../throttle.ts";
 
 const gone = () => new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
 
