@@ -92,14 +92,14 @@ describe("input images are decoded, not just sniffed (issue 9.8)", () => {
           { name: "input_reference", value: bytes, filename: "a.png" },
         ]),
       });
-      await expectRefused(api, upload, 415, "undecodable_image");
+      await expectRefused(api, upload, 415, "invalid_image");
       const base64 = await api.app.inject({
         method: "POST",
         url: "/v1/videos",
         headers: auth(),
         payload: { prompt: "animate", input_reference: bytes.toString("base64") },
       });
-      await expectRefused(api, base64, 415, "undecodable_image");
+      await expectRefused(api, base64, 415, "invalid_image");
     });
   }
 

@@ -264,7 +264,7 @@ describe("inputImageReader refuses a cut-off image in every form", () => {
     const { status, param, code } = error as ApiError;
     return { status, param, code };
   };
-  const invalidImage = { status: 400, param: "input_reference", code: "invalid_image" };
+  const invalidImage = { status: 415, param: "input_reference", code: "invalid_image" };
 
   it("as a file part", async () => {
     expect(await refusal(reader.read({ kind: "file", stream: Readable.from([cut]) }))).toEqual(invalidImage);

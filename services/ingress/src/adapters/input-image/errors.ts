@@ -12,7 +12,8 @@ export const inputImageErrorCodes = {
   timeout: "fetch_timeout",
   tooLarge: "image_too_large",
   notAnImage: "unsupported_image_type",
-  notDecodable: "undecodable_image",
+  /** Does not decode: cut off, or only dressed as an image (the same code as `incomplete`, another message). */
+  notDecodable: "invalid_image",
   busy: "image_fetches_busy",
   incomplete: "invalid_image",
 } as const;
@@ -65,7 +66,7 @@ export const notAnImage = () =>
 
 export const incompleteImage = (type: string) =>
   new ApiError(
-    400,
+    415,
     `input_reference is not a whole ${type.replace("image/", "").toUpperCase()} image: it ends before its end marker (cut off in transit?).`,
     {
       param,

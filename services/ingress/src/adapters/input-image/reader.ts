@@ -79,9 +79,13 @@ export const inputImageReader = (options: InputImageReaderOptions = {}) => {
       const bytes = await bytesOf(input, account);
       const contentType = sniffImageType(bytes);
       if (!contentType) throw notAnImage();
-      const image = await decodeImage(bytes, contentType);
-      // libvips is lenient with some cut-off files; the structure walk still refuses those.
-      if (!isCompleteImage(bytes, contentType)) throw incompleteImage(contentType);
+      // The structure walk names the likely cause (cut off in transit); libvips, lenient with some cut-off
+      // files, decides whether it is an image at all.
+      const complete = isCompleteImage(bytes, contentType);
+      const image = await decodeImage(bytes, contentType).catch((error: unknown) => {
+        throw complete ? error : incompleteImage(contentType);
+      });
+      if (!complete) throw incompleteImage(contentType);
       return image;
     },
     fit: fitImage,
