@@ -117,7 +117,7 @@ export const buildApp = async (deps: IngressDeps) => {
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
     apiScope(deps.views, throttles, (api) => {
-      videoRoutes(api, { videos, images: deps.images, idempotency: once });
+      videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
     }),

@@ -1,0 +1,34 @@
+import type { Video } from "@reelgate/contracts";
+
+/** The longest wait suggested: the poller itself asks an upstream at least this often (services/poller decide.ts). */
+export const MAX_POLL_AFTER_MS = 15_000;
+/** The shortest: a video never changes faster than the poller's fastest interval and the event's way here. */
+export const MIN_POLL_AFTER_MS = 1_000;
+
+/**
+ * How often the poller asks the upstream about a job of this age (mirrors `nextPollDelayMs` in
+ * services/poller): a video's answer cannot change between two of its polls, whatever the provider.
+ */
+const pollerIntervalMs = (ageMs: number) =>
+  ageMs < 10_000 ? 500 : ageMs < 60_000 ? 2_000 : ageMs < 600_000 ? 5_000 : MAX_POLL_AFTER_MS;
+
+/**
+ * `openai-poll-after-ms` for an unfinished video (SPEC §1.1), undefined once it is finished: how long a
+ * client should wait before asking again, so the SDKs' `poll` helpers ask as often as is useful and no more.
+ *
+ * - queued: billing reserves and the poller submits within moments, unless channels are busy — 1 s while young;
+ *   the poller's interval for the age after.
+ * - in_progress at 99: the job is done and storage is copying the media — 1 s.
+ * - in_progress: never sooner than the poller's next poll can change the answer; with progress reported, the
+ *   time left at the pace so far (elapsed × (100 − p) / p), up to 15 s; without, the poller's interval.
+ */
+export const pollAfterMs = (video: Pick<Video, "status" | "progress" | "created_at">, nowMs: number) => {
+  if (video.status === "completed" || video.status === "failed") return undefined;
+  const ageMs = Math.max(0, nowMs - video.created_at * 1000);
+  const interval = pollerIntervalMs(ageMs);
+  const clamp = (ms: number) => Math.round(Math.min(MAX_POLL_AFTER_MS, Math.max(MIN_POLL_AFTER_MS, interval, ms)));
+  if (video.status === "queued") return clamp(ageMs < 10_000 ? MIN_POLL_AFTER_MS : interval);
+  if (video.progress >= 99) return MIN_POLL_AFTER_MS;
+  if (video.progress <= 0) return clamp(interval);
+  return clamp((ageMs * (100 - video.progress)) / video.progress);
+};
