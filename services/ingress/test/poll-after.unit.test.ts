@@ -24,16 +24,19 @@ describe("openai-poll-after-ms (issue 13.2)", () => {
     expect(pollAfterMs(video("in_progress", 99, 200), NOW)).toBe(MIN_POLL_AFTER_MS);
   });
 
-  it("estimates the time left from the pace so far, never sooner than the poller's next poll, at most 15 s", () => {
-    // 20 s for 80%: 5 s left, and the poller asks every 2 s at that age.
-    expect(pollAfterMs(video("in_progress", 80, 20), NOW)).toBe(5_000);
-    // 20 s for 95%: about 1 s left, but the answer cannot change before the poller's next poll (2 s).
+  it("looks again halfway through the time left at the pace so far, never sooner than the poller's next poll, at most 15 s", () => {
+    // 20 s for 80%: 5 s left; a second look in 2.5 s.
+    expect(pollAfterMs(video("in_progress", 80, 20), NOW)).toBe(2_500);
+    // 20 s for 95%: about 1 s left, but the answer cannot change before the poller's next poll (2 s at that age).
     expect(pollAfterMs(video("in_progress", 95, 20), NOW)).toBe(2_000);
+    // 4 s for 10% looks like 36 s left, but the age counts time before the upstream began: half the age, 2 s.
+    expect(pollAfterMs(video("in_progress", 10, 4), NOW)).toBe(2_000);
     // 10 minutes for 10%: far from done.
     expect(pollAfterMs(video("in_progress", 10, 600), NOW)).toBe(MAX_POLL_AFTER_MS);
-    // No progress reported yet: the poller's interval.
+    // Little or no progress yet says nothing of the pace: the poller's interval.
     expect(pollAfterMs(video("in_progress", 0, 5), NOW)).toBe(MIN_POLL_AFTER_MS);
-    expect(pollAfterMs(video("in_progress", 0, 120), NOW)).toBe(5_000);
+    expect(pollAfterMs(video("in_progress", 2, 3), NOW)).toBe(MIN_POLL_AFTER_MS);
+    expect(pollAfterMs(video("in_progress", 5, 120), NOW)).toBe(5_000);
   });
 
   it("is a whole number of milliseconds within its bounds for any progress and age", () => {
