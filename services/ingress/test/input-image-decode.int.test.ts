@@ -2,12 +2,13 @@ import { once } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buffer } from "node:stream/consumers";
+import { deflateSync } from "node:zlib";
 import { openAiErrorSchema } from "@reelgate/contracts";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inputImageReader } from "../src/adapters/input-image/index.ts";
 import { form, type Ingress, ingress, KEY, multipartHeaders, OTHER_KEY, POOR_KEY } from "./harness.ts";
-import { hostileImages, imageOf } from "./whole-images.ts";
+import { hostileImages, imageOf, pngChunk } from "./whole-images.ts";
 
 const auth = (key = KEY) => ({ authorization: `Bearer ${key}` });
 
@@ -102,6 +103,27 @@ describe("input images are decoded, not just sniffed (issue 9.8)", () => {
       await expectRefused(api, base64, 415, "invalid_image");
     });
   }
+
+  it("refuses a small file declaring a canvas of 100 million pixels with 413, before decoding it", async () => {
+    api = await ingress();
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(10_000, 0);
+    header.writeUInt32BE(10_000, 4);
+    header.set([8, 2, 0, 0, 0], 8);
+    const bomb = Buffer.concat([
+      Buffer.from("89504e470d0a1a0a", "hex"),
+      pngChunk("IHDR", header),
+      pngChunk("IDAT", deflateSync(Buffer.alloc(1000))),
+      pngChunk("IEND"),
+    ]);
+    const response = await api.app.inject({
+      method: "POST",
+      url: "/v1/videos",
+      headers: auth(),
+      payload: { prompt: "animate", input_reference: bomb.toString("base64") },
+    });
+    await expectRefused(api, response, 413, "image_too_large");
+  });
 
   it("accepts real PNG, JPEG and WebP and records the dimensions of what it stored", async () => {
     api = await ingress();
