@@ -72,7 +72,9 @@ export const fitImage = async (image: InputImage, size: string, fit: InputFit): 
     image.contentType === "image/jpeg"
       ? pipeline.jpeg({ quality: 92 })
       : image.contentType === "image/png"
-        ? pipeline.png()
+        ? // zlib level 1: on a 1 MiB 592×592 PNG fitted to 720×1280, 150 ms against 920 ms at the default 6
+          // (under load), for a file 6% larger; ingress's CPU is what every request shares.
+          pipeline.png({ compressionLevel: 1 })
         : pipeline.webp({ quality: 92 });
   try {
     const bytes = await encoded.toBuffer();
