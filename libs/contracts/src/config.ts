@@ -89,6 +89,19 @@ export const configSchema = z.object({
     .default(24 * 3600),
   REELGATE_JOB_DEADLINE_SECONDS: z.coerce.number().int().positive().default(7200),
   REELGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
+  /** Failed authentications (API key or admin token) per client address per minute; beyond, 429. */
+  REELGATE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Admin API requests per client address per minute. */
+  REELGATE_ADMIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  /** `/media/…` signed-URL requests per client address per minute. */
+  REELGATE_MEDIA_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  /** Ingress replicas behind one load balancer: each ingress counts limit ÷ replicas (docs/security.md). */
+  REELGATE_INGRESS_REPLICAS: z.coerce.number().int().positive().default(1),
+  /** `true`, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client address. */
+  REELGATE_TRUST_PROXY: optionalText,
+  /** Remote input-image fetches in flight per account (429 beyond) and per ingress (503 beyond). */
+  REELGATE_IMAGE_FETCHES_PER_ACCOUNT: z.coerce.number().int().positive().default(4),
+  REELGATE_IMAGE_FETCHES_TOTAL: z.coerce.number().int().positive().default(64),
   REELGATE_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -70,6 +70,8 @@ await runService({
         allowedCidrs: outboundAllowEntries(
           [config.REELGATE_OUTBOUND_ALLOW, config.REELGATE_FETCH_ALLOWED_CIDRS].filter(Boolean).join(","),
         ).cidrs,
+        maxFetchesPerAccount: config.REELGATE_IMAGE_FETCHES_PER_ACCOUNT,
+        maxFetches: config.REELGATE_IMAGE_FETCHES_TOTAL,
       }),
       playableUrl: async (view) => {
         const stored = view.assets.video?.stored;
@@ -80,6 +82,17 @@ await runService({
       upstreamContent: upstreamContent(channels.current),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
+      rateLimits: {
+        authFailuresPerMinute: config.REELGATE_AUTH_FAILURES_PER_MINUTE,
+        adminPerMinute: config.REELGATE_ADMIN_RATE_LIMIT_PER_MINUTE,
+        mediaPerMinute: config.REELGATE_MEDIA_RATE_LIMIT_PER_MINUTE,
+        replicas: config.REELGATE_INGRESS_REPLICAS,
+      },
+      trustProxy:
+        config.REELGATE_TRUST_PROXY === undefined || config.REELGATE_TRUST_PROXY === "false"
+          ? false
+          : config.REELGATE_TRUST_PROXY === "true" ||
+            config.REELGATE_TRUST_PROXY.split(",").map((entry) => entry.trim()),
     });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     // Operations on their own port, so the public one serves only the API (probes and scrapers use this one).

@@ -42,7 +42,11 @@ const pngOf = (payloadBytes: number) => wholePngWith(Buffer.alloc(payloadBytes, 
 const ingress = async ({
   rateLimitPerMinute = 1000,
   bodyLimitBytes = 1024 * 1024,
-  images = { read: () => Promise.reject(new ApiError(400, "no images in this test")) } as InputImageReader,
+  images = {
+    receive: () => Promise.reject(new ApiError(400, "no images in this test")),
+    read: () => Promise.reject(new ApiError(400, "no images in this test")),
+    fit: (image) => Promise.resolve(image),
+  } as InputImageReader,
   onRoute = undefined as ((route: RouteOptions) => void) | undefined,
 } = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "reelgate-ingress-"));

@@ -51,7 +51,11 @@ describe("content of a copy that failed", () => {
         ledger: () => Promise.reject(new Error("not used")),
       },
       catalog: builtInCatalog,
-      images: { read: () => Promise.reject(new ApiError(400, "no images here")) },
+      images: {
+        receive: () => Promise.reject(new ApiError(400, "no images here")),
+        read: () => Promise.reject(new ApiError(400, "no images here")),
+        fit: (image) => Promise.resolve(image),
+      },
       playableUrl: async () => null,
       adminToken: "admin",
       log: createLogger("ingress", "silent"),

@@ -20,7 +20,7 @@ import { spendableMicros } from "../domain/balance-view.ts";
 import { statusOf, toVideoObject } from "../domain/video-object.ts";
 import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
-import type { InputImage } from "../http/form.ts";
+import type { InputFit, InputImageReader, PendingImage } from "../http/form.ts";
 import { quoteRequest } from "../http/video-request.ts";
 import type { Views } from "../views/views.ts";
 
@@ -31,6 +31,7 @@ export interface VideoDeps {
   catalog: Catalog;
   now: () => Date;
   onAppended: () => void;
+  images: InputImageReader;
 }
 
 export type InputReferenceData = EventData<"VideoRequested">["inputReference"];
@@ -46,7 +47,7 @@ export interface ListQuery {
 const inputKey = (accountId: string, videoId: string, at: Date, contentType: string) =>
   `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
 
-export const videoService = ({ store, objects, views, catalog, now, onAppended }: VideoDeps) => {
+export const videoService = ({ store, objects, views, catalog, now, onAppended, images }: VideoDeps) => {
   const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
     const found = await views.videos.get(videoId);
     // Another account's video, a deleted one, or one whose request has not reached the read model yet
@@ -100,7 +101,8 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
       prompt: string;
       quoteMicros: number;
       remixedFromVideoId: string | null;
-      image: InputImage | undefined;
+      /** The image as sent: fetched, decoded and fitted only once the cheap checks (fields, balance) passed. */
+      image: { pending: PendingImage; fit: InputFit } | undefined;
       /** Given (derived from an Idempotency-Key) when an earlier attempt may already have recorded it. */
       videoId?: string | undefined;
     },
@@ -122,12 +124,23 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
         code: "insufficient_quota",
       });
     }
-    // Stored only once every check has passed: a refused request leaves nothing behind.
+    // Fetched and decoded only now, after the checks that cost nothing; stored only once it decoded and was
+    // fitted to the video's size: a refused request leaves nothing behind.
     let inputReference: InputReferenceData = null;
     if (image) {
-      const key = inputKey(accountId, videoId, now(), image.contentType);
-      const stored = await objects.put(key, Readable.from([image.bytes]), image.contentType);
-      inputReference = { key, contentType: image.contentType, bytes: stored.bytes, sha256: stored.sha256 };
+      const decoded = await images.read(image.pending, { account: accountId });
+      const fitted = await images.fit(decoded, spec.size, image.fit);
+      const key = inputKey(accountId, videoId, now(), fitted.contentType);
+      const stored = await objects.put(key, Readable.from([fitted.bytes]), fitted.contentType);
+      inputReference = {
+        key,
+        contentType: fitted.contentType,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        width: fitted.width,
+        height: fitted.height,
+        fit: image.fit,
+      };
     }
     const data: EventData<"VideoRequested"> = {
       videoId,
@@ -150,9 +163,16 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended }
   return {
     ownView,
 
-    create: (accountId: string, body: CreateVideoRequest, image?: InputImage, videoId?: string) => {
+    create: (accountId: string, body: CreateVideoRequest, image?: PendingImage, videoId?: string) => {
       const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
-      return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image, videoId });
+      return request(accountId, {
+        spec,
+        prompt: body.prompt,
+        quoteMicros,
+        remixedFromVideoId: null,
+        image: image ? { pending: image, fit: body.input_fit } : undefined,
+        videoId,
+      });
     },
 
     /** A new video from a completed one, with the source's parameters; the poller sends it to the source's channel. */
