@@ -53,6 +53,13 @@ describe.skipIf(!binary)("npm start's nats-server: a user per service with only 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it("keeps each service's password across restarts, one per service", () => {
+    const again = writeLocalNatsConfig({ dataDir, port: 1, namespace }).credentials;
+    expect(again).toEqual(credentials);
+    expect(Object.keys(credentials).sort()).toEqual(["billing", "ingress", "poller", "storage"]);
+    expect(new Set(Object.values(credentials).map((user) => user.NATS_PASSWORD)).size).toBe(4);
+  });
+
   it("refuses a connection without credentials, or with another service's password", async () => {
     await expect(connect({ servers: url, reconnect: false })).rejects.toThrow(/authorization/i);
     await expect(
