@@ -57,6 +57,8 @@ export const configSchema = z.object({
   REELGATE_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   /** Comma-separated CIDRs an operator allows image URLs to reach despite the private-address rule. */
   REELGATE_FETCH_ALLOWED_CIDRS: optionalText,
+  /** The notifier's waits after each failed webhook delivery, in ms, comma-separated (the last repeats); unset: SPEC §1.5's. */
+  REELGATE_WEBHOOK_RETRY_SCHEDULE_MS: optionalText,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;

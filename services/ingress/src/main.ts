@@ -5,6 +5,7 @@ import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/ser
 import { channelsSourceFromConfig } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
+import { natsNotifierClient } from "./adapters/notifier-client.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
@@ -45,6 +46,7 @@ await runService({
       views,
       objects,
       billing: natsBillingClient(runtime.nc, runtime.names),
+      notifier: natsNotifierClient(runtime.nc, runtime.names),
       catalog,
       adminToken,
       log,

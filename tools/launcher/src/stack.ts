@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
-export const services = ["ingress", "billing", "poller", "storage"] as const;
+export const services = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 export type ServiceName = (typeof services)[number];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -79,6 +79,7 @@ export const startStack = async (options: StackOptions) => {
     billing: options.ports?.billing ?? (await freePort()),
     poller: options.ports?.poller ?? (await freePort()),
     storage: options.ports?.storage ?? (await freePort()),
+    notifier: options.ports?.notifier ?? (await freePort()),
   };
   const processes = new Map<string, ManagedProcess>();
   const line = (source: string) => (text: string) => options.onLine?.(source, text);

@@ -1,0 +1,55 @@
+import { derivedId, type TypedEnvelope } from "@reelgate/contracts";
+import { applyToOutcome, terminalEventOf, type VideoOutcome } from "../domain/video-outcome.ts";
+import type { WebhookDeliveries } from "./deliveries.ts";
+import type { WebhookEndpoints } from "./endpoints.ts";
+import type { NotifierStores } from "./stores.ts";
+
+/** The event's id for one video, type and endpoint: the same on every redelivery, so it is scheduled once. */
+export const webhookEventId = (endpointId: string, videoId: string, eventType: string) =>
+  derivedId("webhook-event", endpointId, videoId, eventType);
+
+/**
+ * Follows each video to its terminal outcome (the events its public status is made of) and, once the
+ * video's GET answers completed or failed, schedules the event for every endpoint of the account that
+ * takes it. A crash between scheduling and noting it schedules again, which appends nothing new.
+ */
+export const videoOutcomes = ({
+  stores,
+  endpoints,
+  deliveries,
+  now,
+}: {
+  stores: NotifierStores;
+  endpoints: WebhookEndpoints;
+  deliveries: WebhookDeliveries;
+  now: () => Date;
+}) => {
+  const announce = async (view: VideoOutcome) => {
+    const eventType = terminalEventOf(view);
+    if (!eventType || !view.accountId || view.announced.includes(eventType)) return;
+    const nowMs = now().getTime();
+    for (const endpoint of await endpoints.subscribed(view.accountId, eventType)) {
+      await deliveries.schedule({
+        eventId: webhookEventId(endpoint.id, view.id, eventType),
+        endpointId: endpoint.id,
+        accountId: view.accountId,
+        eventType,
+        videoId: view.id,
+        createdAt: Math.floor(nowMs / 1000),
+        scheduledAtMs: nowMs,
+      });
+    }
+    await stores.outcomes.update(view.id, (current) =>
+      current && !current.announced.includes(eventType)
+        ? { ...current, announced: [...current.announced, eventType] }
+        : undefined,
+    );
+  };
+
+  return async (event: TypedEnvelope) => {
+    const videoId = (event.data as { videoId?: string }).videoId;
+    if (!videoId) return;
+    const view = await stores.outcomes.update(videoId, (current) => applyToOutcome(current, event));
+    if (view) await announce(view);
+  };
+};
