@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Json, type JsonObject, type K8sObject, parseYamlDocuments, renderKustomize } from "./kustomize.ts";
 import { createValidator, type Validator } from "./validate.ts";
 
-const SERVICES = ["ingress", "billing", "poller", "storage"] as const;
+const SERVICES = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 const CONFIG_KEYS = [
   "NATS_URL",
   "MONGODB_URL",
