@@ -28,17 +28,22 @@ export const videoOutcomes = ({
     const eventType = terminalEventOf(view);
     if (!eventType || !view.accountId || view.announced.includes(eventType)) return;
     const nowMs = now().getTime();
-    for (const endpoint of await endpoints.subscribed(view.accountId, eventType)) {
-      await deliveries.schedule({
-        eventId: webhookEventId(endpoint.id, view.id, eventType),
-        endpointId: endpoint.id,
-        accountId: view.accountId,
-        eventType,
-        videoId: view.id,
-        createdAt: Math.floor(nowMs / 1000),
-        scheduledAtMs: nowMs,
-      });
-    }
+    const accountId = view.accountId;
+    // Endpoints are independent streams: scheduled side by side, so a wide fan-out does not queue.
+    const subscribed = await endpoints.subscribed(accountId, eventType);
+    await Promise.all(
+      subscribed.map((endpoint) =>
+        deliveries.schedule({
+          eventId: webhookEventId(endpoint.id, view.id, eventType),
+          endpointId: endpoint.id,
+          accountId,
+          eventType,
+          videoId: view.id,
+          createdAt: Math.floor(nowMs / 1000),
+          scheduledAtMs: nowMs,
+        }),
+      ),
+    );
     await stores.outcomes.update(view.id, (current) =>
       current && !current.announced.includes(eventType)
         ? { ...current, announced: [...current.announced, eventType] }
