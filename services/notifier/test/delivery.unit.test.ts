@@ -20,15 +20,15 @@ const data = {
   scheduledAtMs: T0,
 };
 const scheduled: DeliveryEvent = { type: "WebhookDeliveryScheduled", data };
-const failedAttempt = (attempt: number, at: number, next: number): DeliveryEvent => ({
-  type: "WebhookDeliveryAttempted",
+const failedAttempt = (attempt: number, at: number, next: number) => ({
+  type: "WebhookDeliveryAttempted" as const,
   data: {
     eventId: "evt_1",
     attempt,
     attemptedAtMs: at,
     statusCode: 500,
     error: null,
-    outcome: "retry",
+    outcome: "retry" as const,
     nextAttemptAtMs: next,
   },
 });
@@ -90,7 +90,7 @@ describe("delivery decider", () => {
   it("records nothing for a delivery already done", () => {
     const done: DeliveryEvent = {
       type: "WebhookDeliveryAttempted",
-      data: { ...failedAttempt(1, T0, T0).data, statusCode: 200, outcome: "delivered", nextAttemptAtMs: null },
+      data: { ...failedAttempt(1, T0, T0).data, statusCode: 200, outcome: "delivered" as const, nextAttemptAtMs: null },
     };
     spec
       .given([scheduled, done])
