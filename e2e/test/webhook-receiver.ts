@@ -37,14 +37,18 @@ export const startReceiver = async (host = "127.0.0.1") => {
       response.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "no");
     });
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: (path: string) => `http://${host}:${port}${path}`,
+    url: (path: string, scheme = "http") => `${scheme}://${host}:${port}${path}`,
     received,
+    /** TCP connections accepted, whatever came over them (a TLS hello to this plain server too). */
+    connections: () => connections,
     at: (path: string) => received.filter((entry) => entry.path === path),
     plan(path: string, answer: (n: number) => number) {
       plans.set(path, answer);

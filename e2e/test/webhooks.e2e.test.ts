@@ -251,32 +251,48 @@ describe.skipIf(!nats.url)("webhooks: OpenAI's endpoints API and signed deliveri
     });
   });
 
-  it("refuses a receiver at an address REELGATE_OUTBOUND_ALLOW does not name, and never reaches it", async () => {
+  it("refuses a receiver at an address REELGATE_OUTBOUND_ALLOW does not name, and never connects to it", async () => {
     // 127.0.0.2 is loopback (so private) and not in the allow list, which names 127.0.0.1 only.
     const hidden = await startReceiver("127.0.0.2");
     try {
-      const endpoint = await client.webhooks.create({
-        name: "private",
-        url: hidden.url("/private"),
-        event_types: ["video.completed"],
-      });
-      await expect(client.webhooks.test(endpoint.id, { event_type: "video.completed" })).rejects.toMatchObject({
-        status: 400,
-      });
+      // https passes the scheme rule, so the address rule is what refuses it; plain http is refused for its scheme.
+      const cases = [
+        { scheme: "https", reason: /blocked_address|loopback/ },
+        { scheme: "http", reason: /not https/ },
+      ];
+      const endpoints = [];
+      for (const { scheme } of cases) {
+        endpoints.push(
+          await client.webhooks.create({
+            name: `private ${scheme}`,
+            url: hidden.url(`/private-${scheme}`, scheme),
+            event_types: ["video.completed"],
+          }),
+        );
+      }
+      for (const endpoint of endpoints) {
+        await expect(client.webhooks.test(endpoint.id, { event_type: "video.completed" })).rejects.toMatchObject({
+          status: 400,
+          code: "webhook_delivery_failed",
+        });
+      }
       await client.videos.create({ prompt: "private", seconds: "4" });
-      const [delivery] = await waitFor(
-        "a refused attempt",
-        async () => {
-          const found = await deliveriesOf(endpoint.id);
-          return found[0]?.attempts.length ? found : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 100 },
-      );
-      expect(delivery!.attempts[0]).toMatchObject({
-        status_code: null,
-        error: expect.stringMatching(/refused|not allowed|private/i),
-      });
-      expect(hidden.received).toHaveLength(0);
+      for (const [index, endpoint] of endpoints.entries()) {
+        const [delivery] = await waitFor(
+          `a refused attempt to ${endpoint.url}`,
+          async () => {
+            const found = await deliveriesOf(endpoint.id);
+            return found[0]?.attempts.length ? found : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 100 },
+        );
+        expect(delivery!.status).toBe("pending");
+        expect(delivery!.attempts[0]).toMatchObject({
+          status_code: null,
+          error: expect.stringMatching(cases[index]!.reason),
+        });
+      }
+      expect(hidden.connections()).toBe(0);
     } finally {
       await hidden.close();
     }

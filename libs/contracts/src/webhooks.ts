@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rpcFailureSchema } from "./admin.ts";
+import { videoStatuses } from "./video.ts";
 
 /** The webhook event types Reelgate sends (SPEC §1.5); OpenAI's other types name nothing Reelgate does. */
 export const webhookEventTypes = ["video.completed", "video.failed"] as const;
@@ -102,3 +103,10 @@ export type NotifierCommand = keyof typeof notifierRpc;
 /** `{ok: true, result}` (the answer's JSON as the public API gives it) or a failure. */
 export const notifierReplySchema = z.union([z.object({ ok: z.literal(true), result: z.unknown() }), rpcFailureSchema]);
 export type NotifierReply = z.infer<typeof notifierReplySchema>;
+
+/**
+ * The notifier asks ingress what a video's GET answers now (subject `rpc.ingress.videoStatus`), so an event
+ * is sent only once the GET already answers it: ingress's read model may lag the events by a moment.
+ */
+export const videoStatusRpc = z.object({ videoId: z.string() });
+export const videoStatusReplySchema = z.object({ ok: z.literal(true), status: z.enum(videoStatuses).nullable() });

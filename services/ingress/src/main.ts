@@ -7,6 +7,7 @@ import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { natsNotifierClient } from "./adapters/notifier-client.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
+import { serveVideoStatus } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
@@ -70,10 +71,12 @@ await runService({
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });
+    const videoStatus = serveVideoStatus({ nc: runtime.nc, names: runtime.names, views, log });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     log.info({ port: config.PORT }, "ingress ready");
     return async () => {
       await app.close();
+      await videoStatus.stop();
       await runtime.stop();
       channels.close();
     };

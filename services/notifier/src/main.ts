@@ -1,6 +1,8 @@
 import { serveRpc } from "@reelgate/messaging";
+import { parseOutboundAllow } from "@reelgate/outbound";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
+import { ingressPublicStatus } from "./adapters/ingress-status.ts";
 import { postWebhook } from "./adapters/outbound.ts";
 import { parseRetrySchedule } from "./domain/retry-schedule.ts";
 import { webhookDeliveries } from "./handlers/deliveries.ts";
@@ -24,12 +26,8 @@ await runService({
     const { names } = runtime;
     const now = () => new Date();
     const stores = await openNotifierStores(runtime.documents);
-    const post = postWebhook(
-      (process.env.REELGATE_OUTBOUND_ALLOW ?? "")
-        .split(",")
-        .map((host) => host.trim())
-        .filter(Boolean),
-    );
+    // SPEC §2's REELGATE_OUTBOUND_ALLOW; a malformed entry stops the process here.
+    const post = postWebhook(parseOutboundAllow(process.env.REELGATE_OUTBOUND_ALLOW));
     const onAppended = runtime.relay.notify;
     const endpoints = webhookEndpoints({ store: runtime.store, stores, now, onAppended });
     const deliveries = webhookDeliveries({
@@ -40,7 +38,8 @@ await runService({
       now,
       onAppended,
     });
-    const outcomes = videoOutcomes({ stores, endpoints, deliveries, now });
+    const publicStatus = ingressPublicStatus(runtime.nc, names);
+    const outcomes = videoOutcomes({ stores, endpoints, deliveries, publicStatus, now });
 
     // The events a video's public status is made of (nats-server 2.9 takes one filter subject per consumer).
     for (const [purpose, subject] of [
@@ -49,7 +48,8 @@ await runService({
       ["outcome-job", names.eventSubject("job", "*")],
       ["outcome-asset", names.eventSubject("asset", "*")],
     ] as const) {
-      await runtime.consume({ purpose, filterSubject: subject, handle: async (event) => outcomes(event) });
+      // A video whose GET lags its events waits (retries) rather than being dead-lettered after ten tries.
+      await runtime.consume({ purpose, filterSubject: subject, maxDeliver: 200, handle: outcomes });
     }
     await runtime.consume({
       purpose: "deliver",
