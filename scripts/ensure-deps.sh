@@ -18,3 +18,21 @@ ensure_node_modules() {
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }
+
+ensure_openai_python() {
+  # The official Python SDK (3.x), for the suites that run it: a venv under node_modules/.cache, installed
+  # offline from the wheels on disk (these machines carry them). Without them the suites say so and skip.
+  local venv=node_modules/.cache/openai-python
+  local wheels=${REELGATE_PYPI_WHEELS:-/opt/pypi/files}
+  [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import openai" >/dev/null 2>&1 && return 0
+  if ! command -v python3 >/dev/null 2>&1 || ! ls "$wheels"/openai-3.*.whl >/dev/null 2>&1; then
+    echo "no python3 or no openai-3 wheel in $wheels: the Python SDK suites will be skipped" >&2
+    return 0
+  fi
+  echo "installing the official Python SDK into $venv from $wheels..." >&2
+  rm -rf "$venv"
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install -q --no-index --find-links "$wheels" "openai>=3,<4"; } >/dev/null 2>&1; then
+    echo "could not install the Python SDK (python3-venv missing?): the Python SDK suites will be skipped" >&2
+    rm -rf "$venv"
+  fi
+}

@@ -19,7 +19,7 @@ import { type Json, type JsonObject, type K8sObject, parseYamlDocuments, renderK
 import { k8sNatsAuthorization } from "./nats-authorization.ts";
 import { createValidator, type Validator } from "./validate.ts";
 
-const SERVICES = ["ingress", "billing", "poller", "storage"] as const;
+const SERVICES = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 const CONFIG_KEYS = [
   "NATS_URL",
   "MONGODB_URL",

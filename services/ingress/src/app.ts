@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } fro
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import { inputImageDefaults } from "./adapters/input-image/index.ts";
+import type { NotifierClient } from "./adapters/notifier-client.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
@@ -22,6 +23,7 @@ import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
 import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
+import { webhookAdminRoutes, webhookEndpointRoutes } from "./http/routes/webhook-endpoints.ts";
 import type { Views } from "./views/views.ts";
 
 export interface IngressDeps {
@@ -29,6 +31,8 @@ export interface IngressDeps {
   views: Views;
   objects: ObjectStorage;
   billing: BillingClient;
+  /** Webhook endpoints (SPEC §1.5) live in the notifier; without it the routes are not there. */
+  notifier?: NotifierClient;
   catalog: Catalog;
   images: InputImageReader;
   /** A signed URL of a completed video that a browser can play without a key. */
@@ -120,9 +124,11 @@ export const buildApp = async (deps: IngressDeps) => {
       videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
+      if (deps.notifier) webhookEndpointRoutes(api, { notifier: deps.notifier });
     }),
   );
   adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken, throttles });
+  if (deps.notifier) webhookAdminRoutes(app, { notifier: deps.notifier, adminToken: deps.adminToken });
   if (deps.signingSecret)
     mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now, throttles });
   return app;

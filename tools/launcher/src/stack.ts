@@ -7,7 +7,7 @@ import { dataDirSecret } from "@reelgate/service-kit";
 import { type LocalNatsConfig, writeLocalNatsConfig } from "./nats-config.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
-export const services = ["ingress", "billing", "poller", "storage"] as const;
+export const services = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 export type ServiceName = (typeof services)[number];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -84,6 +84,7 @@ export const startStack = async (options: StackOptions) => {
     billing: options.ports?.billing ?? (await freePort()),
     poller: options.ports?.poller ?? (await freePort()),
     storage: options.ports?.storage ?? (await freePort()),
+    notifier: options.ports?.notifier ?? (await freePort()),
   };
   const processes = new Map<string, ManagedProcess>();
   const line = (source: string) => (text: string) => options.onLine?.(source, text);
