@@ -3,6 +3,7 @@ import { type NatsNames, videoStatusRpc } from "@reelgate/contracts";
 import { serveRpc } from "@reelgate/messaging";
 import type { Logger } from "pino";
 import { statusOf } from "../domain/video-object.ts";
+import { isRequested } from "../domain/video-view.ts";
 import type { Views } from "../views/views.ts";
 
 /**
@@ -27,7 +28,8 @@ export const serveVideoStatus = ({
     log,
     handle: async (request) => {
       const { videoId } = videoStatusRpc.parse(request);
-      const view = (await views.videos.get(videoId))?.doc;
-      return { ok: true, status: view ? statusOf(view).status : null };
+      // A video whose request has not reached the read model yet is unknown to its GET too.
+      const doc = (await views.videos.get(videoId))?.doc;
+      return { ok: true, status: doc && isRequested(doc) ? statusOf(doc).status : null };
     },
   });
