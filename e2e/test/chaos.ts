@@ -12,7 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { waitFor } from "@reelgate/testkit";
-import { type Platform, startPlatform } from "./platform.ts";
+import { type Platform, startPlatform, waitForConsumersIdle } from "./platform.ts";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -50,10 +50,12 @@ export interface ChaosReport {
   upstreamFaults: number;
   /** The answers that were not a 200 during the chaos, by status ("network" for no answer). */
   refused: Record<string, number>;
-  /** From the last create's answer to every accepted video ended. */
+  /** From the last create's answer to every accepted video ended and every consumer caught up. */
   quiescenceMs: number;
   /** Videos with more than one upstream job, and the extra jobs. */
   duplicateUpstreamJobs: number;
+  /** Exits nobody caused (no SIGKILL of the schedule's): a service that crashed on its own. */
+  unplannedExits: string[];
   problems: string[];
 }
 
@@ -82,12 +84,21 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
   // Its own nats-server (an empty URL makes the launcher start one): nats-server is a target too.
+  const exits: string[] = [];
   const platform = await startPlatform("", {
     supervise: { initialDelayMs: 200, maxDelayMs: 2_000, maxCrashes: 1_000 },
+    // Every exit the schedule did not cause is a finding: keep what the process said last.
+    onSupervisor: (event) => {
+      if (event.kind !== "exited" || event.exit.signal === "SIGKILL") return;
+      const last = event.tail.split("\n").slice(-3).join(" | ");
+      exits.push(`${event.name} exited with ${event.exit.signal ?? `code ${event.exit.code}`}: ${last.slice(-600)}`);
+    },
     simulatorJobMs: options.simulatorJobMs,
   });
   try {
-    return await chaos(platform, options, random, log);
+    const report = await chaos(platform, options, random, log);
+    report.unplannedExits = exits;
+    return report;
   } finally {
     await platform.stop();
   }
@@ -113,6 +124,7 @@ async function chaos(
     refused: {},
     quiescenceMs: 0,
     duplicateUpstreamJobs: 0,
+    unplannedExits: [],
     problems: [],
   };
 
@@ -224,6 +236,11 @@ async function chaos(
   ).catch((error: Error) => {
     const stuck = created.filter((video) => !ends.has(video.id)).map((video) => video.id);
     report.problems.push(`${stuck.length} videos never ended (${error.message}): ${stuck.slice(0, 10).join(", ")}`);
+  });
+  // Then every consumer has caught up: a message held by a process that was killed comes back only after
+  // its ack_wait, while the video's other events may already have ended it.
+  await waitForConsumersIdle(platform, options.quiescenceMs).catch((error: Error) => {
+    report.problems.push(`the consumers never caught up: ${error.message}`);
   });
   report.quiescenceMs = Date.now() - started;
   for (const video of created) {
@@ -387,5 +404,6 @@ export const formatReport = (report: ChaosReport) =>
     `creates refused (by status) ${JSON.stringify(report.refused)}`,
     `time to quiescence ${(report.quiescenceMs / 1000).toFixed(1)} s`,
     `duplicate upstream jobs ${report.duplicateUpstreamJobs}`,
+    `unplanned exits ${report.unplannedExits.length}${report.unplannedExits.length ? `:\n  ${report.unplannedExits.join("\n  ")}` : ""}`,
     `problems ${report.problems.length}${report.problems.length ? `:\n  ${report.problems.join("\n  ")}` : ""}`,
   ].join("\n");

@@ -52,7 +52,16 @@ export interface StackOptions {
 }
 
 export type SupervisorEvent =
-  | { kind: "exited"; name: string; pid: number | undefined; exit: Exit; restartInMs: number; recentCrashes: number }
+  | {
+      kind: "exited";
+      name: string;
+      pid: number | undefined;
+      exit: Exit;
+      restartInMs: number;
+      recentCrashes: number;
+      /** Its last output lines. */
+      tail: string;
+    }
   | { kind: "restarted"; name: string; pid: number | undefined; restarts: number }
   | { kind: "gave-up"; name: string; pid: number | undefined; exit: Exit; recentCrashes: number; tail: string };
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };

@@ -46,7 +46,15 @@ export const createSupervisor = ({
       emit({ kind: "gave-up", name, pid, exit, recentCrashes: decision.recent, tail: child.tail() });
       return;
     }
-    emit({ kind: "exited", name, pid, exit, restartInMs: decision.delayMs, recentCrashes: decision.recent });
+    emit({
+      kind: "exited",
+      name,
+      pid,
+      exit,
+      restartInMs: decision.delayMs,
+      recentCrashes: decision.recent,
+      tail: child.tail(),
+    });
     await sleep(decision.delayMs);
     if (!wanted(name, child)) return;
     const next = spawner.spawn();
