@@ -260,7 +260,8 @@ async function chaos(
 
 /** One keyed create, retried with the same key through crashes; its id, or undefined when refused for good. */
 async function createVideo(url: string, apiKey: string, key: string, prompt: string, report: ChaosReport) {
-  const deadline = Date.now() + 120_000;
+  // Long enough to outlast a crashed keyed create's in-use window (60 s) and a few more crashes.
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     let status: string;
     try {
@@ -345,6 +346,10 @@ async function checkLedger(
     const got = captures.get(video.id) ?? 0;
     if (got !== wanted) report.problems.push(`${video.id} (${ends.get(video.id)}): ${got} captures`);
   }
+  // A charge for a video the client never got an id for: its create was accepted but never answered 200.
+  const known = new Set(created.map((video) => video.id));
+  for (const videoId of captures.keys())
+    if (!known.has(videoId)) report.problems.push(`${videoId} was charged, but its create never answered 200`);
 }
 
 async function checkDeadLetters(platform: Platform, report: ChaosReport) {
