@@ -362,6 +362,22 @@ async function checkDeadLetters(platform: Platform, report: ChaosReport) {
       () => 0, // never created: nothing was ever dead-lettered
     );
     if (messages > 0) report.problems.push(`${messages} dead letters in ${stream}`);
+    // What each was: the consumer, the event's subject, how often it was tried and why it was given up.
+    for (let seq = 1; seq <= Math.min(messages, 5); seq++) {
+      const letter = await jsm.streams.getMessage(stream, { seq }).catch(() => undefined);
+      if (!letter) continue;
+      const { reason, consumer, subject, deliveryCount, payload } = letter.json<{
+        reason: string;
+        consumer: string;
+        subject: string;
+        deliveryCount: number;
+        payload: string;
+      }>();
+      const videoId = /"videoId":"([^"]+)"/.exec(payload)?.[1];
+      report.problems.push(
+        `  dead letter: ${consumer} gave up on ${subject} (video ${videoId}) after ${deliveryCount} deliveries: ${reason.slice(0, 300)}`,
+      );
+    }
   } finally {
     await nc.close();
   }
