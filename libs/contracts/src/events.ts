@@ -162,6 +162,23 @@ export const eventTypes = {
     }),
   },
   /**
+   * The poller is about to send the job upstream (written before the call): a poller that dies before
+   * JobSubmitted finds it on recovery and reconciles with the upstream instead of starting a second job.
+   */
+  SubmitAttempted: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      channelId: z.string(),
+      /** 1 for the first try: the try whose JobSubmitted or SubmitAttemptFailed settles it. */
+      attempt: z.number().int().positive(),
+      /** The Idempotency-Key sent upstream with this try (and with its resubmission after a crash). */
+      idempotencyKey: z.string(),
+      startedAt: z.number().int(),
+    }),
+  },
+  /**
    * The upstream finished a job after the poller had failed it for its deadline: the video exists
    * after all. The reservation was already released (a failed job is never charged), so it is free.
    */
