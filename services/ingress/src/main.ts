@@ -67,6 +67,9 @@ await runService({
       upstreamContent: upstreamContent(channels.current),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
+      channels: channels.current,
+      jobDeadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
+      console: { media: config },
     });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     log.info({ port: config.PORT }, "ingress ready");

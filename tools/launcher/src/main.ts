@@ -77,6 +77,7 @@ console.log(`
   ${colour(32, "Reelgate is running")}
 
   API         ${stack.url}
+  Console     ${stack.url}/console/  (sign in with the admin token, or an API key)
   Admin token ${stack.adminToken}
   Data        ${stack.dataDir}
   NATS        ${stack.natsUrl}
