@@ -3,12 +3,14 @@ import { type LedgerEntry, microsOf, usd } from "./api.ts";
 /** What was spent when: captures charge; everything else (reservations, top-ups) is not spending. */
 export const spendingOverTime = (entries: LedgerEntry[]) => {
   let total = 0;
-  return entries
+  const captures = entries
     .filter((entry) => entry.type === "ReservationCaptured")
     .map((entry) => {
       total += microsOf(entry.amount_usd);
       return { at: Date.parse(entry.occurred_at), total };
     });
+  // The line starts at zero when the ledger does (the account was opened).
+  return captures.length && entries[0] ? [{ at: Date.parse(entries[0].occurred_at), total: 0 }, ...captures] : [];
 };
 
 /** Cumulative spending as an SVG line, drawn by React (no chart library, nothing that runs script from data). */
@@ -23,13 +25,16 @@ export const SpendChart = ({ entries }: { entries: LedgerEntry[] }) => {
   const top = Math.max(points.at(-1)!.total, 1);
   const x = (at: number) => pad + ((at - first) / (last - first)) * (width - 2 * pad);
   const y = (total: number) => height - pad - (total / top) * (height - 2 * pad);
-  const path = points.map((point, index) => `${index === 0 ? "M" : "L"}${x(point.at)},${y(point.total)}`).join(" ");
+  // A step line: the total holds until the next charge.
+  const path = points
+    .map((point, index) => (index === 0 ? `M${x(point.at)},${y(point.total)}` : `H${x(point.at)} V${y(point.total)}`))
+    .join(" ");
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="spend-title spend-desc">
         <title id="spend-title">Spending over time</title>
         <desc id="spend-desc">
-          {`${usd(points.at(-1)!.total)} spent in ${points.length} videos, from ${new Date(first).toLocaleString()} to ${new Date(last).toLocaleString()}`}
+          {`${usd(points.at(-1)!.total)} spent in ${points.length - 1} videos, from ${new Date(first).toLocaleString()} to ${new Date(last).toLocaleString()}`}
         </desc>
         <line className="axis" x1={pad} y1={height - pad} x2={width - pad} y2={height - pad} />
         <line className="axis" x1={pad} y1={pad} x2={pad} y2={height - pad} />
@@ -46,7 +51,7 @@ export const SpendChart = ({ entries }: { entries: LedgerEntry[] }) => {
           {new Date(last).toLocaleTimeString()}
         </text>
         <path className="line" d={path} />
-        {points.map((point) => (
+        {points.slice(1).map((point) => (
           <circle key={`${point.at}-${point.total}`} className="dot" cx={x(point.at)} cy={y(point.total)} r={3} />
         ))}
       </svg>

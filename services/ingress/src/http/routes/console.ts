@@ -76,6 +76,7 @@ export const consoleRoute = async (
       root: distDir,
       prefix: "/console/",
       index: "index.html",
+      cacheControl: false,
       // Hashed asset names never change content; index.html must be revalidated to find new ones.
       setHeaders: (response, path) =>
         response.setHeader(
