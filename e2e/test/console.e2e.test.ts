@@ -27,6 +27,15 @@ const screenshot = async (page: Page, name: string) => {
   await page.setViewportSize(desktop);
 };
 
+/** The <video> element as code run in the page sees it (this file is typed without the DOM's types). */
+interface VideoLike {
+  duration: number;
+  currentTime: number;
+  addEventListener(type: string, listener: () => void, options: { once: boolean }): void;
+}
+/** What the page's functions cast globalThis to (they run in the browser: only types may come from here). */
+type InPage = { document: { querySelector(selector: string): VideoLike | null } };
+
 const signIn = async (page: Page, role: "tenant" | "admin", secret: string) => {
   await page.getByLabel(role === "admin" ? "The operator, with the admin token" : "A user, with an API key").check();
   await page.locator("#secret").fill(secret);
@@ -45,6 +54,7 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
   let profile: string;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
+  const mediaStatuses: number[] = [];
 
   beforeAll(async () => {
     // The console is served from its build; npm test builds it first, a lone run of this file may not have.
@@ -73,6 +83,9 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
       if (/Content[- ]Security[- ]Policy/i.test(message.text())) cspViolations.push(message.text());
     });
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname.startsWith("/media/")) mediaStatuses.push(response.status());
+    });
   });
 
   afterAll(async () => {
@@ -124,7 +137,7 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     expect(await player.getAttribute("src")).toMatch(/\/media\/.*signature=/);
     const duration = await page.waitForFunction(
       () => {
-        const video = document.querySelector("video");
+        const video = (globalThis as unknown as InPage).document.querySelector("video");
         return video && Number.isFinite(video.duration) && video.duration > 0 ? video.duration : undefined;
       },
       undefined,
@@ -135,14 +148,15 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     const landed = await page.evaluate(
       (target) =>
         new Promise<number>((resolve) => {
-          const video = document.querySelector("video")!;
+          const video = (globalThis as unknown as InPage).document.querySelector("video")!;
           video.addEventListener("seeked", () => resolve(video.currentTime), { once: true });
           video.currentTime = target;
         }),
       seconds / 2,
     );
     expect(landed).toBeGreaterThan(0);
-    expect(Math.abs(landed - seconds / 2)).toBeLessThan(seconds / 2);
+    // The media was served in ranges (206), which is what lets the browser seek without the whole file.
+    expect(mediaStatuses).toContain(206);
     await page.getByAltText("Thumbnail").waitFor();
     await screenshot(page, "video");
 
