@@ -36,6 +36,14 @@ interface VideoLike {
 /** What the page's functions cast globalThis to (they run in the browser: only types may come from here). */
 type InPage = { document: { querySelector(selector: string): VideoLike | null } };
 
+/** The console with no one signed in, whatever an earlier test left behind. */
+const openSignedOut = async (page: Page, url: string) => {
+  await page.goto(`${url}/console/`);
+  await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
+  await page.reload();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+};
+
 const signIn = async (page: Page, role: "tenant" | "admin", secret: string) => {
   await page.getByLabel(role === "admin" ? "The operator, with the admin token" : "A user, with an API key").check();
   await page.locator("#secret").fill(secret);
@@ -106,8 +114,7 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
 
   it("a user signs in, makes a video from an uploaded image, watches it complete, plays and seeks it, deletes it", async () => {
     const { key, client } = await platform.account("5");
-    await page.goto(`${platform.url}/console/`);
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await openSignedOut(page, platform.url);
     await screenshot(page, "sign-in");
     await signIn(page, "tenant", key);
     await page.getByRole("heading", { name: "Generate a video" }).waitFor();
@@ -176,13 +183,21 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     await page.waitForURL(/#\/videos$/);
     await expect(client.videos.retrieve(videoId)).rejects.toMatchObject({ status: 404 });
 
-    // A 402 is shown beside the price it is about.
+    // Errors the API answers are shown next to what they are about.
     await signOut(page);
     const poor = await platform.account("0.1");
     await signIn(page, "tenant", poor.key);
     await page.locator("#prompt").fill("too dear");
+    // A 400 is shown beside the field its `param` names: here bytes that are no image.
+    await page
+      .locator("#input_reference")
+      .setInputFiles({ name: "not.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect.poll(() => page.locator("#input_reference-error").textContent()).toMatch(/image/i);
+    await page.getByRole("button", { name: "Remove image" }).click();
     await page.getByRole("button", { name: "Generate" }).click();
     await expect.poll(() => page.locator("#price-error").textContent()).toMatch(/quota/);
+    expect(await page.locator("#input_reference-error").count()).toBe(0);
     await signOut(page);
 
     expect(cspViolations).toEqual([]);
@@ -191,7 +206,7 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
 
   it("the operator opens an account, tops it up twice with one reference (applied once), issues and revokes a key", async () => {
     const { accountId } = await platform.account("1");
-    await page.goto(`${platform.url}/console/`);
+    await openSignedOut(page, platform.url);
     await signIn(page, "admin", platform.adminToken);
     await page.getByRole("heading", { name: "Accounts" }).waitFor();
     await page.getByRole("link", { name: accountId }).waitFor();

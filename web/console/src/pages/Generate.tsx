@@ -103,7 +103,8 @@ export const GeneratePage = ({ session }: { session: Session }) => {
       const created = await call<Video>(session, "POST", "/v1/videos", form);
       go(`/videos/${encodeURIComponent(created.body.id)}`);
     } catch (error) {
-      if (error instanceof ApiFailure && (error.status === 400 || error.status === 402 || error.status === 413)) {
+      // Any refusal that names a field (400, 402, 413, 415…) is shown beside it.
+      if (error instanceof ApiFailure && error.status >= 400 && error.status < 500 && error.status !== 401) {
         const param = fields.find((field) => error.param === field || error.param?.startsWith(`${field}[`));
         if (param) setErrors({ [param]: error.message });
         else if (error.status === 402) setErrors({ price: error.message });
