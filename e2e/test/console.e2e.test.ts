@@ -131,6 +131,22 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     await expect.poll(() => page.getByTestId("price").textContent()).toBe("$0.40");
     await expect.poll(() => page.getByTestId("available").textContent()).toBe("$5.00");
     await screenshot(page, "generate");
+    // Every control is labelled for screen readers.
+    const unlabelled = await page.evaluate(() =>
+      [
+        ...(
+          globalThis as unknown as {
+            document: { querySelectorAll(s: string): Iterable<{ id: string; labels: { length: number } | null }> };
+          }
+        ).document.querySelectorAll("input, select, textarea"),
+      ]
+        .filter((control) => !control.labels?.length)
+        .map((control) => control.id),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.screenshot({ path: join(shots, "generate-dark-desktop.png") });
+    await page.emulateMedia({ colorScheme: "light" });
 
     await page.getByRole("button", { name: "Generate" }).click();
     await page.waitForURL(/#\/videos\/video_/);
@@ -207,7 +223,12 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
   it("the operator opens an account, tops it up twice with one reference (applied once), issues and revokes a key", async () => {
     const { accountId } = await platform.account("1");
     await openSignedOut(page, platform.url);
-    await signIn(page, "admin", platform.adminToken);
+    // By keyboard alone: the role, the token, Enter.
+    await page.getByLabel("The operator, with the admin token").focus();
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(platform.adminToken);
+    await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Accounts" }).waitFor();
     await page.getByRole("link", { name: accountId }).waitFor();
     await screenshot(page, "admin-accounts");
@@ -217,7 +238,12 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     for (let round = 0; round < 2; round++) {
       await page.locator("#credit-amount").fill("2.5");
       await page.locator("#credit-reference").fill("invoice-42");
+      const answered = page.waitForResponse(
+        (response) => response.url().endsWith("/credits") && response.request().method() === "POST",
+      );
       await page.getByRole("button", { name: "Top up" }).click();
+      // Both answers are 200 with the account as it stands: the second changed nothing.
+      expect((await answered).status()).toBe(200);
       await expect.poll(() => page.getByTestId("balance").textContent()).toBe("$3.500000");
     }
     expect((await platform.balance(accountId)).balance_usd).toBe("3.500000");

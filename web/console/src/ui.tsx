@@ -36,15 +36,23 @@ export const Thumbnail = ({ session, videoId, alt }: { session: Session; videoId
   useEffect(() => {
     let made: string | null = null;
     let live = true;
-    blobUrl(session, `/v1/videos/${encodeURIComponent(videoId)}/content?variant=thumbnail`)
-      .then((blob) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A video is completed once its main file is stored; the thumbnail may follow a moment later (404 until then).
+    const fetchIt = async (attempt: number) => {
+      try {
+        const blob = await blobUrl(session, `/v1/videos/${encodeURIComponent(videoId)}/content?variant=thumbnail`);
         made = blob;
         if (live) setUrl(blob);
         else URL.revokeObjectURL(blob);
-      })
-      .catch(() => undefined);
+      } catch (error) {
+        if (live && error instanceof ApiFailure && error.status === 404 && attempt < 20)
+          timer = setTimeout(() => fetchIt(attempt + 1), 1000 + attempt * 500);
+      }
+    };
+    void fetchIt(0);
     return () => {
       live = false;
+      clearTimeout(timer);
       if (made) URL.revokeObjectURL(made);
     };
   }, [session, videoId]);

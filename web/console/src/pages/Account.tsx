@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { type Account, get, type LedgerEntry, type Session, wholeLedger } from "../api.ts";
+import { type Account, get, type LedgerEntry, microsOf, type Session, wholeLedger } from "../api.ts";
 import { SpendChart } from "../chart.tsx";
 import { LedgerTable } from "../ledger.tsx";
 import { Failure } from "../ui.tsx";
@@ -22,8 +22,28 @@ export const AccountPage = ({ session }: { session: Session }) => {
   const [entries, setEntries] = useState<LedgerEntry[]>([]);
   const [failure, setFailure] = useState<unknown>(null);
   useEffect(() => {
-    get<Account>(session, "/v1/account").then(setAccount).catch(setFailure);
-    wholeLedger(session, "/v1/account/ledger").then(setEntries).catch(setFailure);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const load = async () => {
+      try {
+        const [current, ledger] = await Promise.all([
+          get<Account>(session, "/v1/account"),
+          wholeLedger(session, "/v1/account/ledger"),
+        ]);
+        if (!live) return;
+        setAccount(current);
+        setEntries(ledger);
+        // Money is held for unfinished videos: look again until it is captured or released.
+        if (microsOf(current.reserved_usd) !== 0) timer = setTimeout(load, 3000);
+      } catch (error) {
+        if (live) setFailure(error);
+      }
+    };
+    void load();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
   }, [session]);
   return (
     <section className="card" aria-labelledby="account-title">
