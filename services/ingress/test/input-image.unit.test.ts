@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { ipv6Groups } from "@reelgate/outbound";
 import { describe, expect, it } from "vitest";
 import { decodeImageDataUrl, decodeStrictBase64 } from "../src/adapters/input-image/base64.ts";
 import {
@@ -8,7 +9,6 @@ import {
   isCompleteImage,
   sniffImageType,
 } from "../src/adapters/input-image/index.ts";
-import { ipv6Groups } from "../src/adapters/input-image/ipv6.ts";
 import { ApiError } from "../src/http/api-error.ts";
 import { pngChunk, wholePngWith } from "./whole-images.ts";
 

@@ -14,10 +14,4 @@ export interface InputImage {
   sha256: string;
 }
 
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-/** DNS, injectable so tests can make any hostname resolve anywhere. */
-export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
+export type { HostLookup, ResolvedAddress } from "@reelgate/outbound";
