@@ -96,6 +96,9 @@ await runService({
           ? false
           : config.REELGATE_TRUST_PROXY === "true" ||
             config.REELGATE_TRUST_PROXY.split(",").map((entry) => entry.trim()),
+      channels: channels.current,
+      jobDeadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
+      console: { media: config },
     });
     const videoStatus = serveVideoStatus({ nc: runtime.nc, names: runtime.names, views, log });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });

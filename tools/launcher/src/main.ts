@@ -106,6 +106,7 @@ console.log(`
 
   API         ${stack.url}
   Operations  http://127.0.0.1:${stack.ports.ingress}  (/healthz, /readyz, /metrics)
+  Console     ${stack.url}/console/  (sign in with the admin token, or an API key)
   Admin token ${stack.adminToken}
   Data        ${stack.dataDir}
   NATS        ${stack.natsUrl}

@@ -16,7 +16,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { NotifierClient } from "../../adapters/notifier-client.ts";
-import { authenticateAdmin } from "../auth.ts";
+import type { AdminGuard } from "../auth.ts";
 import { parseRequest } from "../parse.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
 
@@ -120,10 +120,10 @@ export const webhookEndpointRoutes = (api: FastifyInstance, { notifier }: { noti
 /** `GET /admin/v1/webhook_endpoints/{id}/deliveries`: every delivery and attempt, for operators. */
 export const webhookAdminRoutes = (
   app: FastifyInstance,
-  { notifier, adminToken }: { notifier: NotifierClient; adminToken: string },
+  { notifier, guard }: { notifier: NotifierClient; guard: AdminGuard },
 ) => {
   app.register(async (admin) => {
-    admin.addHook("onRequest", async (request) => authenticateAdmin(request, adminToken));
+    admin.addHook("onRequest", guard);
     admin.get<ById & { Querystring: { limit?: string } }>(
       "/admin/v1/webhook_endpoints/:id/deliveries",
       {
