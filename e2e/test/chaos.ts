@@ -8,11 +8,10 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { waitFor } from "@reelgate/testkit";
-import { type Platform, startPlatform, waitForConsumersIdle } from "./platform.ts";
+import { connectToNats, type Platform, startPlatform, waitForConsumersIdle } from "./platform.ts";
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, "../..");
@@ -353,7 +352,7 @@ async function checkLedger(
 }
 
 async function checkDeadLetters(platform: Platform, report: ChaosReport) {
-  const nc = await connect({ servers: platform.natsUrl });
+  const nc = await connectToNats(platform);
   try {
     const jsm = await jetstreamManager(nc);
     const stream = natsNames(platform.namespace).deadLetterStream;

@@ -199,18 +199,20 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     await page.waitForURL(/#\/videos$/);
     await expect(client.videos.retrieve(videoId)).rejects.toMatchObject({ status: 404 });
 
-    // Errors the API answers are shown next to what they are about.
-    await signOut(page);
-    const poor = await platform.account("0.1");
-    await signIn(page, "tenant", poor.key);
-    await page.locator("#prompt").fill("too dear");
-    // A 400 is shown beside the field its `param` names: here bytes that are no image.
+    // Errors the API answers are shown next to what they are about. A refusal that names a field is shown
+    // beside it: here bytes that are no image (checked once the balance covers the quote, so on this account).
+    await page.goto(`${platform.url}/console/#/generate`);
+    await page.locator("#prompt").fill("no image at all");
     await page
       .locator("#input_reference")
       .setInputFiles({ name: "not.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
     await page.getByRole("button", { name: "Generate" }).click();
     await expect.poll(() => page.locator("#input_reference-error").textContent()).toMatch(/image/i);
-    await page.getByRole("button", { name: "Remove image" }).click();
+    await signOut(page);
+    // A 402 is shown beside the price.
+    const poor = await platform.account("0.1");
+    await signIn(page, "tenant", poor.key);
+    await page.locator("#prompt").fill("too dear");
     await page.getByRole("button", { name: "Generate" }).click();
     await expect.poll(() => page.locator("#price-error").textContent()).toMatch(/quota/);
     expect(await page.locator("#input_reference-error").count()).toBe(0);

@@ -6,6 +6,7 @@ import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { freePort, type Stack, type StackOptions, startStack } from "@reelgate/launcher";
+import { natsAuthOptions } from "@reelgate/messaging";
 import { uniqueNamespace, waitFor } from "@reelgate/testkit";
 import OpenAI from "openai";
 
@@ -145,8 +146,15 @@ export const startPlatformWithChannels = async (
  * nothing awaiting an ack (a message waiting out a `nak(delay)` counts as awaiting), twice in a row.
  * Returns the consumers' names.
  */
-export const waitForConsumersIdle = async (platform: Pick<Platform, "natsUrl" | "namespace">, timeoutMs = 30_000) => {
-  const nc = await connect({ servers: platform.natsUrl });
+/** A connection to the platform's NATS, as the operator where the stack runs its own (authenticated) server. */
+export const connectToNats = (platform: Pick<Platform, "natsUrl" | "natsOperator">) =>
+  connect({ servers: platform.natsUrl, ...natsAuthOptions(platform.natsOperator ?? {}) });
+
+export const waitForConsumersIdle = async (
+  platform: Pick<Platform, "natsUrl" | "namespace" | "natsOperator">,
+  timeoutMs = 30_000,
+) => {
+  const nc = await connectToNats(platform);
   try {
     const jsm = await jetstreamManager(nc);
     const stream = natsNames(platform.namespace).eventsStream;

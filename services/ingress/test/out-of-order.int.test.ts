@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const nats = testNats();
 const main = join(import.meta.dirname, "../src/main.ts");
-const ADMIN = "out-of-order-admin";
+const ADMIN = "out-of-order-admin-token-0123456789abcdef";
 
 /**
  * Issue 10, point 1, as it happened: ingress died holding the video's VideoRequested (between its
@@ -38,7 +38,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
         NATS_URL: nats.url!,
         REELGATE_NAMESPACE: namespace,
         REELGATE_ADMIN_TOKEN: ADMIN,
-        REELGATE_SIGNING_SECRET: "out-of-order-secret",
+        REELGATE_SIGNING_SECRET: "out-of-order-signing-secret-0123456789abcdef",
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,12 @@
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { natsNames } from "@reelgate/contracts";
 import { openDocumentStore } from "@reelgate/documents";
 import { openEventStore } from "@reelgate/event-store";
 import { openViews } from "@reelgate/ingress";
 import { connectNats } from "@reelgate/messaging";
-import { createLogger, loadConfig } from "@reelgate/service-kit";
+import { createLogger, loadConfig, secretsDir } from "@reelgate/service-kit";
 import { describeDeadLetter, listDeadLetters, replayDeadLetters } from "./commands/dead-letters.ts";
 import {
   exportLedger,
@@ -162,11 +163,22 @@ const runReadModel = async (): Promise<number> => {
   }
 };
 
+/**
+ * NATS_USER/NATS_PASSWORD or NATS_CREDS when given; otherwise, next to `npm start`'s own nats-server, the
+ * operator user the launcher keeps under the data dir.
+ */
+const cliNatsCredentials = () => {
+  if (config.NATS_USER || config.NATS_CREDS) return config;
+  const operator = join(secretsDir(config.REELGATE_DATA_DIR), "nats-operator");
+  return existsSync(operator) ? { NATS_USER: "operator", NATS_PASSWORD: readFileSync(operator, "utf8").trim() } : {};
+};
+
 const runDeadLetters = async (): Promise<number> => {
   const names = natsNames(config.REELGATE_NAMESPACE);
   const nc = await connectNats({
     url: config.NATS_URL ?? "nats://127.0.0.1:4222",
     name: "reelgate-cli",
+    credentials: cliNatsCredentials(),
     // Silent: stdout carries the results; a NATS that cannot be reached fails the command instead.
     log: createLogger("cli", "silent"),
   });

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { natsAuthorization, servicePermissions } from "@reelgate/messaging";
 import { dataDirSecret } from "@reelgate/service-kit";
 
+/** The NATS user of operators' tools on `npm start`'s server; its password is kept as `nats-operator`. */
+export const OPERATOR = "operator";
+
 export interface LocalNatsConfig {
   /** The nats-server config file (readable by its owner only: it holds the passwords). */
   file: string;
@@ -24,7 +27,8 @@ export const writeLocalNatsConfig = ({
   port: number;
   namespace: string;
 }): LocalNatsConfig => {
-  const permissions = servicePermissions(namespace);
+  // The services, and an operator for the tools run beside them (the CLI's dead-letters, the tests' checks).
+  const permissions = { ...servicePermissions(namespace), [OPERATOR]: { publish: [">"], subscribe: [">"] } };
   const credentials = Object.fromEntries(
     Object.keys(permissions).map((service) => [
       service,

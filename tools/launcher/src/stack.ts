@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDirSecret } from "@reelgate/service-kit";
-import { type LocalNatsConfig, writeLocalNatsConfig } from "./nats-config.ts";
+import { type LocalNatsConfig, OPERATOR, writeLocalNatsConfig } from "./nats-config.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 import { defaultRestartPolicy, type RestartPolicy } from "./supervise.ts";
 import { createSupervisor } from "./supervisor.ts";
@@ -289,6 +289,8 @@ export const startStack = async (options: StackOptions) => {
       url: `http://127.0.0.1:${ingressPort}`,
       adminToken,
       natsUrl,
+      /** How tools beside the services sign in to the nats-server the stack runs (none for a NATS of your own). */
+      natsOperator: natsCredentials?.[OPERATOR],
       simulatorUrl,
       ports,
       dataDir,
