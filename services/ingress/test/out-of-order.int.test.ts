@@ -26,6 +26,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
   let namespace: string;
   let dataDir: string;
   let port: number;
+  let operationsPort: number;
   const running: ChildProcess[] = [];
   let output = "";
 
@@ -34,6 +35,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
       env: {
         ...process.env,
         PORT: String(port),
+        REELGATE_OPERATIONS_PORT: String(operationsPort),
         REELGATE_DATA_DIR: dataDir,
         NATS_URL: nats.url!,
         REELGATE_NAMESPACE: namespace,
@@ -50,7 +52,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
       "ingress ready",
       async () => {
         if (child.exitCode !== null) throw new Error(`ingress exited ${child.exitCode}:\n${output}`);
-        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok;
+        return (await fetch(`http://127.0.0.1:${operationsPort}/readyz`).catch(() => undefined))?.ok;
       },
       { timeoutMs: 60_000 },
     );
@@ -68,6 +70,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
     names = natsNames(namespace);
     dataDir = mkdtempSync(join(tmpdir(), "reelgate-out-of-order-"));
     port = await freePort();
+    operationsPort = await freePort();
     nc = await connectNats({ url: nats.url!, name: "out-of-order-test", log: createLogger("tests", "silent") });
     await ensureStreams(nc, names);
   });
@@ -208,7 +211,7 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
     // The video's 8 events; the account's own (opened, credited) are not the video's.
     expect(video.events).toHaveLength(8);
     expect(await countDeadLetters(nc, names)).toBe(0);
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${operationsPort}/metrics`)).text();
     expect(metrics).toMatch(/^reelgate_dead_letters\{service="ingress"\} 0$/m);
   }, 120_000);
 });
