@@ -1,8 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { natsNames } from "@reelgate/contracts";
 import { testNats, waitFor } from "@reelgate/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -267,9 +271,45 @@ describe.skipIf(!nats.url || !existsSync(chromiumPath))("web console in headless
     await page.goto(`${platform.url}/console/#/admin/channels`);
     await page.getByRole("cell", { name: /simulator/ }).waitFor();
     await screenshot(page, "admin-channels");
+    // A dead letter of an ingress event (one ingress may replay), as a consumer that gave up writes it.
+    const nc = await connect({ servers: platform.natsUrl });
+    const names = natsNames(platform.namespace);
+    const revoked = {
+      id: randomUUID(),
+      type: "ApiKeyRevoked",
+      schemaVersion: 1,
+      data: { keyId: "key_console_dead_letter" },
+      stream: "apikey-key_console_dead_letter",
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      correlationId: null,
+      causationId: null,
+      accountId: null,
+    };
+    // The letter as libs/messaging's publishDeadLetter writes it (the e2e package does not depend on it).
+    await jetstream(nc).publish(
+      names.deadLetterSubject("notifier"),
+      JSON.stringify({
+        reason: "HandlerError: the console's e2e test put this here",
+        consumer: "notifier-main",
+        subject: names.eventSubject("apikey", "ApiKeyRevoked"),
+        deliveryCount: 10,
+        streamSequence: 1,
+        payload: JSON.stringify(revoked),
+      }),
+    );
+    await nc.close();
     await page.goto(`${platform.url}/console/#/admin/dead-letters`);
     await page.getByRole("heading", { name: "Dead letters" }).waitFor();
+    await page.getByRole("cell", { name: /the console's e2e test put this here/ }).waitFor();
     await screenshot(page, "admin-dead-letters");
+    await page.locator("#dead-service").selectOption("notifier");
+    const row = page.getByTestId("dead-letter").filter({ hasText: "ApiKeyRevoked" });
+    await row.getByRole("checkbox").check();
+    await page.getByRole("button", { name: "Replay selected…" }).click();
+    await page.getByRole("button", { name: "Yes, replay" }).click();
+    await page.getByText("Replayed 1 dead letters.").waitFor();
+    await page.getByText("No dead letters of notifier.").waitFor();
 
     const { client } = await platform.account("1");
     const video = await client.videos.create({ prompt: "history of a video", seconds: "4" });

@@ -111,3 +111,62 @@ export const ledgerReplySchema = z.union([
   rpcFailureSchema,
 ]);
 export type LedgerReply = z.infer<typeof ledgerReplySchema>;
+
+/** A service's name as NATS subjects carry it: one token, no wildcard. */
+const serviceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, "must be a service's name (letters, digits, '-' or '_')")
+  .describe("Only this service's dead letters (ingress, billing, poller, storage, notifier)");
+
+export const deadLettersQuerySchema = z.strictObject({
+  service: serviceNameSchema.optional(),
+  after: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("The sequence of the last dead letter already read; the page starts after it"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** One dead letter: what an operator needs to decide, without the whole payload. */
+export const deadLetterSchema = z.object({
+  object: z.literal("dead_letter"),
+  sequence: z.number().int().describe("Its sequence in the dead-letter stream: what replay selects by"),
+  service: z.string().describe("The service whose consumer gave up"),
+  consumer: z.string(),
+  subject: z.string().describe("The subject it was published on, and is replayed on"),
+  event_type: z.string().nullable(),
+  event_id: z.string().nullable(),
+  video_id: z.string().nullable(),
+  deliveries: z.number().int().describe("How many times the consumer had it before giving up"),
+  reason: z.string(),
+  dead_at: z.string().describe("When it was dead-lettered (ISO 8601)"),
+  replayable: z.boolean().describe("Whether POST /admin/v1/dead_letters/replay may replay it (else: the CLI)"),
+});
+export type DeadLetterView = z.infer<typeof deadLetterSchema>;
+
+export const deadLetterPageSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(deadLetterSchema),
+  has_more: z.boolean(),
+});
+
+export const replayDeadLettersRequestSchema = z.strictObject({
+  sequences: z
+    .array(z.number().int().positive())
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("Only these dead letters, by sequence (every one, or every one of `service`, without)"),
+  service: serviceNameSchema.optional(),
+});
+
+export const replayDeadLettersResultSchema = z.object({
+  object: z.literal("dead_letters.replay"),
+  replayed: z.number().int().describe("Republished on their original subject and removed"),
+  not_replayed: z
+    .array(z.number().int())
+    .describe("Selected, but on subjects ingress may not publish on: replay them with `command`"),
+  command: z.string().nullable().describe("The CLI command that replays `not_replayed` (null when empty)"),
+});

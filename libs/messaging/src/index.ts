@@ -16,9 +16,18 @@ export {
   replayDeadLetter,
   type StoredDeadLetter,
 } from "./dead-letter.ts";
+export {
+  type DeadLetterSelection,
+  deadLetterPage,
+  describeDeadLetter,
+  isServiceName,
+  type ReplayOptions,
+  replayDeadLetters,
+  selectDeadLetters,
+} from "./dead-letter-admin.ts";
 export { PoisonMessageError } from "./errors.ts";
 export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
-export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
+export { mayPublish, type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
 export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";

@@ -84,3 +84,18 @@ export const natsAuthorization = (
   );
   return `authorization {\n  users: [\n${users.join("\n")}\n  ]\n}\n`;
 };
+
+/** Whether a NATS subject matches a permission's subject pattern (`*` one token, `>` the rest). */
+const matches = (pattern: string, subject: string) => {
+  const want = pattern.split(".");
+  const have = subject.split(".");
+  for (const [i, token] of want.entries()) {
+    if (token === ">") return have.length > i;
+    if (i >= have.length || (token !== "*" && token !== have[i])) return false;
+  }
+  return want.length === have.length;
+};
+
+/** Whether the permissions allow publishing on the subject. */
+export const mayPublish = (permissions: NatsPermissions, subject: string) =>
+  permissions.publish.some((pattern) => matches(pattern, subject));

@@ -6,6 +6,7 @@ import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
 import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
+import type { DeadLetters } from "./adapters/dead-letters.ts";
 import { inputImageDefaults } from "./adapters/input-image/index.ts";
 import type { NotifierClient } from "./adapters/notifier-client.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
@@ -21,6 +22,7 @@ import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
+import { adminDeadLetterRoutes } from "./http/routes/admin-dead-letters.ts";
 import { adminListRoutes } from "./http/routes/admin-lists.ts";
 import { consoleRoute, type MediaOriginConfig } from "./http/routes/console.ts";
 import { contentRoute } from "./http/routes/content.ts";
@@ -39,6 +41,8 @@ export interface IngressDeps {
   billing: BillingClient;
   /** Webhook endpoints (SPEC §1.5) live in the notifier; without it the routes are not there. */
   notifier?: NotifierClient;
+  /** Every service's dead letters (the admin API lists and replays them); without it the routes are not there. */
+  deadLetters?: DeadLetters;
   catalog: Catalog;
   images: InputImageReader;
   /** A signed URL of a completed video that a browser can play without a key. */
@@ -152,6 +156,7 @@ export const buildApp = async (deps: IngressDeps) => {
     now: deps.now,
   });
   if (deps.notifier) webhookAdminRoutes(app, { notifier: deps.notifier, guard });
+  if (deps.deadLetters) adminDeadLetterRoutes(app, { deadLetters: deps.deadLetters, guard });
   if (deps.console) await consoleRoute(app, deps.console);
   if (deps.signingSecret)
     mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now, throttles });

@@ -1,3 +1,4 @@
+import { servicePermissions } from "@reelgate/messaging";
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { outboundAllowEntries } from "@reelgate/outbound";
 import { startRuntime } from "@reelgate/runtime";
@@ -12,6 +13,7 @@ import {
 } from "@reelgate/service-kit";
 import { channelsSourceFromConfig } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
+import { natsDeadLetters } from "./adapters/dead-letters.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { natsNotifierClient } from "./adapters/notifier-client.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
@@ -59,6 +61,12 @@ await runService({
       objects,
       billing: natsBillingClient(runtime.nc, runtime.names),
       notifier: natsNotifierClient(runtime.nc, runtime.names),
+      // Replays over HTTP only what ingress's NATS user may publish (docs/security.md).
+      deadLetters: natsDeadLetters(
+        runtime.nc,
+        runtime.names,
+        servicePermissions(config.REELGATE_NAMESPACE).ingress ?? { publish: [], subscribe: [] },
+      ),
       catalog,
       adminToken,
       log,

@@ -75,6 +75,11 @@ const ingress = async ({
     images,
     playableUrl: async () => null,
     adminToken: "admin",
+    // Present so its routes are registered (and documented); no test here calls them.
+    deadLetters: {
+      page: () => Promise.reject(new Error("not used")),
+      replay: () => Promise.reject(new Error("not used")),
+    },
     log: createLogger("ingress", "silent"),
     metrics: createMetrics("ingress"),
     now: () => new Date(),
@@ -332,6 +337,7 @@ describe("ingress API in process", () => {
     expect(registered.length).toBeGreaterThan(10);
     expect(registered).toContain("POST /v1/videos");
     expect(registered).toContain("GET /v1/videos/{id}/content");
+    expect(registered).toContain("POST /admin/v1/dead_letters/replay");
     expect(new Set(documented)).toEqual(new Set(registered));
     // No route goes without a schema, and only the docs themselves are hidden: a new API route
     // registered without its schema fails here instead of going undocumented.

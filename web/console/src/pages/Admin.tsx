@@ -14,6 +14,7 @@ import { LedgerTable } from "../ledger.tsx";
 import { go } from "../route.ts";
 import { Failure, FieldError, Status } from "../ui.tsx";
 import { Balances } from "./Account.tsx";
+import { DeadLetters } from "./DeadLetters.tsx";
 
 const pageSize = 20;
 
@@ -336,18 +337,6 @@ const Channels = ({ session }: { session: Session }) => {
   );
 };
 
-const DeadLetters = () => (
-  <section className="card" aria-labelledby="dead-title">
-    <h1 id="dead-title">Dead letters</h1>
-    <p>
-      The admin API has no dead-letter endpoint yet, so this page cannot list them. A message that fails validation, or
-      keeps failing past its consumer's <code>max_deliver</code>, is published to{" "}
-      <code>{"{namespace}.dead.{service}"}</code> with the reason and stays in the <code>…_DEAD_LETTERS</code> JetStream
-      stream (docs/architecture.md); read it there, e.g. with <code>nats stream view</code>.
-    </p>
-  </section>
-);
-
 interface HistoryEvent {
   id: string;
   type: string;
@@ -421,7 +410,7 @@ export const AdminPage = ({ session, route }: { session: Session; route: string 
   const account = route.match(/^\/admin\/accounts\/([^/]+)$/);
   if (account) return <AccountDetail session={session} id={decodeURIComponent(account[1]!)} />;
   if (route.startsWith("/admin/channels")) return <Channels session={session} />;
-  if (route.startsWith("/admin/dead-letters")) return <DeadLetters />;
+  if (route.startsWith("/admin/dead-letters")) return <DeadLetters session={session} />;
   const video = route.match(/^\/admin\/videos(?:\/([^/]+))?$/);
   if (video) return <VideoHistory session={session} id={video[1] ? decodeURIComponent(video[1]) : undefined} />;
   return <Accounts session={session} />;
