@@ -15,6 +15,9 @@ export default defineConfig({
     globalSetup: ["libs/testkit/src/global-setup.ts"],
     reporters: ["default", "./libs/testkit/src/summary-reporter.ts"],
     exclude: ["**/node_modules/**"],
+    // Two files at a time whatever the core count: most of the suite's time is processes waiting on each
+    // other (platforms, simulators), and one worker (vitest's default on two cores) would run it serially.
+    maxWorkers: 2,
     projects: [
       tier("unit", "unit", 10_000),
       tier("int", "int", 60_000),
