@@ -26,6 +26,8 @@ export interface FaultSettings {
   brokenDownloads?: number;
   /** The next `n` chat streams break off halfway, after a moderation notice and before any video link. */
   brokenStreams?: number;
+  /** How long the media links the task shapes hand out stay valid (default 24 h); past it they answer 403. */
+  linkTtlMs?: number;
 }
 
 const countDown = <K extends "submit" | "status">(settings: FaultSettings, key: K) => {
@@ -83,6 +85,7 @@ export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: num
     latencyMs: () => settings.latencyMs ?? 0,
     jobDurationMs: () => settings.jobDurationMs ?? defaults.jobDurationMs,
     videoBytes: () => settings.videoBytes ?? defaults.videoBytes,
+    linkTtlMs: () => settings.linkTtlMs ?? 86_400_000,
   };
 };
 

@@ -24,9 +24,10 @@ const azureKeyOf = (request: FastifyRequest) => {
 export const sendFault = (
   reply: FastifyReply,
   fault: { status: number; body?: Record<string, unknown>; retryAfterSeconds?: number },
+  bodyFor: (status: number) => unknown = errorBodyForStatus,
 ) => {
   if (fault.retryAfterSeconds !== undefined) reply.header("retry-after", String(fault.retryAfterSeconds));
-  return reply.code(fault.status).send(fault.body ?? errorBodyForStatus(fault.status));
+  return reply.code(fault.status).send(fault.body ?? bodyFor(fault.status));
 };
 
 /** Checks the caller's key as the shape expects it: Bearer for OpenAI, `api-key` for Azure (any key unless a list was given). */
