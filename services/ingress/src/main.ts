@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
-import { channelsSourceFromConfig } from "@reelgate/upstream";
+import { channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
@@ -65,6 +65,7 @@ await runService({
       },
       signingSecret,
       upstreamContent: upstreamContent(channels.current),
+      supports: (model, operation) => modelSupports(channels.current(), model, operation),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
     });
