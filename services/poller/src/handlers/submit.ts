@@ -135,7 +135,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
           ? await provider.remix(candidates.remixOf, { prompt: request.prompt, idempotencyKey: videoId })
           : await provider.submit(
               {
-                model: upstreamModelOf(channel.models, request.model, request.inputReference !== undefined),
+                model: upstreamModelOf(channel.models, request.model, Boolean(request.inputReference)),
                 prompt: request.prompt,
                 seconds: request.seconds,
                 size: request.size,
