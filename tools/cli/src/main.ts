@@ -4,6 +4,8 @@ import { openDocumentStore } from "@reelgate/documents";
 import { openEventStore } from "@reelgate/event-store";
 import { openViews } from "@reelgate/ingress";
 import { loadConfig } from "@reelgate/service-kit";
+import { loadChannels, providerFor } from "@reelgate/upstream";
+import { checkChannels, formatChecks } from "./commands/channels-check.ts";
 import {
   exportLedger,
   formatVerifySummary,
@@ -28,6 +30,9 @@ const usage = `reelgate <command>
                    fold every account event and check the events' recorded totals, the reservations,
                    the balance view and billing's snapshots against it; one JSON line per mismatch,
                    then a summary (exit 1 on any mismatch)
+
+  channels check    ask each configured channel something free (no paid job) to learn whether it answers
+                   and takes its credentials; a table of results (exit 1 when any is refused or unreachable)
 
 Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL). --quiet: no progress bar (on stderr).
 Exit codes: 0 fine, 1 a difference or mismatch, 2 a wrong call.`;
@@ -62,10 +67,14 @@ if (values.help) {
 }
 const [command, subcommand, ...extra] = positionals;
 const ledgerCall = command === "ledger";
+const channelsCall = command === "channels";
 if (
   !command ||
-  !["rebuild", "verify", "ledger"].includes(command) ||
-  (ledgerCall ? !["export", "replay", "verify"].includes(subcommand ?? "") || extra.length > 0 : subcommand) ||
+  !["rebuild", "verify", "ledger", "channels"].includes(command) ||
+  (channelsCall && (subcommand !== "check" || extra.length > 0)) ||
+  (ledgerCall
+    ? !["export", "replay", "verify"].includes(subcommand ?? "") || extra.length > 0
+    : subcommand && !channelsCall) ||
   (values.account !== undefined && !(ledgerCall && subcommand === "export")) ||
   (values["drop-snapshots"] && !(ledgerCall && subcommand === "replay")) ||
   values.account === ""
@@ -141,7 +150,21 @@ const runReadModel = async (): Promise<number> => {
   }
 };
 
-const exitCode = ledgerCall ? await runLedger() : await runReadModel();
+const runChannelsCheck = async (): Promise<number> => {
+  const { channels, usingSimulator } = loadChannels({
+    file: config.REELGATE_CHANNELS_FILE,
+    simulatorUrl: config.REELGATE_SIMULATOR_URL,
+    modelNames: [],
+  });
+  if (usingSimulator) console.log("REELGATE_CHANNELS_FILE is not set: checking the built-in simulator channel");
+  const rows = await checkChannels(channels, providerFor);
+  console.log(formatChecks(rows));
+  return rows.some((row) => row.outcome === "refused" || row.outcome === "unreachable" || row.outcome === "failed")
+    ? 1
+    : 0;
+};
+
+const exitCode = channelsCall ? await runChannelsCheck() : ledgerCall ? await runLedger() : await runReadModel();
 // Let stdout drain (a pipe may still hold the end of an export) before the process ends.
 await new Promise((done) => process.stdout.write("", done));
 process.exit(exitCode);
