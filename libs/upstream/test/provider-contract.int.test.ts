@@ -314,6 +314,23 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   );
 });
 
+describe("kling's answer envelope", () => {
+  it("code ≠ 0 is an error even on HTTP 200: a concurrency limit is retryable, a bad parameter is not", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "kling")!;
+    const provider = providerFor(channelOf(harness, "kling-envelope"));
+    const submit = () =>
+      provider
+        .submit({ model: harness.model, prompt: "a cat", seconds: "5", size: "1280x720", idempotencyKey: "v" })
+        .catch((caught: unknown) => caught);
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1303, message: "busy" } } });
+    expect(await submit()).toMatchObject({ retryable: true, upstreamCode: "kling_1303", upstreamMessage: "busy" });
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1201, message: "bad" } } });
+    expect(await submit()).toMatchObject({ retryable: false, status: 400, upstreamCode: "kling_1201" });
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1301, message: "risk" } } });
+    expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+  });
+});
+
 describe("media links", () => {
   it("a link past its lifetime is refused, and the adapter asks the task again on each download", async () => {
     const harness = harnesses.find((candidate) => candidate.provider === "dashscope")!;
