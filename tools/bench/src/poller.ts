@@ -140,7 +140,8 @@ const runOnce = async (jobs: number, jobMs: number, provider = "openai") => {
         videoId,
         accountId: "acct_bench",
         model: "sora-2",
-        seconds: "4",
+        // Kling makes 5 or 10 s only.
+        seconds: provider === "kling" ? "5" : "4",
         size: "720x1280",
         prompt: "bench",
         quoteMicros: 400_000,
