@@ -18,15 +18,10 @@ interface KeyFile {
  * Google's token endpoint; the key file's `token_uri` is honoured by sending that one request there instead
  * (a private-cloud endpoint, or the simulator in tests).
  */
-export const serviceAccountTokens = (keyFilePath: string) => {
-  let key: KeyFile;
-  try {
-    key = JSON.parse(readFileSync(keyFilePath, "utf8")) as KeyFile;
-  } catch (error) {
-    throw new Error(`vertex key_file ${keyFilePath}: ${(error as Error).message}`);
-  }
+const clientFor = (keyFilePath: string) => {
+  const key = JSON.parse(readFileSync(keyFilePath, "utf8")) as KeyFile;
   if (!key.client_email || !key.private_key)
-    throw new Error(`vertex key_file ${keyFilePath}: not a service-account key (client_email and private_key missing)`);
+    throw new Error("not a service-account key (client_email and private_key missing)");
   const client = new JWT({
     email: key.client_email,
     key: key.private_key,
@@ -41,9 +36,23 @@ export const serviceAccountTokens = (keyFilePath: string) => {
         return config;
       },
     });
+  return client;
+};
+
+/**
+ * The key file is read at the first token: a missing or broken one is a retryable error naming it (the job
+ * fails over to another channel; the log says which file), not a crash of whoever made the provider.
+ */
+export const serviceAccountTokens = (keyFilePath: string) => {
+  let client: JWT | undefined;
   return {
     /** A current access token; a refused key is a non-retryable 401, an unreachable endpoint retryable. */
     async token(): Promise<string> {
+      try {
+        client ??= clientFor(keyFilePath);
+      } catch (error) {
+        throw new UpstreamError(`vertex key_file ${keyFilePath}: ${(error as Error).message}`, { retryable: true });
+      }
       try {
         const { token } = await client.getAccessToken();
         if (!token) throw new Error("the token endpoint answered no access_token");

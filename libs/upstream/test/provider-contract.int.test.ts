@@ -314,6 +314,18 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   );
 });
 
+describe("vertex's key file", () => {
+  it("a missing key file is a retryable error naming it (the job fails over), not a crash", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "vertex")!;
+    const provider = providerFor(channelOf(harness, "vertex-nokey", { key_file: join(keyDir, "absent.json") }));
+    const error = await provider
+      .submit({ model: harness.model, prompt: "a cat", seconds: "8", size: "1280x720", idempotencyKey: "v" })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ retryable: true, message: expect.stringContaining("absent.json") });
+  });
+});
+
 describe("kling's answer envelope", () => {
   it("code ≠ 0 is an error even on HTTP 200: a concurrency limit is retryable, a bad parameter is not", async () => {
     const harness = harnesses.find((candidate) => candidate.provider === "kling")!;
