@@ -29,5 +29,6 @@ COPY --from=deps /app/ ./
 COPY . .
 # Files stay owned by root and read-only to the service; it writes only under /tmp.
 USER node
-EXPOSE 8080
+# 8080: the API (ingress) or the operations endpoints (the others); 8081: ingress's operations endpoints.
+EXPOSE 8080 8081
 CMD ["node", "services/ingress/src/main.ts"]

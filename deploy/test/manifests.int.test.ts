@@ -1,10 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { secretProblem } from "@reelgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Json, type JsonObject, type K8sObject, parseYamlDocuments, renderKustomize } from "./kustomize.ts";
+import { k8sNatsAuthorization } from "./nats-authorization.ts";
 import { createValidator, type Validator } from "./validate.ts";
 
 const SERVICES = ["ingress", "billing", "poller", "storage"] as const;
@@ -18,6 +30,8 @@ const CONFIG_KEYS = [
   "REELGATE_PUBLIC_URL",
 ];
 const SECRET_KEYS = ["REELGATE_ADMIN_TOKEN", "REELGATE_SIGNING_SECRET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
+/** Ingress's probes are on its operations port; the others have only an operations port. */
+const PROBE_PORT: Record<string, number> = { ingress: 8081, billing: 8080, poller: 8080, storage: 8080 };
 const K8S_DIR = fileURLToPath(new URL("../k8s", import.meta.url));
 
 const kubectl = (() => {
@@ -42,8 +56,14 @@ const renders = new Map<string, K8sObject[]>();
 beforeAll(() => {
   workdir = mkdtempSync(join(tmpdir(), "reelgate-k8s-"));
   cpSync(K8S_DIR, workdir, { recursive: true });
-  const example = readFileSync(join(workdir, "overlays/production/secrets.env.example"), "utf8");
-  writeFileSync(join(workdir, "overlays/production/secrets.env"), example.replace(/^([A-Z0-9_]+)=$/gm, "$1=test-$1"));
+  // What an operator does: copy each example and fill in random values.
+  for (const file of ["secrets.env", "nats.env"]) {
+    const example = readFileSync(join(workdir, `overlays/production/${file}.example`), "utf8");
+    writeFileSync(
+      join(workdir, "overlays/production", file),
+      example.replace(/^([A-Z0-9_]+)=$/gm, (_line, key: string) => `${key}=${randomBytes(32).toString("base64url")}`),
+    );
+  }
   for (const target of TARGETS) renders.set(target.name, renderKustomize(join(workdir, target.dir)));
 });
 
@@ -138,13 +158,21 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
     expect(container.command).toEqual(["node", `services/${service}/src/main.ts`]);
     expect(container.image).toMatch(/^ghcr\.io\/reelgate\/reelgate:[\w.-]+$/);
     expect(container.env).toContainEqual({ name: "PORT", value: "8080" });
+    // Its own NATS user; the password is its own key of the Secret reelgate-nats, which the base does not ship.
+    expect(container.env).toContainEqual({ name: "NATS_USER", value: service });
+    const natsPassword = (container.env as JsonObject[]).find((variable) => variable.name === "NATS_PASSWORD");
+    expect(get(natsPassword, "valueFrom", "secretKeyRef", "key")).toBe(`NATS_PASSWORD_${service.toUpperCase()}`);
+    const natsSecretName = get(natsPassword, "valueFrom", "secretKeyRef", "name") as string;
+    expect(natsSecretName).toMatch(/^reelgate-nats(-[a-z0-9]{10})?$/);
 
     for (const [probe, path] of [
       ["livenessProbe", "/healthz"],
       ["readinessProbe", "/readyz"],
     ] as const) {
       expect(get(container, probe, "httpGet", "path"), `${probe} path`).toBe(path);
-      expect(resolvePort(container, get(container, probe, "httpGet", "port")), `${probe} port`).toBe(8080);
+      expect(resolvePort(container, get(container, probe, "httpGet", "port")), `${probe} port`).toBe(
+        PROBE_PORT[service],
+      );
     }
 
     const envFrom = container.envFrom as JsonObject[];
@@ -153,11 +181,20 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
     expect(configMapName).toMatch(/^reelgate-config(-[a-z0-9]{10})?$/);
     expect(secretName).toMatch(/^reelgate-secrets(-[a-z0-9]{10})?$/);
     const configMap = find(objects(), "ConfigMap", configMapName);
-    const secret = find(objects(), "Secret", secretName);
     expect(configMap, `ConfigMap ${configMapName} is rendered`).toBeDefined();
-    expect(secret, `Secret ${secretName} is rendered`).toBeDefined();
     expect(Object.keys(configMap!.data as JsonObject)).toEqual(expect.arrayContaining(CONFIG_KEYS));
-    expect(Object.keys(secret!.data as JsonObject)).toEqual(expect.arrayContaining(SECRET_KEYS));
+    const secret = find(objects(), "Secret", secretName);
+    const natsSecret = find(objects(), "Secret", natsSecretName);
+    if (target.dir === "base") {
+      // The base ships no Secret: the operator creates both, so no placeholder can ever be deployed.
+      expect([secretName, natsSecretName]).toEqual(["reelgate-secrets", "reelgate-nats"]);
+      expect(secret).toBeUndefined();
+      expect(natsSecret).toBeUndefined();
+    } else {
+      expect(secret, `Secret ${secretName} is rendered`).toBeDefined();
+      expect(Object.keys(secret!.data as JsonObject)).toEqual(expect.arrayContaining(SECRET_KEYS));
+      expect(natsSecret?.data, `Secret ${natsSecretName}`).toHaveProperty(`NATS_PASSWORD_${service.toUpperCase()}`);
+    }
     for (const key of SECRET_KEYS) expect(configMap!.data, `${key} is not in the ConfigMap`).not.toHaveProperty(key);
 
     expect(get(podSpec, "securityContext", "runAsNonRoot")).toBe(true);
@@ -191,6 +228,35 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
     const [port] = get(serviceObject, "spec", "ports") as JsonObject[];
     expect(port?.port).toBe(service === "ingress" ? 80 : 8080);
     expect(resolvePort(container, port?.targetPort)).toBe(8080);
+    // Ingress's Service carries only the public API, never its operations port.
+    expect((get(serviceObject, "spec", "ports") as JsonObject[]).length).toBe(1);
+  });
+
+  it("lets only ingress take traffic from outside, on its public port; operations ports only from monitoring", () => {
+    const policies = objects().filter((object) => object.kind === "NetworkPolicy");
+    const deployments = objects().filter((object) => object.kind === "Deployment");
+    const podLabels = (deployment: K8sObject) => get(deployment, "spec", "template", "metadata", "labels");
+    const denyAll = policies.find((policy) => get(policy, "spec", "ingress") === undefined);
+    expect(denyAll, "a default-deny policy").toBeDefined();
+    for (const deployment of deployments)
+      expect(selects(get(denyAll, "spec", "podSelector", "matchLabels"), podLabels(deployment))).toBe(true);
+    // A rule without `from` admits everyone: only ingress's pods may have one, and only on the port `http`.
+    for (const policy of policies) {
+      for (const rule of (get(policy, "spec", "ingress") as JsonObject[] | undefined) ?? []) {
+        if (rule.from !== undefined) {
+          for (const peer of rule.from as JsonObject[])
+            expect(get(peer, "namespaceSelector", "matchLabels"), policy.metadata.name).toEqual({
+              "reelgate.io/monitoring": "true",
+            });
+          continue;
+        }
+        const selected = deployments.filter((deployment) =>
+          selects(get(policy, "spec", "podSelector", "matchLabels"), podLabels(deployment)),
+        );
+        expect(selected.map((deployment) => deployment.metadata.name)).toEqual(["reelgate-ingress"]);
+        expect(rule.ports).toEqual([{ port: "http", protocol: "TCP" }]);
+      }
+    }
   });
 
   it("keeps ingress available through voluntary disruptions", () => {
@@ -215,6 +281,47 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
     const [ours, reference] = [normalize(objects()), normalize(theirs)];
     expect([...ours.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [id, object] of reference) expect(ours.get(id), id).toEqual(object);
+  });
+});
+
+describe("secrets and NATS permissions shipped in deploy/k8s", () => {
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)],
+    );
+
+  it("assigns no secret a value in any committed file: the services refuse placeholders, the operator fills them", () => {
+    const secretLine =
+      /^[ \t]*(REELGATE_ADMIN_TOKEN|REELGATE_SIGNING_SECRET|S3_SECRET_ACCESS_KEY|NATS_PASSWORD\w*)[ \t]*[=:][ \t]*(\S+)/gm;
+    const assigned = files(K8S_DIR)
+      .filter((file) => !/\/(secrets|nats)\.env$/.test(file))
+      .flatMap((file) => [...readFileSync(file, "utf8").matchAll(secretLine)].map((match) => `${file}: ${match[0]}`))
+      .filter((line) => !line.includes("$NATS_PASSWORD_"));
+    expect(assigned).toEqual([]);
+    expect(secretProblem("replace-me-admin-token")).toBeDefined();
+  });
+
+  it("the overlay's Secrets, filled as the examples say, hold values the services accept", () => {
+    const production = renders.get("production overlay")!;
+    const secret = production.find(
+      (object) => object.kind === "Secret" && object.metadata.name.startsWith("reelgate-secrets"),
+    );
+    for (const key of ["REELGATE_ADMIN_TOKEN", "REELGATE_SIGNING_SECRET"]) {
+      const value = Buffer.from(String(get(secret, "data", key)), "base64").toString("utf8");
+      expect(secretProblem(value), key).toBeUndefined();
+    }
+  });
+
+  it("ships the NATS authorization the permission table gives: billing alone answers rpc.billing.*", () => {
+    const shipped = readFileSync(join(K8S_DIR, "nats/authorization.conf"), "utf8");
+    expect(shipped).toBe(k8sNatsAuthorization());
+    // One block per user: `user: "name"` up to the next user.
+    const answering = shipped
+      .split(/user: "/)
+      .slice(1)
+      .filter((block) => /subscribe: \{ allow: \[[^\]]*rpc\.billing/.test(block))
+      .map((block) => block.slice(0, block.indexOf('"')));
+    expect(answering).toEqual(["billing"]);
   });
 });
 

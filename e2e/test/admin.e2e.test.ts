@@ -143,6 +143,38 @@ describe.skipIf(!nats.url)("the admin API", () => {
       expect(unknown.json.error.type).toBe("not_found_error");
       expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "1.000000" });
     });
+
+    it("refuses amounts and balances past ±1,000,000,000 USD with 400 in OpenAI's shape, and changes nothing", async () => {
+      const { accountId } = await platform.account("1");
+      // Each under 2^53 micro-dollars, together past it: once both answered 500 and both were applied.
+      for (const reference of ["huge-1", "huge-2"]) {
+        const huge = await credit(accountId, "5000000000", reference);
+        expect(huge.status, reference).toBe(400);
+        expect(huge.json.error).toMatchObject({ type: "invalid_request_error", param: "amount_usd" });
+      }
+      for (const amount of ["9007199254.740993", "-1000000000.000001", 1e300]) {
+        const beyond = await credit(accountId, amount, `beyond-${amount}`);
+        expect(beyond.status, String(amount)).toBe(400);
+        expect(beyond.json.error).toMatchObject({ type: "invalid_request_error", param: "amount_usd" });
+      }
+      // Within bounds alone, past them added to the balance: refused by billing, whole.
+      expect((await credit(accountId, "999999998", "nearly")).status).toBe(200);
+      const past = await credit(accountId, "2", "one-too-many");
+      expect(past.status).toBe(400);
+      expect(past.json.error).toMatchObject({ type: "invalid_request_error", param: "amount_usd" });
+      expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "999999999.000000" });
+      const entries = await ledger(accountId);
+      expect(entries.status).toBe(200);
+      expect(entries.json.data.map((entry) => entry.type)).toEqual(["AccountOpened", "FundsCredited", "FundsCredited"]);
+      expect(entries.json.data.map((entry) => entry.reference)).toEqual([null, "opening", "nearly"]);
+
+      const opened = await platform.admin<ErrorBody>("POST", "/admin/v1/accounts", {
+        name: "too rich",
+        credits_usd: "1000000000.000001",
+      });
+      expect(opened.status).toBe(400);
+      expect(opened.json.error).toMatchObject({ type: "invalid_request_error", param: "credits_usd" });
+    });
   });
 
   describe("ledger", () => {

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type Envelope, formatUsd } from "@reelgate/contracts";
@@ -153,17 +155,17 @@ describe.skipIf(!nats.url)("billing keeps an exact ledger", () => {
     }
   });
 
-  it("captures what the upstream reports making when it differs from the quote, recording both; a remix is quoted from that", async () => {
+  it("never charges more than the quote: a job that reports 8 s for a 4 s request is charged 0.40 with 0.40 overage recorded; a remix is quoted from what was made", async () => {
     const { accountId, client } = await platform.account("5");
     const source = await client.videos.create({ prompt: "[made-seconds=8] longer than asked", seconds: "4" });
     expect((await waitForEnd(client, source.id)).status).toBe("completed");
     await waitFor("the capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
-    expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "4.200000" });
+    expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "4.600000" });
 
     const remix = await client.videos.remix(source.id, { prompt: "again, longer" });
     expect((await waitForEnd(client, remix.id)).status).toBe("completed");
     await waitFor("the remix's capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
-    expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "3.400000" });
+    expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "3.800000" });
 
     const events = await ledgerOf(platform, accountId);
     const of = (videoId: string, type: string) =>
@@ -171,10 +173,52 @@ describe.skipIf(!nats.url)("billing keeps an exact ledger", () => {
     expect(of(source.id, "FundsReserved")).toMatchObject({ amountMicros: 400_000 });
     expect(of(source.id, "ReservationCaptured")).toMatchObject({
       quotedMicros: 400_000,
-      amountMicros: 800_000,
+      amountMicros: 400_000,
+      overageMicros: 400_000,
       seconds: "8",
     });
     expect(of(remix.id, "FundsReserved")).toMatchObject({ amountMicros: 800_000 });
     expect(of(remix.id, "ReservationCaptured")).toMatchObject({ quotedMicros: 800_000, amountMicros: 800_000 });
+    expect(of(remix.id, "ReservationCaptured")).not.toHaveProperty("overageMicros");
+    expect(await ledgerCli(platform, "verify")).toMatchObject({ code: 0 });
+  });
+});
+
+describe.skipIf(!nats.url)("billing with charge_overage: true in the pricing file", () => {
+  let platform: Platform;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "reelgate-pricing-"));
+    const pricingFile = join(dir, "pricing.yaml");
+    writeFileSync(
+      pricingFile,
+      'charge_overage: true\nmodels:\n  - model: sora-2\n    seconds: [4, 8, 12]\n    sizes: [720x1280, 1280x720]\n    usd_per_second: "0.10"\n',
+    );
+    platform = await startPlatform(nats.url!, { simulatorJobMs: 200, env: { REELGATE_PRICING_FILE: pricingFile } });
+  });
+  afterAll(async () => {
+    await platform?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a job that reports 8 s for a 4 s request is charged 0.80 with 0.40 quoted; one past the balance is charged the balance, never below zero", async () => {
+    const { accountId, client } = await platform.account("5");
+    const longer = await client.videos.create({ prompt: "[made-seconds=8] longer than asked", seconds: "4" });
+    expect((await waitForEnd(client, longer.id)).status).toBe("completed");
+    await waitFor("the capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
+    expect(await platform.balance(accountId)).toMatchObject({ balance_usd: "4.200000" });
+    const captured = (await ledgerOf(platform, accountId)).find((event) => event.type === "ReservationCaptured");
+    expect(captured?.data).toMatchObject({ quotedMicros: 400_000, amountMicros: 800_000 });
+    expect(captured?.data).not.toHaveProperty("overageMicros");
+
+    // 0.50 left: quoted 0.40, reported 12 s (1.20): charged the 0.50 there is, 0.70 recorded as overage.
+    const poor = await platform.account("0.5");
+    const past = await poor.client.videos.create({ prompt: "[made-seconds=12] far longer", seconds: "4" });
+    expect((await waitForEnd(poor.client, past.id)).status).toBe("completed");
+    await waitFor("the capture", async () => (await platform.balance(poor.accountId)).reserved_usd === "0.000000");
+    expect(await platform.balance(poor.accountId)).toMatchObject({ balance_usd: "0.000000" });
+    const last = (await ledgerOf(platform, poor.accountId)).find((event) => event.type === "ReservationCaptured");
+    expect(last?.data).toMatchObject({ quotedMicros: 400_000, amountMicros: 500_000, overageMicros: 700_000 });
+    expect(await ledgerCli(platform, "verify")).toMatchObject({ code: 0 });
   });
 });

@@ -2,8 +2,12 @@ import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { deflateSync } from "node:zlib";
 
-/** A small valid PNG made here, so the tests need no fixtures. */
+/**
+ * A small (in bytes) valid PNG made here, so the tests need no fixtures. It is 720×1280, sora-2's default size,
+ * so input fitting (SPEC §1.1 `input_fit`) leaves it as sent and tests can follow its bytes upstream.
+ */
 export const tinyPng = (() => {
+  const [width, height] = [720, 1280];
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -23,12 +27,11 @@ export const tinyPng = (() => {
     return out;
   };
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(4, 0);
-  header.writeUInt32BE(4, 4);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.concat(
-    Array.from({ length: 4 }, () => Buffer.from([0, 200, 30, 30, 200, 30, 30, 200, 30, 30, 200, 30, 30])),
-  );
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 200)]);
+  const rows = Buffer.concat(Array.from({ length: height }, () => row));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", header),

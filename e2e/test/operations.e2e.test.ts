@@ -26,6 +26,16 @@ describe.skipIf(!nats.url)("operations endpoints on every service process", () =
     await platform?.stop();
   });
 
+  it("ingress serves only the API on its public port: the operations endpoints are on their own port", async () => {
+    expect(platform.ports.ingress).not.toBe(Number(new URL(platform.url).port));
+    for (const path of ["/metrics", "/readyz", "/healthz"]) {
+      const response = await fetch(`${platform.url}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { error: { type: string } }).error.type, path).toBe("not_found_error");
+    }
+    expect((await fetch(`http://127.0.0.1:${platform.ports.ingress}/v1/videos`)).status).toBe(404);
+  });
+
   it.each(services)(
     "%s answers /healthz, /readyz and /metrics (Prometheus text with what it records)",
     async (service) => {

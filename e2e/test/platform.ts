@@ -126,6 +126,10 @@ export const startPlatformWithChannels = async (
   });
   return {
     ...platform,
+    // A spread copies a getter's value once: the logs must stay live.
+    get logs() {
+      return platform.logs;
+    },
     simulatorRoot,
     channelsFile,
     writeChannels: (next: (simulator: string) => string) => writeFileSync(channelsFile, next(simulatorRoot)),

@@ -438,10 +438,10 @@ describe.skipIf(!nats.url)("the public API", () => {
         status: 413,
       },
       {
-        ...image("a cut-off data URL", `data:image/png;base64,${cutPng.toString("base64")}`, 400),
+        ...image("a cut-off data URL", `data:image/png;base64,${cutPng.toString("base64")}`, 415),
         code: "invalid_image",
       },
-      multipartCase("a cut-off file part", [{ name: "input_reference", value: cutPng, filename: "a.png" }], 400, {
+      multipartCase("a cut-off file part", [{ name: "input_reference", value: cutPng, filename: "a.png" }], 415, {
         param: "input_reference",
         code: "invalid_image",
       }),

@@ -10,7 +10,7 @@ import { tinyPng } from "./images.ts";
 import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
-const SECRET = "e2e-signing-secret";
+const SECRET = "e2e-signing-secret-8f3a1c9d2b7e4f60a5c8";
 
 interface SimulatorJob {
   id: string;

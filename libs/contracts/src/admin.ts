@@ -1,17 +1,16 @@
 import { z } from "zod";
 import { envelopeSchema } from "./envelope.ts";
-
-const usdAmount = z.union([z.string().regex(/^-?\d+(\.\d{1,6})?$/), z.number().finite()]);
+import { microsAmountSchema, usdAmountSchema } from "./money.ts";
 
 export const openAccountRequestSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  credits_usd: usdAmount.optional(),
+  credits_usd: usdAmountSchema.optional(),
 });
 export type OpenAccountRequest = z.infer<typeof openAccountRequestSchema>;
 
 /** A top-up, or with a negative amount an adjustment; the same `reference` twice is applied once. */
 export const creditRequestSchema = z.strictObject({
-  amount_usd: usdAmount,
+  amount_usd: usdAmountSchema,
   reference: z.string().trim().min(1).max(200),
 });
 
@@ -31,6 +30,8 @@ export const ledgerEntrySchema = z.object({
   video_id: z.string().nullable(),
   amount_usd: z.string().nullable(),
   quoted_usd: z.string().nullable(),
+  /** A capture's uncharged overage: what the upstream's report priced above what was charged. */
+  overage_usd: z.string().nullable(),
   reference: z.string().nullable(),
   reason: z.string().nullable(),
   balance_usd: z.string(),
@@ -68,13 +69,13 @@ export const billingRpc = {
   openAccount: z.object({
     accountId: z.string(),
     name: z.string(),
-    creditsMicros: z.number().int().nonnegative(),
+    creditsMicros: microsAmountSchema.nonnegative(),
     commandId: z.string(),
   }),
   getAccount: z.object({ accountId: z.string() }),
   credit: z.object({
     accountId: z.string(),
-    amountMicros: z.number().int(),
+    amountMicros: microsAmountSchema,
     reference: z.string().min(1),
   }),
   ledger: z.object({

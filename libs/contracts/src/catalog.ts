@@ -15,6 +15,8 @@ export const catalogSchema = z.object({
   models: z.array(catalogEntrySchema).min(1),
   /** Per-account factor on every price (0.8 = 20% off); accounts not named pay the list price. */
   accountMultipliers: z.record(z.string(), z.number().positive()).default({}),
+  /** SPEC.md §4: charge a reported price above the quote (up to the balance); unset, the quote is the ceiling. */
+  chargeOverage: z.boolean().optional(),
 });
 export type Catalog = z.infer<typeof catalogSchema>;
 

@@ -11,7 +11,16 @@ export type Variant = (typeof variants)[number];
 const spec = { model: z.string(), seconds: z.string(), size: z.string() };
 /** The image to animate, stored by ingress in object storage; events carry its key, never its bytes. */
 const inputReference = z
-  .object({ key: z.string(), contentType: z.string(), bytes: z.number().int().nonnegative(), sha256: z.string() })
+  .object({
+    key: z.string(),
+    contentType: z.string(),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string(),
+    /** The stored image's dimensions, after `input_fit` (absent on events recorded before images were decoded). */
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+    fit: z.enum(["cover", "contain", "none"]).optional(),
+  })
   .nullable()
   .default(null);
 
@@ -84,7 +93,15 @@ export const eventTypes = {
   ReservationCaptured: {
     category: "account",
     schemaVersion: 1,
-    data: z.object({ videoId, quotedMicros: micros, amountMicros: micros, ...spec, ...totals }),
+    data: z.object({
+      videoId,
+      quotedMicros: micros,
+      amountMicros: micros,
+      /** What the upstream's report priced above what was charged (the quote is the ceiling by default). */
+      overageMicros: micros.optional(),
+      ...spec,
+      ...totals,
+    }),
   },
   ReservationReleased: {
     category: "account",

@@ -32,6 +32,8 @@ export const pricingFileSchema = z
   .strictObject({
     models: z.array(pricedOfferSchema).min(1),
     account_multipliers: z.record(z.string().min(1), z.number().positive().max(100)).default({}),
+    /** Charge what the upstream reports above the quote, up to the balance (SPEC.md §4); off by default. */
+    charge_overage: z.boolean().default(false),
   })
   .superRefine((file, context) => {
     const offered = new Map<string, number>();
@@ -60,5 +62,6 @@ export const pricingFileSchema = z
         per_request_micros: offer.usd_per_request,
       })),
       accountMultipliers: file.account_multipliers,
+      chargeOverage: file.charge_overage,
     }),
   );

@@ -40,6 +40,8 @@ export const createVideoRequestSchema = z.strictObject({
   seconds: secondsField.optional(),
   size: z.string().trim().optional(),
   input_reference: inputReferenceFieldSchema.optional(),
+  /** How an input image of other dimensions than `size` is fitted to it (SPEC §1.1). */
+  input_fit: z.enum(["cover", "contain", "none"]).default("cover"),
 });
 export type CreateVideoRequest = z.infer<typeof createVideoRequestSchema>;
 

@@ -1,5 +1,5 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
-import type { OutboxBatch, StoredEvent } from "./port.ts";
+import { EventTooLargeError, MAX_EVENT_BYTES, type OutboxBatch, type StoredEvent } from "./port.ts";
 
 /**
  * Both adapters store one record per commit; an event's global position is derived from its
@@ -17,6 +17,16 @@ export const commitPositionOf = (position: number): number => Math.floor(positio
 export const streamTypeOf = (stream: string): string => {
   const dash = stream.indexOf("-");
   return dash < 0 ? stream : stream.slice(0, dash);
+};
+
+/** Refuses, before anything is written, an event whose envelope would be larger than the bus carries. */
+export const checkEventSizes = (stream: string, events: NewEvent[], limit = MAX_EVENT_BYTES) => {
+  // The envelope adds the stream and the version to the event: a generous allowance for both.
+  const envelopeBytes = Buffer.byteLength(stream) + 64;
+  for (const event of events) {
+    const bytes = Buffer.byteLength(JSON.stringify(event)) + envelopeBytes;
+    if (bytes > limit) throw new EventTooLargeError(stream, event.type, bytes, limit);
+  }
 };
 
 /** Gives new events their stream and dense versions after `currentVersion`. */

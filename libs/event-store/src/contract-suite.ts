@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewEvent } from "@reelgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConcurrencyError, type EventStore, type StoredEvent } from "./port.ts";
+import { ConcurrencyError, type EventStore, EventTooLargeError, MAX_EVENT_BYTES, type StoredEvent } from "./port.ts";
 
 const unique = () => randomUUID().replaceAll("-", "").slice(0, 16);
 
@@ -138,6 +138,18 @@ export const describeEventStoreContract = (name: string, open: () => Promise<Eve
           ConcurrencyError,
         );
         expect((await store.readStream(stream)).map((event) => event.version)).toEqual([1, 2, 3, 4]);
+      });
+
+      it("refuses an event larger than the bus carries with a typed error, and appends nothing of its commit", async () => {
+        const stream = newStream();
+        const small = newEvent();
+        const huge = newEvent("Huge", { text: "x".repeat(MAX_EVENT_BYTES) });
+        const error = await rejectionOf(store.append(stream, [small, huge], { expectedVersion: 0 }));
+        expect(error).toBeInstanceOf(EventTooLargeError);
+        expect(error).toMatchObject({ stream, eventType: "Huge", limit: MAX_EVENT_BYTES });
+        expect(await store.readStream(stream)).toEqual([]);
+        const fits = newEvent("Fits", { text: "x".repeat(MAX_EVENT_BYTES - 2_000) });
+        expect((await store.append(stream, [fits], { expectedVersion: 0 })).nextVersion).toBe(1);
       });
 
       it("returns nothing new for an empty append", async () => {

@@ -1,6 +1,13 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
 import { type Collection, type Filter, MongoClient } from "mongodb";
-import { commitPositionOf, outboxBatchOf, storedEventsOf, streamTypeOf, toEnvelopes } from "./commit.ts";
+import {
+  checkEventSizes,
+  commitPositionOf,
+  outboxBatchOf,
+  storedEventsOf,
+  streamTypeOf,
+  toEnvelopes,
+} from "./commit.ts";
 import { duplicateKeyOf, STREAM_SEQ_INDEX } from "./mongo-duplicate-key.ts";
 import {
   type AppendOptions,
@@ -95,6 +102,7 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
   const append = async (stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
     const { expectedVersion } = options;
     const commitId = options.commitId ?? events[0]?.id;
+    checkEventSizes(stream, events);
     for (;;) {
       const head = await headOf(stream);
       if (expectedVersion !== "any" && expectedVersion !== head.version) {

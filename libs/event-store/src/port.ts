@@ -68,3 +68,25 @@ export class ConcurrencyError extends Error {
     this.actualVersion = actualVersion;
   }
 }
+
+/**
+ * The largest event the store accepts, as JSON: what NATS carries by default (1 MiB) less room for headers. An event
+ * over it could be stored but never published, and would hold back the outbox behind it.
+ */
+export const MAX_EVENT_BYTES = 1_000_000;
+
+/** An event too large for the bus: nothing was appended. The domain records a shorter one instead. */
+export class EventTooLargeError extends Error {
+  override name = "EventTooLargeError";
+  readonly stream: string;
+  readonly eventType: string;
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(stream: string, eventType: string, bytes: number, limit: number) {
+    super(`stream ${stream}: a ${eventType} event of ${bytes} bytes is larger than the ${limit} bytes the bus carries`);
+    this.stream = stream;
+    this.eventType = eventType;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}

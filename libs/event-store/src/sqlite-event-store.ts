@@ -1,6 +1,13 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
 import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
-import { commitPositionOf, outboxBatchOf, storedEventsOf, streamTypeOf, toEnvelopes } from "./commit.ts";
+import {
+  checkEventSizes,
+  commitPositionOf,
+  outboxBatchOf,
+  storedEventsOf,
+  streamTypeOf,
+  toEnvelopes,
+} from "./commit.ts";
 import {
   type AppendOptions,
   type AppendResult,
@@ -104,6 +111,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
   const append = async (stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
     const { expectedVersion } = options;
     const commitId = options.commitId ?? events[0]?.id;
+    checkEventSizes(stream, events);
     if (commitId === undefined) {
       const { version } = headOf(stream);
       if (expectedVersion !== "any" && expectedVersion !== version) {

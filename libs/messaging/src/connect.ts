@@ -1,5 +1,35 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
+import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+
+/** SPEC.md §2's NATS credentials: NATS_USER with NATS_PASSWORD, or NATS_CREDS (a .creds file), or none. */
+export interface NatsCredentials {
+  NATS_USER?: string | undefined;
+  NATS_PASSWORD?: string | undefined;
+  NATS_CREDS?: string | undefined;
+}
+
+/** The connect options the credentials give; a half-given pair or both kinds at once stop the process, named. */
+export const natsAuthOptions = ({
+  NATS_USER,
+  NATS_PASSWORD,
+  NATS_CREDS,
+}: NatsCredentials): Partial<ConnectionOptions> => {
+  if (NATS_CREDS && (NATS_USER || NATS_PASSWORD))
+    throw new Error("NATS_CREDS: give either NATS_CREDS or NATS_USER/NATS_PASSWORD, not both");
+  if (NATS_CREDS) {
+    let creds: Uint8Array;
+    try {
+      creds = readFileSync(NATS_CREDS);
+    } catch (error) {
+      throw new Error(`NATS_CREDS: cannot read ${NATS_CREDS}: ${(error as Error).message}`);
+    }
+    return { authenticator: credsAuthenticator(creds) };
+  }
+  if (NATS_USER && !NATS_PASSWORD) throw new Error("NATS_PASSWORD: NATS_USER is set without a password");
+  if (NATS_PASSWORD && !NATS_USER) throw new Error("NATS_USER: NATS_PASSWORD is set without a user");
+  return NATS_USER ? { user: NATS_USER, pass: NATS_PASSWORD } : {};
+};
 
 export interface ConnectOptions {
   url: string;
@@ -8,11 +38,13 @@ export interface ConnectOptions {
   log: Logger;
   /** Keep trying when the server is not up yet at start (default: fail fast, so a wrong URL is obvious). */
   waitOnFirstConnect?: boolean;
+  credentials?: NatsCredentials;
 }
 
 /** A connection that reconnects forever and says so in the log. */
-export const connectNats = async ({ url, name, log, waitOnFirstConnect = false }: ConnectOptions) => {
+export const connectNats = async ({ url, name, log, waitOnFirstConnect = false, credentials = {} }: ConnectOptions) => {
   const nc: NatsConnection = await connect({
+    ...natsAuthOptions(credentials),
     servers: url,
     name,
     maxReconnectAttempts: -1,

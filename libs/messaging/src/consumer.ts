@@ -22,7 +22,10 @@ export interface ConsumerOptions {
   filterSubject: string;
   handle: Handler;
   log: Logger;
-  /** Deliveries before a failing message is dead-lettered; Infinity for consumers that poll with `{ retryInMs }`. */
+  /**
+   * Failed handler runs (thrown errors) before a message is dead-lettered; Infinity never dead-letters a
+   * failure. Waits (`{ retryInMs }`) and redeliveries after a lost handler (a crash, ack_wait) never count.
+   */
   maxDeliver?: number;
   ackWaitMs?: number;
   /** Handlers in flight at most. */
@@ -45,6 +48,31 @@ export interface Consumer {
 }
 
 export const defaultRetryDelayMs = (deliveryCount: number) => Math.min(30_000, 250 * 2 ** (deliveryCount - 1));
+
+/** Messages whose failures one process remembers at most; the oldest are forgotten first. */
+const REMEMBERED_FAILURES = 100_000;
+
+/**
+ * Failed runs per message (by stream sequence) in this process. The server's delivery count cannot be
+ * used: it also counts every wait and every redelivery after a crash, and a message that waits for
+ * another event must never be dead-lettered for it. A restarted process starts the counts again, so a
+ * message may fail up to `maxDeliver` times per process before it is dead-lettered.
+ */
+const failureCounts = () => {
+  const counts = new Map<number, number>();
+  return {
+    failed(sequence: number) {
+      const failures = (counts.get(sequence) ?? 0) + 1;
+      counts.delete(sequence);
+      counts.set(sequence, failures);
+      if (counts.size > REMEMBERED_FAILURES) counts.delete(counts.keys().next().value as number);
+      return failures;
+    },
+    settled(sequence: number) {
+      counts.delete(sequence);
+    },
+  };
+};
 
 /**
  * A durable pull consumer on the events stream. It pulls only as many messages as it has free
@@ -71,35 +99,40 @@ export const startConsumer = async ({
   const stream = names.eventsStream;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const settings = { durable, filterSubject, maxDeliver, ackWaitMs, maxAckPending };
+  // The server redelivers for ever; this process dead-letters (see failureCounts), so waits never run out.
+  const settings = { durable, filterSubject, maxDeliver: Number.POSITIVE_INFINITY, ackWaitMs, maxAckPending };
   await ensureDurable(jsm, stream, settings);
   const consumer = await js.consumers.get(stream, durable);
   const pool = workPool(concurrency);
   const stopping = new AbortController();
   let pull: ConsumerMessages | undefined;
 
+  const failures = failureCounts();
+
   const settle = async (msg: JsMsg, outcome: Outcome) => {
-    const deliveryCount = msg.info.deliveryCount;
-    const exhausted = deliveryCount >= maxDeliver;
-    if (outcome.kind === "ack") return msg.ack();
-    if (outcome.kind === "retry" && !exhausted) return msg.nak(outcome.delayMs);
-    if (outcome.kind === "failed" && !exhausted) {
-      const delayMs = retryDelayMs(deliveryCount);
-      log.warn(
-        { err: outcome.error, deliveryCount, retryInMs: delayMs, subject: msg.subject },
-        "handler failed; will retry",
-      );
-      return msg.nak(delayMs);
+    const { deliveryCount, streamSequence } = msg.info;
+    if (outcome.kind === "ack") {
+      failures.settled(streamSequence);
+      return msg.ack();
     }
-    const reason =
-      outcome.kind === "poison"
-        ? outcome.reason
-        : outcome.kind === "retry"
-          ? `still retrying after ${deliveryCount} deliveries (maxDeliver ${maxDeliver})`
-          : `failed ${deliveryCount} times (maxDeliver ${maxDeliver}): ${String((outcome.error as Error)?.message ?? outcome.error)}`;
+    // Waiting for something else to happen is not a failure: it never leads to a dead letter.
+    if (outcome.kind === "retry") return msg.nak(outcome.delayMs);
+    let reason = outcome.kind === "poison" ? outcome.reason : "";
+    if (outcome.kind === "failed") {
+      const failed = failures.failed(streamSequence);
+      if (failed < maxDeliver) {
+        const delayMs = retryDelayMs(failed);
+        log.warn(
+          { err: outcome.error, failures: failed, deliveryCount, retryInMs: delayMs, subject: msg.subject },
+          "handler failed; will retry",
+        );
+        return msg.nak(delayMs);
+      }
+      reason = `failed ${failed} times (maxDeliver ${maxDeliver}): ${String((outcome.error as Error)?.message ?? outcome.error)}`;
+    }
     try {
-      await deadLetter(js, names, service, durable, msg, reason);
-      log.error({ reason, deliveryCount, subject: msg.subject }, "message dead-lettered");
+      await deadLetter(js, names, service, durable, msg, reason, log);
+      failures.settled(streamSequence);
       msg.term();
     } catch (error) {
       // Not dead-lettered means not settled: keep it on the stream and try again later.

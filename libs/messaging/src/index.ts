@@ -1,4 +1,4 @@
-export { type ConnectOptions, connectNats } from "./connect.ts";
+export { type ConnectOptions, connectNats, type NatsCredentials, natsAuthOptions } from "./connect.ts";
 export {
   type Consumer,
   type ConsumerMetrics,
@@ -6,9 +6,19 @@ export {
   defaultRetryDelayMs,
   startConsumer,
 } from "./consumer.ts";
-export { DEAD_REASON_HEADER, type DeadLetter } from "./dead-letter.ts";
+export {
+  countDeadLetters,
+  DEAD_REASON_HEADER,
+  type DeadLetter,
+  deadLetter,
+  publishDeadLetter,
+  readDeadLetters,
+  replayDeadLetter,
+  type StoredDeadLetter,
+} from "./dead-letter.ts";
 export { PoisonMessageError } from "./errors.ts";
 export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
+export { type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
 export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";

@@ -1,7 +1,8 @@
 import { jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { categoryOf, type Envelope, type NatsNames } from "@reelgate/contracts";
 import type { Logger } from "pino";
+import { DEAD_REASON_HEADER } from "./dead-letter.ts";
 
 /** The part of the event store port the relay needs (`EventStore` from @reelgate/event-store satisfies it). */
 export interface Outbox {
@@ -22,7 +23,18 @@ export interface RelayOptions {
   maxBackoffMs?: number;
   /** How long to wait for each PubAck. */
   publishTimeoutMs?: number;
+  /** Whose dead-letter subject takes an event NATS refuses (default "relay"). */
+  service?: string;
 }
+
+/** What NATS says when it will never take this message, whatever is retried: it is too large for the bus. */
+export const isRefusedForGood = (error: unknown): boolean => {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === "MAX_PAYLOAD_EXCEEDED" ||
+    (typeof message === "string" && /max(imum)?[ _]payload|message size exceeds|maximum message size/i.test(message))
+  );
+};
 
 export interface Relay {
   /** Wake the relay now (call after every append). */
@@ -47,6 +59,7 @@ export const startRelay = ({
   batchSize = 500,
   maxBackoffMs = 5_000,
   publishTimeoutMs = 5_000,
+  service = "relay",
 }: RelayOptions): Relay => {
   const js = jetstream(nc);
   let running: Promise<number> | undefined;
@@ -59,17 +72,50 @@ export const startRelay = ({
     const { events, refs } = await store.unpublished(batchSize);
     if (events.length === 0) return 0;
     // Fire every publish before awaiting any PubAck: one round trip per batch, not per event.
-    const acks = events.map(({ position: _position, ...envelope }) =>
+    const envelopes = events.map(({ position: _position, ...envelope }) => envelope);
+    const acks = envelopes.map(async (envelope) =>
       js.publish(names.eventSubject(categoryOf(envelope.stream), envelope.type), JSON.stringify(envelope), {
         msgID: envelope.id,
         timeout: publishTimeoutMs,
       }),
     );
     const settled = await Promise.allSettled(acks);
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
+    const refused: Array<{ envelope: Envelope; reason: unknown }> = [];
+    for (const [index, result] of settled.entries()) {
+      if (result.status === "fulfilled") continue;
+      // Trouble that may pass (a timeout, a lost connection) retries the batch; JetStream drops the repeats.
+      if (!isRefusedForGood(result.reason)) throw result.reason;
+      refused.push({ envelope: envelopes[index] as Envelope, reason: result.reason });
+    }
+    // An event the bus will never carry must not hold back the events behind it: it goes to the dead letters.
+    for (const { envelope, reason } of refused) await quarantine(envelope, reason);
     await store.markPublished(refs);
     return events.length;
+  };
+
+  const quarantine = async (envelope: Envelope, error: unknown) => {
+    const text = JSON.stringify(envelope);
+    const reason = `the bus refused the event: ${error instanceof Error ? error.message : String(error)}`;
+    const h = headers();
+    h.set(DEAD_REASON_HEADER, reason.slice(0, 1_000));
+    const letter = {
+      reason,
+      consumer: "outbox-relay",
+      subject: names.eventSubject(categoryOf(envelope.stream), envelope.type),
+      event: { id: envelope.id, type: envelope.type, stream: envelope.stream, version: envelope.version },
+      bytes: Buffer.byteLength(text),
+      // Only its head: the whole of it is what the bus refused; the event store keeps it all.
+      payload: text.slice(0, 4_096),
+    };
+    await js.publish(names.deadLetterSubject(service), JSON.stringify(letter), {
+      headers: h,
+      msgID: `outbox-relay:${envelope.id}`,
+      timeout: publishTimeoutMs,
+    });
+    log.error(
+      { eventId: envelope.id, type: envelope.type, stream: envelope.stream, bytes: letter.bytes, err: error },
+      "outbox relay quarantined an event the bus refused; it is in the dead letters, the events behind it go on",
+    );
   };
 
   const publishAll = async (): Promise<number> => {

@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { NatsNames, TypedEnvelope } from "@reelgate/contracts";
 import { testNats, waitFor } from "@reelgate/testkit";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Consumer, type ConsumerOptions, startConsumer } from "../src/consumer.ts";
 import { DEAD_REASON_HEADER, type DeadLetter } from "../src/dead-letter.ts";
@@ -56,7 +57,8 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     expect(seen[0]?.event).toEqual(event);
     expect(seen[0]?.ctx.deliveryCount).toBe(1);
     const info = await (await jetstreamManager(nc)).consumers.info(names.eventsStream, "tests-main");
-    expect(info.config).toMatchObject({ ack_policy: "explicit", deliver_policy: "all", max_deliver: 10 });
+    // The server redelivers for ever: the consumer itself dead-letters failures, never waits.
+    expect(info.config).toMatchObject({ ack_policy: "explicit", deliver_policy: "all", max_deliver: -1 });
     expect(info.config.filter_subject).toBe(names.eventSubject("job", "*"));
     expect(info.delivered.consumer_seq).toBe(1);
   });
@@ -126,6 +128,25 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     expect(calls).toBe(1);
   });
 
+  it("says so loudly, at error level, when it dead-letters", async () => {
+    const lines: Array<{ level: number; msg: string; reason: string; deadLetter: { event: { type: string } } }> = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    await consume({
+      log,
+      handle: async () => {
+        throw new PoisonMessageError("video has no prompt");
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_loud", 1));
+    await waitFor("the dead-letter line", () => lines.some((line) => line.msg.startsWith("DEAD LETTER")));
+    const line = lines.find((entry) => entry.msg.startsWith("DEAD LETTER"))!;
+    expect(line.level).toBe(50);
+    expect(line.msg).toMatch(
+      /tests-main set aside a message.*reelgate dead-letters list \| replay.*video has no prompt/,
+    );
+    expect(line.deadLetter.event.type).toBe("JobProgressed");
+  });
+
   it("dead-letters payloads that are not valid events without calling the handler", async () => {
     let calls = 0;
     await consume({ handle: async () => void calls++ });
@@ -160,6 +181,45 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     const [dead] = await deadLetters();
     expect(dead?.letter.reason).toMatch(/failed 3 times.*always down/);
     expect(dead?.letter.deliveryCount).toBe(3);
+  });
+
+  it("never dead-letters a message for waiting, however many times it waits (maxDeliver counts failures only)", async () => {
+    const outcomes: string[] = [];
+    await consume({
+      maxDeliver: 2,
+      retryDelayMs: () => 20,
+      handle: async (_event, ctx) => {
+        // Waits 6 times (3 x maxDeliver), fails once, waits again, then is done: no dead letter.
+        const outcome = ctx.deliveryCount === 7 ? "fail" : ctx.deliveryCount < 10 ? "wait" : "done";
+        outcomes.push(outcome);
+        if (outcome === "fail") throw new Error("one hiccup");
+        return outcome === "wait" ? { retryInMs: 20 } : undefined;
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_waits", 1));
+    await waitFor("done after the waits", () => outcomes.includes("done"));
+    await quiet();
+    expect(outcomes.filter((outcome) => outcome === "wait")).toHaveLength(8);
+    expect(await messageCount(nc, names.deadLetterStream)).toBe(0);
+  });
+
+  it("dead-letters after maxDeliver failures even when the message waited in between", async () => {
+    const outcomes: string[] = [];
+    await consume({
+      maxDeliver: 2,
+      retryDelayMs: () => 20,
+      handle: async (_event, ctx) => {
+        outcomes.push(ctx.deliveryCount % 2 === 1 ? "wait" : "fail");
+        if (ctx.deliveryCount % 2 === 0) throw new Error("down");
+        return { retryInMs: 20 };
+      },
+    });
+    await publishEvent(nc, names, jobProgressed("video_waits_fails", 1));
+    await waitFor("dead letter", async () => (await messageCount(nc, names.deadLetterStream)) === 1);
+    await quiet();
+    expect(outcomes).toEqual(["wait", "fail", "wait", "fail"]);
+    const [dead] = await deadLetters();
+    expect(dead?.letter.reason).toMatch(/failed 2 times.*down/);
   });
 
   it("stop() waits for the handler in flight, which still acks", async () => {

@@ -100,4 +100,29 @@ describe.skipIf(!nats.url)("outbox relay", () => {
       { id: second.id, version: 2 },
     ]);
   });
+
+  it("quarantines an event the bus refuses (too large) in the dead letters and publishes the events behind it", async () => {
+    const store = memoryOutbox();
+    const relay = startRelay({ store, nc, names, log: silentLog, batchSize: 3, service: "relay-test" });
+    const before = jobProgressed("video_before", 1);
+    const poisoned = {
+      ...jobProgressed("video_poison", 1),
+      data: { videoId: "video_poison", note: "x".repeat(3 << 20) },
+    };
+    const behind = Array.from({ length: 10 }, (_, i) => jobProgressed(`video_behind_${i}`, 1));
+    store.append(before, poisoned as typeof before, ...behind);
+    relay.notify();
+    await waitFor("outbox empty", () => store.pending() === 0);
+    await relay.stop();
+
+    const published = (await streamMessages(nc, names.eventsStream)).map((m) => m.json<{ id: string }>().id);
+    expect(published).toEqual([before.id, ...behind.map((event) => event.id)]);
+    const letters = await streamMessages(nc, names.deadLetterStream);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.subject).toBe(names.deadLetterSubject("relay-test"));
+    const letter = letters[0]?.json<{ reason: string; event: { id: string }; bytes: number }>();
+    expect(letter?.event.id).toBe(poisoned.id);
+    expect(letter?.bytes).toBeGreaterThan(3 << 20);
+    expect(letter?.reason).toMatch(/refused/);
+  });
 });

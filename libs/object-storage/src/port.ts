@@ -37,6 +37,11 @@ export interface ObjectStorage {
    * an S3 presigned GET, an HMAC-signed URL served by ingress, or the public base URL when one is set.
    */
   signedUrl(key: string, options: { expiresInSeconds: number }): Promise<string>;
+  /**
+   * Whether `incomplete` can see partial writes. False on an S3-compatible store without ListMultipartUploads: there
+   * `incomplete` answers [] and the bucket's lifecycle rule removes them (docs/storage.md).
+   */
+  readonly listsIncomplete?: boolean;
   /** The partial writes under `prefix` that a crashed or failed put left behind. */
   incomplete(prefix: string): Promise<IncompleteUpload[]>;
   /** Removes them (those started before `startedBefore`, when given); returns how many it removed. */

@@ -43,6 +43,12 @@ const isNotFound = (error: unknown) => {
   return name === "NoSuchKey" || name === "NotFound" || name === "NoSuchUpload" || $metadata?.httpStatusCode === 404;
 };
 
+/** The store lacks the operation (s3rver, some S3-compatible stores): 501 NotImplemented. */
+const isNotImplemented = (error: unknown) => {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === "NotImplemented" || $metadata?.httpStatusCode === 501;
+};
+
 const isAws = (endpoint: string | undefined) => !endpoint || /\.amazonaws\.com(\/|$|:)/.test(endpoint);
 
 const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
@@ -61,8 +67,23 @@ export const s3Client = (settings: S3Settings) =>
   });
 
 /** Objects in an S3-compatible bucket; puts stream through multipart uploads that are aborted on failure. */
-export const s3Storage = (settings: S3Settings, client: S3Client = s3Client(settings)): ObjectStorage => {
+export const s3Storage = (
+  settings: S3Settings,
+  client: S3Client = s3Client(settings),
+  { warn = (message: string) => process.emitWarning(message) }: { warn?: (message: string) => void } = {},
+): ObjectStorage => {
   const Bucket = settings.bucket;
+  // ListMultipartUploads is optional (SPEC §5): a store without it gets every copy, and its bucket's lifecycle rule
+  // (docs/storage.md) removes what an interrupted upload leaves behind. Said once, then not asked again.
+  let listsUploads = true;
+  const cannotList = () => {
+    if (listsUploads)
+      warn(
+        `S3 bucket ${Bucket}: the store does not implement ListMultipartUploads; the cleanup of interrupted uploads is skipped, rely on the bucket's lifecycle rule (AbortIncompleteMultipartUpload)`,
+      );
+    listsUploads = false;
+    return [];
+  };
   const partSize = settings.partSizeBytes ?? 8 * 1024 * 1024;
   const queueSize = settings.queueSize ?? 2;
 
@@ -76,14 +97,19 @@ export const s3Storage = (settings: S3Settings, client: S3Client = s3Client(sett
     }
   };
 
-  const incomplete = async (prefix: string) => {
+  const incomplete = async (prefix: string): Promise<Array<IncompleteUpload & { uploadId: string }>> => {
+    if (!listsUploads) return [];
     const found: Array<IncompleteUpload & { uploadId: string }> = [];
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     for (;;) {
-      const page = await client.send(
-        new ListMultipartUploadsCommand({ Bucket, Prefix: prefix, KeyMarker, UploadIdMarker }),
-      );
+      let page: Awaited<ReturnType<typeof listUploads>>;
+      try {
+        page = await listUploads(prefix, KeyMarker, UploadIdMarker);
+      } catch (error) {
+        if (isNotImplemented(error)) return cannotList();
+        throw error;
+      }
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId)
           found.push({ key: upload.Key, uploadId: upload.UploadId, startedAt: upload.Initiated ?? new Date(0) });
@@ -94,7 +120,15 @@ export const s3Storage = (settings: S3Settings, client: S3Client = s3Client(sett
     }
   };
 
+  const listUploads = (prefix: string, KeyMarker: string | undefined, UploadIdMarker: string | undefined) =>
+    client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: prefix, KeyMarker, UploadIdMarker }));
+
   return {
+    /** Whether `incomplete` can see interrupted uploads (false once the store answered NotImplemented). */
+    get listsIncomplete() {
+      return listsUploads;
+    },
+
     async put(key, body, contentType) {
       const hash = createHash("sha256");
       let bytes = 0;

@@ -1,7 +1,8 @@
 import type { DomainEvent, Envelope } from "@reelgate/contracts";
-import { ConcurrencyError, type EventStore } from "@reelgate/event-store";
+import { ConcurrencyError, type EventStore, EventTooLargeError } from "@reelgate/event-store";
 import { type EventMeta, toNewEvents } from "./envelopes.ts";
 import { keyedQueue } from "./keyed-queue.ts";
+import { shrinkEvent } from "./shrink-event.ts";
 
 export interface Aggregate<State, Command, Event extends DomainEvent> {
   initialState: () => State;
@@ -82,12 +83,16 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
   const decideAndAppend = async (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await load(stream);
-      const decided = aggregate.decide(command, state);
+      let decided = aggregate.decide(command, state);
       if (decided.length === 0) return { events: [], state, version, duplicate: false };
+      const append = () =>
+        store.append(stream, toNewEvents(decided, meta), { expectedVersion: version, commitId: meta.commitId });
       try {
-        const result = await store.append(stream, toNewEvents(decided, meta), {
-          expectedVersion: version,
-          commitId: meta.commitId,
+        const result = await append().catch((error: unknown) => {
+          // Too large for the bus (an upstream's endless message, say): record it with its long strings cut.
+          if (!(error instanceof EventTooLargeError)) throw error;
+          decided = decided.map(shrinkEvent);
+          return append();
         });
         if (result.duplicate)
           return {

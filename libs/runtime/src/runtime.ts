@@ -6,6 +6,7 @@ import {
   type Consumer,
   type ConsumerOptions,
   connectNats,
+  countDeadLetters,
   ensureStreams,
   startConsumer,
   startRelay,
@@ -23,10 +24,16 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const names = natsNames(config.REELGATE_NAMESPACE);
   const store: EventStore = await openEventStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
   const documents: DocumentStore = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
-  const nc = await connectNats({ url: config.NATS_URL ?? "nats://127.0.0.1:4222", name: service, log });
+  const nc = await connectNats({
+    url: config.NATS_URL ?? "nats://127.0.0.1:4222",
+    name: service,
+    log,
+    credentials: config,
+  });
   await ensureStreams(nc, names);
-  const relay = startRelay({ store, nc, names, log });
+  const relay = startRelay({ store, nc, names, log, service });
   const metrics = createMetrics(service);
+  metrics.countDeadLettersWith(() => countDeadLetters(nc, names, service));
   const consumers: Consumer[] = [];
 
   const readiness: ReadinessCheck[] = [

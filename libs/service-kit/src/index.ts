@@ -4,3 +4,4 @@ export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./operations.ts";
 export * from "./operations-server.ts";
+export * from "./secrets.ts";

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The metrics every service exposes on /metrics; services add their own to `registry`. */
 export const createMetrics = (service: string) => {
@@ -18,6 +18,26 @@ export const createMetrics = (service: string) => {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  return { registry, eventsHandled, httpDuration };
+  let countDeadLetters: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: "reelgate_dead_letters",
+    help: "Dead letters this service has set aside and no one has replayed yet (reelgate dead-letters list)",
+    registers: [registry],
+    async collect() {
+      if (!countDeadLetters) return;
+      // A scrape while NATS is away must still answer: the gauge keeps the last figure it read.
+      const count = await countDeadLetters().catch(() => undefined);
+      if (count !== undefined) this.set(count);
+    },
+  });
+  return {
+    registry,
+    eventsHandled,
+    httpDuration,
+    /** Where the `reelgate_dead_letters` gauge reads its figure from at each scrape (the runtime sets it). */
+    countDeadLettersWith(count: () => Promise<number>) {
+      countDeadLetters = count;
+    },
+  };
 };
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -30,6 +30,11 @@ export const registerOperations = (
   app.get("/metrics", { logLevel: "warn" }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
+  registerHttpMetrics(app, metrics);
+};
+
+/** Every answer's duration, by route and status, in the service's HTTP histogram. */
+export const registerHttpMetrics = (app: FastifyInstance, metrics: Metrics) => {
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration
       .labels(request.routeOptions.url ?? "unmatched", String(reply.statusCode))

@@ -37,6 +37,20 @@ export const channelSchema = z
     timeout_seconds: z.number().positive().default(30),
     /** A disabled channel takes no new jobs but still serves status, content and remixes of its own videos. */
     disabled: z.boolean().default(false),
+    /**
+     * Hosts besides the channel's own that its media links may point at (a provider's CDN), without ports. The
+     * channel's host and these are trusted as written, private addresses included; links anywhere else are refused.
+     */
+    media_hosts: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/,
+            "a host name or an IP address, no port or scheme",
+          ),
+      )
+      .optional(),
   })
   .superRefine((channel, context) => {
     const need = (field: string, why: string) =>

@@ -1,20 +1,31 @@
 import { randomBytes } from "node:crypto";
 import type { Variant } from "@reelgate/contracts";
+import { z } from "zod";
 import type { Channel } from "./channels.ts";
-import { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
-import { fetchStreaming, upstreamErrorOf } from "./http-errors.ts";
+import { brokenStreamError, chatModelSpec, chatStreamScanner } from "./chat-text.ts";
+import { type UpstreamHttpOptions, upstreamHttp } from "./fetch-upstream.ts";
 import { type JobReport, type Provider, type SubmitRequest, type Submitted, UpstreamError } from "./provider.ts";
 import { sseData } from "./sse.ts";
+import { truncate, upstreamLimits } from "./upstream-text.ts";
 
-interface ChatChunk {
-  id?: string;
-  choices?: Array<{ delta?: { content?: string | null }; message?: { content?: string | null } }>;
-  error?: { message?: string; code?: string } | string;
-}
+const content = z.string().nullish();
+/** What Reelgate reads of a completion chunk; events of another shape carry no text. */
+const chatChunk = z.object({
+  id: z
+    .string()
+    .transform((id) => id.slice(0, upstreamLimits.idChars))
+    .optional(),
+  choices: z
+    .array(z.object({ delta: z.object({ content }).nullish(), message: z.object({ content }).nullish() }))
+    .optional(),
+  error: z.union([z.string(), z.object({ message: z.string().nullish(), code: z.string().nullish() })]).optional(),
+});
+type ChatChunk = z.infer<typeof chatChunk>;
 
 const parseChunk = (data: string): ChatChunk | undefined => {
   try {
-    return JSON.parse(data) as ChatChunk;
+    const parsed = chatChunk.safeParse(JSON.parse(data));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
@@ -37,14 +48,20 @@ const messageContent = (request: SubmitRequest) => {
  * `submit` answers once the stream has started; its `updates` carry progress from the text and end
  * `completed` at the markdown video link, or `failed` when the stream ends (or breaks) before one.
  */
-export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const chatSseProvider = (
+  channel: Channel,
+  { timeoutMs = channel.timeout_seconds * 1000, ...options }: Partial<UpstreamHttpOptions> = {},
+): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
+  const http = upstreamHttp(channel, { timeoutMs, ...options });
   const notPolled = (what: string) =>
     new UpstreamError(`${what}: chat-sse channel '${channel.id}' has no such endpoint`, {
       status: 400,
       retryable: false,
       upstreamMessage: `${what} is not offered by this video's provider.`,
     });
+
+  const scrubbed = (error: { code: string; message: string }) => ({ ...error, message: http.scrub(error.message) });
 
   const followStream = async function* (
     events: AsyncGenerator<string>,
@@ -62,7 +79,7 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
       variants: ["video"],
       ...fields,
     });
-    let text = "";
+    const scanner = chatStreamScanner();
     let lastProgress = -1;
     let next = first;
     try {
@@ -75,14 +92,14 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
           yield report({
             status: "failed",
             error: {
-              code: error.code ?? "upstream_failed",
-              message: error.message ?? "the upstream reported an error",
+              code: truncate(error.code ?? "upstream_failed", upstreamLimits.idChars),
+              message: http.scrub(error.message ?? "the upstream reported an error"),
             },
           });
           return;
         }
-        text += chunk ? textOf(chunk) : "";
-        const link = videoLinkIn(text);
+        if (chunk) scanner.push(textOf(chunk));
+        const link = scanner.link();
         if (link) {
           // Links of these providers expire within a day.
           yield report({
@@ -93,17 +110,17 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
           });
           return;
         }
-        const progress = progressIn(text);
+        const progress = scanner.progress();
         if (progress !== undefined && progress !== lastProgress) {
           lastProgress = progress;
           yield report({ progress });
         }
         next = await events.next();
       }
-      yield report({ status: "failed", error: brokenStreamError(text) });
+      yield report({ status: "failed", error: scrubbed(brokenStreamError(scanner.tail())) });
     } catch (error) {
       const cause = error instanceof Error && error.name === "TimeoutError" ? "it went silent" : "the connection broke";
-      yield report({ status: "failed", error: brokenStreamError(text, cause) });
+      yield report({ status: "failed", error: scrubbed(brokenStreamError(scanner.tail(), cause)) });
     } finally {
       await events.return(undefined);
     }
@@ -113,7 +130,7 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
     follow: "stream",
 
     async submit(request: SubmitRequest, options: { signal?: AbortSignal } = {}): Promise<Submitted> {
-      const response = await fetchStreaming(
+      const response = await http.stream(
         `${base}/chat/completions`,
         {
           method: "POST",
@@ -128,17 +145,19 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
             messages: [{ role: "user", content: messageContent(request) }],
           }),
         },
-        timeoutMs,
         "submit",
         options.signal,
       );
-      if (!response.ok || !response.body) throw await upstreamErrorOf(response, "submit");
+      if (!response.ok || !response.body) throw await http.errorOf(response, "submit");
       const events = sseData(response.body);
       // The first event names the completion; a stream that breaks before it is still a started job.
       const first = await events.next().catch((): IteratorResult<string> => ({ done: true, value: undefined }));
       const id = first.done ? undefined : parseChunk(first.value)?.id;
       return {
-        upstreamId: id ?? response.headers.get("x-request-id") ?? `chat_${randomBytes(12).toString("hex")}`,
+        upstreamId:
+          id ??
+          response.headers.get("x-request-id")?.slice(0, upstreamLimits.idChars) ??
+          `chat_${randomBytes(12).toString("hex")}`,
         updates: followStream(events, first, request.model),
       };
     },
@@ -159,8 +178,9 @@ export const chatSseProvider = (channel: Channel, { timeoutMs = channel.timeout_
           status: 404,
           retryable: false,
         });
-      const response = await fetchStreaming(link, {}, timeoutMs, "content video");
-      if (!response.ok || !response.body) throw await upstreamErrorOf(response, "content video");
+      // The link is the upstream's word: it may lead only to the channel's own host or its media_hosts.
+      const response = await http.stream(link, {}, "content video");
+      if (!response.ok || !response.body) throw await http.errorOf(response, "content video", [link]);
       const length = response.headers.get("content-length");
       return {
         body: response.body,

@@ -39,3 +39,57 @@ export const brokenStreamError = (text: string, cause?: string): { code: string;
     message: `The upstream's stream ended before it delivered a video${cause ? ` (${cause})` : ""}; this is how the provider reports content moderation.${said}`,
   };
 };
+
+const maxLinkTextChars = 1024;
+const maxLinkChars = 8192;
+const tailChars = 4096;
+
+/**
+ * Reads a chat-sse stream's text as it arrives, in linear time and bounded memory: markdown links are recognised by
+ * a small state machine that sees each character once, percentages in the new text and a few characters before it,
+ * and only the last `tailChars` of text are kept (for the stream's last words).
+ */
+export const chatStreamScanner = () => {
+  let tail = "";
+  let state: "out" | "text" | "close" | "url" = "out";
+  let linkText = 0;
+  let url = "";
+  const links: string[] = [];
+  let progress: number | undefined;
+
+  const scanLinks = (text: string) => {
+    for (const ch of text) {
+      if (state === "url") {
+        if (ch === ")") {
+          if (/^https?:\/\//.test(url)) links.push(url);
+          state = "out";
+        } else if (/\s/.test(ch) || url.length >= maxLinkChars) state = ch === "[" ? "text" : "out";
+        else url += ch;
+      } else if (ch === "[") {
+        state = "text";
+        linkText = 0;
+      } else if (state === "text") {
+        if (ch === "]") state = "close";
+        else if (++linkText > maxLinkTextChars) state = "out";
+      } else if (state === "close") {
+        state = ch === "(" ? "url" : "out";
+        url = "";
+      }
+    }
+  };
+
+  return {
+    /** Takes the next piece of text. */
+    push(text: string) {
+      scanLinks(text);
+      const found = progressIn(tail.slice(-16) + text);
+      if (found !== undefined && /%/.test(text)) progress = found;
+      tail = (tail + text).slice(-tailChars);
+    },
+    /** The video link, once one has arrived: the last link to a video file, else the last link. */
+    link: () => links.findLast((link) => /\.(mp4|webm|mov)(\?|$)/i.test(link)) ?? links.at(-1),
+    progress: () => progress,
+    /** The last characters of the text. */
+    tail: () => tail,
+  };
+};

@@ -21,14 +21,24 @@ export {
   describeChannel,
 } from "./channels-source.ts";
 export { chatSseProvider } from "./chat-sse-provider.ts";
-export { brokenStreamError, chatModelSpec, progressIn, videoLinkIn } from "./chat-text.ts";
+export { brokenStreamError, chatModelSpec, chatStreamScanner, progressIn, videoLinkIn } from "./chat-text.ts";
 export { dashscopeProvider } from "./dashscope-provider.ts";
+export {
+  channelHosts,
+  networkErrorOf,
+  type UpstreamHttp,
+  type UpstreamHttpOptions,
+  type UpstreamInit,
+  upstreamHttp,
+} from "./fetch-upstream.ts";
 export { geminiProvider } from "./gemini-provider.ts";
 export { klingProvider, klingTokens } from "./kling-provider.ts";
 export * from "./mapping.ts";
+export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export * from "./provider.ts";
 export { CONTENT_FILTERED } from "./task-http.ts";
+export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";
 export { vertexProvider } from "./vertex-provider.ts";
 export { videoStatusOf } from "./videos-api.ts";
 export { type ChannelsWatch, watchChannels } from "./watch-channels.ts";

@@ -1,24 +1,42 @@
 import type { Variant } from "@reelgate/contracts";
-import { fetchStreaming, fetchUpstream, upstreamErrorOf } from "./http-errors.ts";
-import type { JobReport, Provider, RemixRequest, SubmitRequest, Submitted, UpstreamStatus } from "./provider.ts";
+import { z } from "zod";
+import { answerTooLarge, type UpstreamHttp } from "./fetch-upstream.ts";
+import {
+  type JobReport,
+  type Provider,
+  type RemixRequest,
+  type SubmitRequest,
+  type Submitted,
+  UpstreamError,
+  type UpstreamStatus,
+} from "./provider.ts";
+import { truncate, upstreamLimits } from "./upstream-text.ts";
 
-interface VideoObject {
-  id: string;
-  status: string;
-  progress?: number;
-  model: string;
-  seconds: string | number;
-  size: string;
-  expires_at?: number | null;
-  error?: { code?: string; message?: string } | null;
-}
+const idLike = z.string().min(1).max(upstreamLimits.idChars);
+// Messages are cut, not refused: a long one is still the upstream's reason.
+const message = z.string().transform((text) => truncate(text));
+
+/** What Reelgate reads of an upstream Video object; anything else in it is ignored, anything outside bounds refused. */
+const videoObject = z.object({
+  id: idLike,
+  status: idLike,
+  progress: z.number().nullish(),
+  model: idLike,
+  seconds: z.union([idLike, z.number()]),
+  size: idLike,
+  expires_at: z.number().int().nonnegative().nullish(),
+  error: z.object({ code: idLike.nullish(), message: message.nullish() }).nullish(),
+});
+type VideoObject = z.infer<typeof videoObject>;
+const createdVideo = z.object({ id: idLike });
 
 /** Where a videos-API upstream lives and how it is authenticated: the one difference between openai and azure. */
 export interface VideosApiShape {
   /** The URL of a path such as `/videos/{id}`, with any query the shape needs. */
   url(path: string, query?: Record<string, string>): string;
   headers: Record<string, string>;
-  timeoutMs: number;
+  /** The channel's guarded HTTP (allowed hosts, time caps, scrubbing). */
+  http: UpstreamHttp;
 }
 
 /** Every status the OpenAI and Azure video APIs use, onto the four public ones; unknown ones are still running. */
@@ -30,7 +48,7 @@ export const videoStatusOf = (upstream: string): UpstreamStatus => {
   return "in_progress";
 };
 
-const reportOf = (video: VideoObject): JobReport => {
+const reportOf = (video: VideoObject, scrub: (text: string) => string): JobReport => {
   const status = videoStatusOf(video.status);
   return {
     status,
@@ -42,7 +60,7 @@ const reportOf = (video: VideoObject): JobReport => {
       status === "failed"
         ? {
             code: video.error?.code ?? "upstream_failed",
-            message: video.error?.message ?? `the upstream job ended ${video.status}`,
+            message: scrub(video.error?.message ?? `the upstream job ended ${video.status}`),
           }
         : null,
     expiresAt: video.expires_at ?? null,
@@ -50,16 +68,27 @@ const reportOf = (video: VideoObject): JobReport => {
   };
 };
 
+const tooLargeReport: JobReport = {
+  status: "failed",
+  progress: 0,
+  model: "",
+  seconds: "",
+  size: "",
+  error: { code: "upstream_error", message: "The upstream's answer about this video was too large to read." },
+  expiresAt: null,
+  variants: [],
+};
+
 /** The OpenAI Videos API (`/videos`, multipart create, poll, content, remix), on the URLs and auth of a shape. */
-export const videosApiProvider = ({ url, headers, timeoutMs }: VideosApiShape): Provider => {
-  const call = async (what: string, path: string, init: RequestInit = {}) => {
-    const response = await fetchUpstream(
-      url(path),
-      { ...init, headers: { ...headers, ...init.headers } },
-      timeoutMs,
-      what,
-    );
-    if (!response.ok) throw await upstreamErrorOf(response, what);
+export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provider => {
+  const call = async (
+    what: string,
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: FormData | string } = {},
+    ids: string[] = [],
+  ) => {
+    const response = await http.fetch(url(path), { ...init, headers: { ...headers, ...init.headers } }, what);
+    if (!response.ok) throw await http.errorOf(response, what, ids);
     return response;
   };
   const videoPath = (id: string) => `/videos/${encodeURIComponent(id)}`;
@@ -82,25 +111,37 @@ export const videosApiProvider = ({ url, headers, timeoutMs }: VideosApiShape): 
         headers: { "idempotency-key": request.idempotencyKey },
         body: form,
       });
-      return { upstreamId: ((await response.json()) as VideoObject).id };
+      return { upstreamId: (await http.json(response, createdVideo, "submit")).id };
     },
 
     async remix(upstreamId: string, request: RemixRequest): Promise<Submitted> {
-      const response = await call("remix", `${videoPath(upstreamId)}/remix`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": request.idempotencyKey },
-        body: JSON.stringify({ prompt: request.prompt }),
-      });
-      return { upstreamId: ((await response.json()) as VideoObject).id };
+      const response = await call(
+        "remix",
+        `${videoPath(upstreamId)}/remix`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "idempotency-key": request.idempotencyKey },
+          body: JSON.stringify({ prompt: request.prompt }),
+        },
+        [upstreamId],
+      );
+      return { upstreamId: (await http.json(response, createdVideo, "remix")).id };
     },
 
     async status(upstreamId: string): Promise<JobReport> {
-      const response = await call("status", videoPath(upstreamId));
-      return reportOf((await response.json()) as VideoObject);
+      const response = await call("status", videoPath(upstreamId), {}, [upstreamId]);
+      try {
+        const video = await http.json(response, videoObject, "status");
+        return reportOf(video, (text) => http.scrub(text, [upstreamId]));
+      } catch (error) {
+        // An answer too large to read will be as large next time: the job ends here, failed (never charged).
+        if (!(error instanceof UpstreamError) || error.upstreamCode !== answerTooLarge) throw error;
+        return tooLargeReport;
+      }
     },
 
     async cancel(upstreamId: string) {
-      await call("cancel", videoPath(upstreamId), { method: "DELETE" }).catch((error: unknown) => {
+      await call("cancel", videoPath(upstreamId), { method: "DELETE" }, [upstreamId]).catch((error: unknown) => {
         // Already gone is what we wanted.
         if ((error as { status?: number }).status !== 404) throw error;
       });
@@ -108,13 +149,9 @@ export const videosApiProvider = ({ url, headers, timeoutMs }: VideosApiShape): 
 
     async content(upstreamId: string, variant: Variant) {
       const what = `content ${variant}`;
-      const response = await fetchStreaming(
-        url(`${videoPath(upstreamId)}/content`, { variant }),
-        { headers },
-        timeoutMs,
-        what,
-      );
-      if (!response.ok || !response.body) throw await upstreamErrorOf(response, what);
+      // Redirects (to the provider's storage, say) are followed only to the channel's own host and its media_hosts.
+      const response = await http.stream(url(`${videoPath(upstreamId)}/content`, { variant }), { headers }, what);
+      if (!response.ok || !response.body) throw await http.errorOf(response, what, [upstreamId]);
       const length = response.headers.get("content-length");
       return {
         body: response.body,

@@ -236,10 +236,35 @@ describe("account decider", () => {
       ]);
   });
 
-  it("captures more than the quote when the upstream made a longer video, recording both", () =>
+  it("never captures more than the quote by default: a longer video is charged the quote, the overage recorded", () =>
     spec
       .given([...opened(2_000_000), reserved("video_a", 400_000, 2_000_000, 400_000)])
       .when({ type: "CaptureReservation", videoId: "video_a", priceMicros: 800_000, reported: spec8s })
+      .thenEmits([
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: "video_a",
+            quotedMicros: 400_000,
+            amountMicros: 400_000,
+            overageMicros: 400_000,
+            ...spec8s,
+            balanceMicros: 1_600_000,
+            reservedMicros: 0,
+          },
+        },
+      ]));
+
+  it("charges the reported price above the quote with charge_overage, when the balance covers it", () =>
+    spec
+      .given([...opened(2_000_000), reserved("video_a", 400_000, 2_000_000, 400_000)])
+      .when({
+        type: "CaptureReservation",
+        videoId: "video_a",
+        priceMicros: 800_000,
+        reported: spec8s,
+        chargeOverage: true,
+      })
       .thenEmits([
         {
           type: "ReservationCaptured",
@@ -253,6 +278,101 @@ describe("account decider", () => {
           },
         },
       ]));
+
+  it("with charge_overage, charges only what the balance holds beyond other open reservations, never below zero", () => {
+    // Quoted 1.20, reported 3.60 (12 s for 4 s): the balance of 2.00 holds 1.20 for this video and 0.30 for another.
+    const history = [
+      ...opened(2_000_000),
+      reserved("video_a", 1_200_000, 2_000_000, 1_200_000),
+      reserved("video_b", 300_000, 2_000_000, 1_500_000),
+    ];
+    spec
+      .given(history)
+      .when({
+        type: "CaptureReservation",
+        videoId: "video_a",
+        priceMicros: 3_600_000,
+        reported: spec8s,
+        chargeOverage: true,
+      })
+      .thenEmits([
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: "video_a",
+            quotedMicros: 1_200_000,
+            amountMicros: 1_700_000,
+            overageMicros: 1_900_000,
+            ...spec8s,
+            balanceMicros: 300_000,
+            reservedMicros: 300_000,
+          },
+        },
+      ]);
+    // The account's last money: the whole balance, down to zero and no further.
+    spec
+      .given([...opened(1_200_000), reserved("video_a", 1_200_000, 1_200_000, 1_200_000)])
+      .when({
+        type: "CaptureReservation",
+        videoId: "video_a",
+        priceMicros: 3_600_000,
+        reported: spec8s,
+        chargeOverage: true,
+      })
+      .thenEmits([
+        {
+          type: "ReservationCaptured",
+          data: {
+            videoId: "video_a",
+            quotedMicros: 1_200_000,
+            amountMicros: 1_200_000,
+            overageMicros: 2_400_000,
+            ...spec8s,
+            balanceMicros: 0,
+            reservedMicros: 0,
+          },
+        },
+      ]);
+  });
+
+  it("refuses credits and adjustments past ±1,000,000,000 USD, or leaving the balance past it, whole", () => {
+    const billion = 1_000_000_000_000_000;
+    spec
+      .given(opened(1))
+      .when({ type: "CreditFunds", amountMicros: billion + 1, reference: "huge" })
+      .thenThrows(AccountRuleError, /within ±1000000000 USD/);
+    spec
+      .given(opened(1))
+      .when({ type: "CreditFunds", amountMicros: 2 ** 53, reference: "unsafe" })
+      .thenThrows(AccountRuleError, /within ±1000000000 USD/);
+    spec
+      .given(opened(1))
+      .when({ type: "CreditFunds", amountMicros: billion, reference: "one-too-many" })
+      .thenThrows(AccountRuleError, /the balance after it must stay within/);
+    spec
+      .given([])
+      .when({ type: "OpenAccount", accountId: "acct_1", name: "Ada", creditsMicros: billion + 1 })
+      .thenThrows(AccountRuleError, /opening credits/);
+    // Exactly the bound is allowed.
+    spec
+      .given(opened(0))
+      .when({ type: "CreditFunds", amountMicros: billion, reference: "all" })
+      .thenEmits([
+        {
+          type: "FundsCredited",
+          data: { amountMicros: billion, reference: "all", balanceMicros: billion, reservedMicros: 0 },
+        },
+      ]);
+    try {
+      decideAccount(
+        { type: "CreditFunds", amountMicros: billion + 1, reference: "x" },
+        { ...initialAccount(), accountId: "acct_1" },
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ status: 400, code: "invalid_value", param: "amount_usd" });
+    }
+  });
 
   it("charges the quote when the catalog does not sell what the upstream reported", () =>
     spec

@@ -2,7 +2,7 @@ import multipart from "@fastify/multipart";
 import type { Catalog } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
-import { type Metrics, type ReadinessCheck, registerOperations } from "@reelgate/service-kit";
+import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
 import type { Operation } from "@reelgate/upstream";
 import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
@@ -12,15 +12,17 @@ import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
 import { apiScope } from "./http/api-scope.ts";
-import { registerErrorHandling } from "./http/error-handler.ts";
+import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
 import type { InputImageReader } from "./http/form.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
+import { requestIdOf } from "./http/request-id.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
 import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
+import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
 import type { Views } from "./views/views.ts";
 
 export interface IngressDeps {
@@ -35,11 +37,15 @@ export interface IngressDeps {
   adminToken: string;
   log: Logger;
   metrics: Metrics;
-  checks: ReadinessCheck[];
   now: () => Date;
   onAppended: () => void;
   bodyLimitBytes: number;
+  /** Requests per minute per valid API key. */
   rateLimitPerMinute: number;
+  /** The other rate limits (failed authentication, admin, media) and the replica count; defaults otherwise. */
+  rateLimits?: Partial<Omit<RateLimits, "perKeyPerMinute">>;
+  /** fastify's `trustProxy`: whose `X-Forwarded-For` names the client address the limits count by. */
+  trustProxy?: boolean | string[];
   /** `REELGATE_SIGNING_SECRET`: opens `/media/…` signed URLs of file storage (no route without it). */
   signingSecret?: string;
   /** Media that storage could not copy, proxied through its channel until the upstream link expires. */
@@ -65,8 +71,10 @@ export const buildApp = async (deps: IngressDeps) => {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: "http" }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
-    requestIdHeader: "x-request-id",
-    genReqId: () => `req_${crypto.randomUUID().replaceAll("-", "")}`,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors,
+    trustProxy: deps.trustProxy ?? false,
     // One access line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -90,6 +98,7 @@ export const buildApp = async (deps: IngressDeps) => {
   registerErrorHandling(app);
   // The API takes JSON or multipart only: anything else is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
+  registerJsonParser(app);
   await app.register(multipart, {
     limits: {
       fileSize: deps.bodyLimitBytes,
@@ -99,18 +108,25 @@ export const buildApp = async (deps: IngressDeps) => {
     },
   });
   await registerOpenApi(app);
-  registerOperations(app, { checks: deps.checks, metrics: deps.metrics });
+  // /healthz, /readyz and /metrics are on the operations port (main.ts), never on the public one.
+  registerHttpMetrics(app, deps.metrics);
 
+  const throttles = await registerThrottles(app, {
+    ...rateLimitDefaults,
+    ...deps.rateLimits,
+    perKeyPerMinute: deps.rateLimitPerMinute,
+  });
   const videos = videoService(deps);
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
-    apiScope(deps.views, { perMinute: deps.rateLimitPerMinute }, (api) => {
-      videoRoutes(api, { videos, images: deps.images, idempotency: once });
+    apiScope(deps.views, throttles, (api) => {
+      videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
     }),
   );
-  adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken });
-  if (deps.signingSecret) mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now });
+  adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken, throttles });
+  if (deps.signingSecret)
+    mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now, throttles });
   return app;
 };

@@ -1,7 +1,15 @@
-import { randomBytes } from "node:crypto";
 import { objectStorageReadiness, openObjectStorage, signedMediaUrl } from "@reelgate/object-storage";
+import { outboundAllowEntries } from "@reelgate/outbound";
 import { startRuntime } from "@reelgate/runtime";
-import { createLogger, loadCatalog, loadConfig, runService } from "@reelgate/service-kit";
+import {
+  createLogger,
+  dataDirSecret,
+  loadCatalog,
+  loadConfig,
+  runService,
+  secretsDir,
+  startOperationsServer,
+} from "@reelgate/service-kit";
 import { channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
@@ -19,13 +27,14 @@ await runService({
     const catalog = loadCatalog(config);
     const runtime = await startRuntime({ service: "ingress", config, log });
     const views = await openViews(runtime.documents);
-    const adminToken = config.REELGATE_ADMIN_TOKEN ?? randomBytes(24).toString("base64url");
-    if (!config.REELGATE_ADMIN_TOKEN)
-      log.warn({ adminToken }, "REELGATE_ADMIN_TOKEN is not set: generated this admin token for this run");
-
-    const signingSecret = config.REELGATE_SIGNING_SECRET ?? randomBytes(32).toString("base64url");
-    if (!config.REELGATE_SIGNING_SECRET)
-      log.warn("REELGATE_SIGNING_SECRET is not set: media URLs signed now stop working when ingress restarts");
+    // Unset: generated once and kept under the data dir, so a restart keeps the token and signed URLs.
+    const adminToken = config.REELGATE_ADMIN_TOKEN ?? dataDirSecret(runtime.dataDir, "admin-token");
+    const signingSecret = config.REELGATE_SIGNING_SECRET ?? dataDirSecret(runtime.dataDir, "signing-secret");
+    if (!config.REELGATE_ADMIN_TOKEN || !config.REELGATE_SIGNING_SECRET)
+      log.warn(
+        { secrets: secretsDir(runtime.dataDir) },
+        "REELGATE_ADMIN_TOKEN or REELGATE_SIGNING_SECRET is not set: using the ones generated under the data dir",
+      );
     const objects = openObjectStorage(
       { ...config, REELGATE_SIGNING_SECRET: signingSecret },
       { dataDir: runtime.dataDir, now: () => new Date() },
@@ -37,8 +46,10 @@ await runService({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
       concurrency: 64,
-      handle: async (event) =>
-        (await projectEvent(views, event)) === "waiting-for-request" ? { retryInMs: 250 } : undefined,
+      // Never waits for another event (any order is fine), so nothing here is dead-lettered for waiting.
+      handle: async (event) => {
+        await projectEvent(views, event);
+      },
     });
     const app = await buildApp({
       store: runtime.store,
@@ -49,14 +60,18 @@ await runService({
       adminToken,
       log,
       metrics: runtime.metrics,
-      checks: [...runtime.readiness, objectStorageReadiness(objects)],
       now: () => new Date(),
       onAppended: runtime.relay.notify,
       images: inputImageReader({
         maxBytes: config.REELGATE_INPUT_IMAGE_MAX_BYTES,
         timeoutMs: config.REELGATE_FETCH_TIMEOUT_MS,
         maxRedirects: 3,
-        allowedCidrs: config.REELGATE_FETCH_ALLOWED_CIDRS?.split(",").map((cidr) => cidr.trim()) ?? [],
+        // REELGATE_OUTBOUND_ALLOW (SPEC §2); the older REELGATE_FETCH_ALLOWED_CIDRS still counts.
+        allowedCidrs: outboundAllowEntries(
+          [config.REELGATE_OUTBOUND_ALLOW, config.REELGATE_FETCH_ALLOWED_CIDRS].filter(Boolean).join(","),
+        ).cidrs,
+        maxFetchesPerAccount: config.REELGATE_IMAGE_FETCHES_PER_ACCOUNT,
+        maxFetches: config.REELGATE_IMAGE_FETCHES_TOTAL,
       }),
       playableUrl: async (view) => {
         const stored = view.assets.video?.stored;
@@ -68,11 +83,30 @@ await runService({
       supports: (model, operation) => modelSupports(channels.current(), model, operation),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
+      rateLimits: {
+        authFailuresPerMinute: config.REELGATE_AUTH_FAILURES_PER_MINUTE,
+        adminPerMinute: config.REELGATE_ADMIN_RATE_LIMIT_PER_MINUTE,
+        mediaPerMinute: config.REELGATE_MEDIA_RATE_LIMIT_PER_MINUTE,
+        replicas: config.REELGATE_INGRESS_REPLICAS,
+      },
+      trustProxy:
+        config.REELGATE_TRUST_PROXY === undefined || config.REELGATE_TRUST_PROXY === "false"
+          ? false
+          : config.REELGATE_TRUST_PROXY === "true" ||
+            config.REELGATE_TRUST_PROXY.split(",").map((entry) => entry.trim()),
     });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
-    log.info({ port: config.PORT }, "ingress ready");
+    // Operations on their own port, so the public one serves only the API (probes and scrapers use this one).
+    const operations = await startOperationsServer({
+      port: config.REELGATE_OPERATIONS_PORT ?? (config.PORT === 0 ? 0 : config.PORT + 1),
+      log,
+      checks: [...runtime.readiness, objectStorageReadiness(objects)],
+      metrics: runtime.metrics,
+    });
+    log.info({ port: config.PORT, operationsPort: operations.port }, "ingress ready");
     return async () => {
       await app.close();
+      await operations.close();
       await runtime.stop();
       channels.close();
     };

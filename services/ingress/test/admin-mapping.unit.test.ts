@@ -42,6 +42,7 @@ describe("a billing event as a ledger entry", () => {
       video_id: null,
       amount_usd: null,
       quoted_usd: null,
+      overage_usd: null,
       reference: null,
       reason: null,
       balance_usd: "10.000000",
@@ -83,6 +84,7 @@ describe("a billing event as a ledger entry", () => {
       video_id: "video_1",
       amount_usd: "0.800000",
       quoted_usd: null,
+      overage_usd: null,
       reserved_usd: "0.800000",
     });
     const captured = toLedgerEntry(
@@ -101,9 +103,24 @@ describe("a billing event as a ledger entry", () => {
       video_id: "video_1",
       amount_usd: "1.200000",
       quoted_usd: "0.800000",
+      overage_usd: null,
       balance_usd: "7.800000",
       reserved_usd: "0.000000",
     });
+    const capped = toLedgerEntry(
+      envelope("ReservationCaptured", 5, {
+        videoId: "video_1",
+        quotedMicros: 400_000,
+        amountMicros: 400_000,
+        overageMicros: 400_000,
+        model: "sora-2",
+        seconds: "8",
+        size: "720x1280",
+        balanceMicros: 7_600_000,
+        reservedMicros: 0,
+      }),
+    );
+    expect(capped).toMatchObject({ amount_usd: "0.400000", quoted_usd: "0.400000", overage_usd: "0.400000" });
     const rejected = toLedgerEntry(
       envelope("ReservationRejected", 6, {
         videoId: "video_2",

@@ -42,7 +42,11 @@ const pngOf = (payloadBytes: number) => wholePngWith(Buffer.alloc(payloadBytes, 
 const ingress = async ({
   rateLimitPerMinute = 1000,
   bodyLimitBytes = 1024 * 1024,
-  images = { read: () => Promise.reject(new ApiError(400, "no images in this test")) } as InputImageReader,
+  images = {
+    receive: () => Promise.reject(new ApiError(400, "no images in this test")),
+    read: () => Promise.reject(new ApiError(400, "no images in this test")),
+    fit: (image) => Promise.resolve(image),
+  } as InputImageReader,
   onRoute = undefined as ((route: RouteOptions) => void) | undefined,
   supports = undefined as ((model: string, operation: string) => boolean) | undefined,
 } = {}) => {
@@ -74,7 +78,6 @@ const ingress = async ({
     adminToken: "admin",
     log: createLogger("ingress", "silent"),
     metrics: createMetrics("ingress"),
-    checks: [],
     now: () => new Date(),
     onAppended: () => undefined,
     bodyLimitBytes,
@@ -145,9 +148,10 @@ describe("ingress API in process", () => {
       // What a crash between the append and the answer leaves: the video recorded, the key still pending.
       const [record] = await api.views.idempotency.find({});
       const pending = { ...record!, state: "pending" as const, response: null };
-      await api.views.idempotency.put({ ...pending, createdAt: Date.now() }, 2);
+      await api.views.idempotency.put({ ...pending, leaseUntil: Date.now() + PENDING_LEASE_MS }, 2);
       expect((await api.create({ prompt: "crash" }, { "idempotency-key": "k4" })).statusCode).toBe(409);
-      await api.views.idempotency.put({ ...pending, createdAt: Date.now() - PENDING_LEASE_MS - 1 }, 3);
+      // Its holder stopped renewing the lease (it died): the lease ran out.
+      await api.views.idempotency.put({ ...pending, leaseUntil: Date.now() - 1 }, 3);
       const retried = await api.create({ prompt: "crash" }, { "idempotency-key": "k4" });
       expect(retried.statusCode).toBe(200);
       expect(retried.json().id).toBe(first.json().id);
@@ -331,9 +335,9 @@ describe("ingress API in process", () => {
     expect(registered).toContain("POST /v1/videos");
     expect(registered).toContain("GET /v1/videos/{id}/content");
     expect(new Set(documented)).toEqual(new Set(registered));
-    // Only the operations endpoints go without a schema, and only the docs themselves are hidden:
-    // a new API route registered without its schema fails here instead of going undocumented.
-    expect(unschematised.sort()).toEqual(["GET /healthz", "GET /metrics", "GET /readyz"]);
+    // No route goes without a schema, and only the docs themselves are hidden: a new API route
+    // registered without its schema fails here instead of going undocumented.
+    expect(unschematised).toEqual([]);
     for (const route of hidden) expect(route).toMatch(/^GET \/(docs|openapi\.json)/);
   });
 
@@ -360,6 +364,15 @@ describe("ingress API in process", () => {
     expect(list.json().data).toEqual([]);
   });
 
+  it("serves no operations endpoint on the public port: /metrics, /readyz and /healthz are on the operations port", async () => {
+    api = await ingress();
+    for (const url of ["/metrics", "/readyz", "/healthz"]) {
+      const response = await api.app.inject({ method: "GET", url });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json().error, url).toMatchObject({ type: "not_found_error" });
+    }
+  });
+
   it("caps request bodies with a 413 in the error shape", async () => {
     api = await ingress();
     const response = await api.create({ prompt: "x".repeat(2 * 1024 * 1024) });
@@ -374,7 +387,11 @@ describe("ingress API in process", () => {
     const error = await api.app.inject({ method: "GET", url: "/v1/videos/video_nope" });
     expect(response.headers["x-request-id"]).toMatch(/^req_/);
     expect(error.headers["x-request-id"]).toMatch(/^req_/);
-    const echoed = await api.app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "req_mine" } });
+    const echoed = await api.app.inject({
+      method: "GET",
+      url: "/openapi.json",
+      headers: { "x-request-id": "req_mine" },
+    });
     expect(echoed.headers["x-request-id"]).toBe("req_mine");
   });
 });

@@ -12,7 +12,7 @@ import {
   inputImageReader,
 } from "../src/adapters/input-image/index.ts";
 import { ApiError } from "../src/http/api-error.ts";
-import { wholePngWith } from "./whole-images.ts";
+import { imageOf, wholePngWith } from "./whole-images.ts";
 
 // A self-signed certificate for images.test: no system trusts it, which is what the HTTPS test relies on.
 const untrusted = {
@@ -34,19 +34,10 @@ TV+uMuGC6j9SUdDU2pxF+IES5SLmd2s1GPTVrc3EDw==
 -----END CERTIFICATE-----`,
 };
 
-// Structurally whole images with random content (the reader refuses cut-off ones; CRCs are not checked).
+// Real images: the reader decodes them whole.
 const png = wholePngWith(randomBytes(2000));
-const jpeg = Buffer.concat([
-  Buffer.from("ffd8ffda0002", "hex"),
-  randomBytes(500).map((byte) => (byte === 0xff ? 0 : byte)),
-  Buffer.from("ffd9", "hex"),
-]);
-const webp = Buffer.concat([
-  Buffer.from("RIFF"),
-  Buffer.from([0xf4, 1, 0, 0]),
-  Buffer.from("WEBPVP8 "),
-  randomBytes(492),
-]);
+const jpeg = await imageOf("jpeg", 16, 9);
+const webp = await imageOf("webp", 16, 9);
 const maxBytes = 4096;
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { ipv6Groups } from "@reelgate/outbound";
 import { describe, expect, it } from "vitest";
 import { decodeImageDataUrl, decodeStrictBase64 } from "../src/adapters/input-image/base64.ts";
 import {
@@ -8,9 +9,8 @@ import {
   isCompleteImage,
   sniffImageType,
 } from "../src/adapters/input-image/index.ts";
-import { ipv6Groups } from "../src/adapters/input-image/ipv6.ts";
 import { ApiError } from "../src/http/api-error.ts";
-import { pngChunk, wholePngWith } from "./whole-images.ts";
+import { imageOf, pngChunk, wholePngWith } from "./whole-images.ts";
 
 const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
 const jpeg = Buffer.from("ffd8ffe000104a464946", "hex");
@@ -264,7 +264,7 @@ describe("inputImageReader refuses a cut-off image in every form", () => {
     const { status, param, code } = error as ApiError;
     return { status, param, code };
   };
-  const invalidImage = { status: 400, param: "input_reference", code: "invalid_image" };
+  const invalidImage = { status: 415, param: "input_reference", code: "invalid_image" };
 
   it("as a file part", async () => {
     expect(await refusal(reader.read({ kind: "file", stream: Readable.from([cut]) }))).toEqual(invalidImage);
@@ -278,7 +278,8 @@ describe("inputImageReader refuses a cut-off image in every form", () => {
   });
   it("and takes the whole image, with its cap on show", async () => {
     expect(reader.maxBytes).toBe(1024);
-    for (const bytes of [wholePng, wholeJpeg, wholeWebp]) {
+    const real = [wholePng, await imageOf("jpeg", 8, 6), await imageOf("webp", 8, 6)];
+    for (const bytes of real) {
       const image = await reader.read({ kind: "string", value: bytes.toString("base64") });
       expect(image.bytes).toEqual(bytes);
     }

@@ -65,10 +65,11 @@ describe("the video history the projection keeps", () => {
   });
 
   it("records each event about a video once, whatever the order and however often it is delivered", async () => {
-    // The reservation first: the video view waits for its request, the history keeps the event already.
-    expect(await projectEvent(views, reserved)).toBe("waiting-for-request");
-    expect(await projectEvent(views, requested)).toBe("applied");
+    // The reservation first: it starts the video's document (not served yet), and the history keeps it.
     expect(await projectEvent(views, reserved)).toBe("applied");
+    expect((await views.videos.get(videoId))?.doc).toMatchObject({ task: null, billing: { state: "reserved" } });
+    expect(await projectEvent(views, requested)).toBe("applied");
+    expect(await projectEvent(views, reserved)).toBe("unchanged");
     await projectEvent(views, reserved);
     await projectEvent(views, requested);
     await projectEvent(views, credited);

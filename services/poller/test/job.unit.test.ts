@@ -154,7 +154,7 @@ describe("job decider", () => {
           data: {
             videoId: "video_1",
             code: "upstream_unavailable",
-            message: "No upstream channel could take the job after 3 tries; the last said: boom",
+            message: "No upstream channel could take the job after 3 tries; the last answered HTTP 500.",
             failedAt: 100,
           },
         },

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
@@ -191,5 +194,45 @@ describe("copying media from the upstream", () => {
     await live(job, MAX_ATTEMPTS);
     const { state } = await records.load(job.data.videoId);
     expect(state.failed.get("video")).toBe("channel sim is gone");
+  });
+
+  it("stores nothing from a download the upstream redirects to another host, and never connects there", async () => {
+    let connections = 0;
+    const forbidden = createServer((_req, res) => res.end("internal secrets"));
+    forbidden.on("connection", () => connections++);
+    forbidden.listen(0, "127.0.0.2");
+    await once(forbidden, "listening");
+    const { port } = forbidden.address() as AddressInfo;
+    await setFaults({ contentRedirectUrl: `http://127.0.0.2:${port}/latest/meta-data/` });
+    try {
+      const job = await completedJob();
+      // A refusal is final: recorded on the first attempt, not retried.
+      await copy(job, 1);
+      const { state } = await records.load(job.data.videoId);
+      expect(state.stored.size).toBe(0);
+      expect(state.failed.get("video")).toMatch(/may not fetch/);
+      expect(await objects.list("videos/")).toEqual([]);
+      expect(connections).toBe(0);
+    } finally {
+      await simulator.inject({ method: "DELETE", url: "/_control/faults" });
+      forbidden.closeAllConnections();
+      forbidden.close();
+    }
+  });
+
+  it("stores the type the bytes are, whatever the upstream's header says", async () => {
+    const lying: typeof providerFor = (target) => {
+      const provider = providerFor(target);
+      return {
+        ...provider,
+        content: async (id, variant) => ({ ...(await provider.content(id, variant)), contentType: "text/html" }),
+      };
+    };
+    const copyLying = copyMedia({ records, objects, channels: () => [channel], providerFor: lying, maxAttempts: 1 });
+    const job = await completedJob();
+    await copyLying(job, 1);
+    const stored = (await records.load(job.data.videoId)).state.stored.get("video");
+    expect(stored).toMatch(/video\.mp4$/);
+    expect((await objects.head(stored!))?.contentType).toBe("video/mp4");
   });
 });

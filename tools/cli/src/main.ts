@@ -1,11 +1,14 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { natsNames } from "@reelgate/contracts";
 import { openDocumentStore } from "@reelgate/documents";
 import { openEventStore } from "@reelgate/event-store";
 import { openViews } from "@reelgate/ingress";
-import { loadConfig } from "@reelgate/service-kit";
+import { connectNats } from "@reelgate/messaging";
+import { createLogger, loadConfig } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
 import { checkChannels, formatChecks } from "./commands/channels-check.ts";
+import { describeDeadLetter, listDeadLetters, replayDeadLetters } from "./commands/dead-letters.ts";
 import {
   exportLedger,
   formatVerifySummary,
@@ -34,7 +37,14 @@ const usage = `reelgate <command>
   channels check    ask each configured channel something free (no paid job) to learn whether it answers
                    and takes its credentials; a table of results (exit 1 when any is refused or unreachable)
 
-Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL). --quiet: no progress bar (on stderr).
+  dead-letters list [--service <name>]
+                   every message a consumer set aside (oldest first), one JSON line each: its sequence,
+                   service, consumer, event and reason; then a count
+  dead-letters replay [--service <name>] [--seq <n> ...]
+                   republish the dead letters (all, one service's, or the given sequences) on their original
+                   subjects and remove them from the dead letters; one that fails again is dead-lettered again
+
+Reads the same variables as the services (REELGATE_DATA_DIR, MONGODB_URL, NATS_URL, REELGATE_NAMESPACE). --quiet: no progress bar (on stderr).
 Exit codes: 0 fine, 1 a difference or mismatch, 2 a wrong call.`;
 
 const wrongCall = (problem?: string): never => {
@@ -52,6 +62,8 @@ function parse() {
       help: { type: "boolean" },
       account: { type: "string" },
       "drop-snapshots": { type: "boolean", default: false },
+      service: { type: "string" },
+      seq: { type: "string", multiple: true },
     },
   });
 }
@@ -67,14 +79,21 @@ if (values.help) {
 }
 const [command, subcommand, ...extra] = positionals;
 const ledgerCall = command === "ledger";
+const deadLettersCall = command === "dead-letters";
 const channelsCall = command === "channels";
+const sequences = values.seq?.map(Number);
 if (
   !command ||
-  !["rebuild", "verify", "ledger", "channels"].includes(command) ||
+  !["rebuild", "verify", "ledger", "dead-letters", "channels"].includes(command) ||
   (channelsCall && (subcommand !== "check" || extra.length > 0)) ||
   (ledgerCall
     ? !["export", "replay", "verify"].includes(subcommand ?? "") || extra.length > 0
-    : subcommand && !channelsCall) ||
+    : deadLettersCall
+      ? !["list", "replay"].includes(subcommand ?? "") || extra.length > 0
+      : subcommand && !channelsCall) ||
+  ((values.service !== undefined || sequences) && !deadLettersCall) ||
+  (sequences && (subcommand !== "replay" || sequences.some((n) => !Number.isSafeInteger(n) || n < 1))) ||
+  values.service === "" ||
   (values.account !== undefined && !(ledgerCall && subcommand === "export")) ||
   (values["drop-snapshots"] && !(ledgerCall && subcommand === "replay")) ||
   values.account === ""
@@ -164,7 +183,41 @@ const runChannelsCheck = async (): Promise<number> => {
     : 0;
 };
 
-const exitCode = channelsCall ? await runChannelsCheck() : ledgerCall ? await runLedger() : await runReadModel();
+const runDeadLetters = async (): Promise<number> => {
+  const names = natsNames(config.REELGATE_NAMESPACE);
+  const nc = await connectNats({
+    url: config.NATS_URL ?? "nats://127.0.0.1:4222",
+    name: "reelgate-cli",
+    // Silent: stdout carries the results; a NATS that cannot be reached fails the command instead.
+    log: createLogger("cli", "silent"),
+  });
+  try {
+    const selection = { service: values.service, sequences, quiet: values.quiet };
+    if (subcommand === "list") {
+      const letters = await listDeadLetters(nc, names, selection);
+      for (const letter of letters) console.log(JSON.stringify(describeDeadLetter(letter)));
+      console.log(`${letters.length} dead letters${values.service ? ` of ${values.service}` : ""}`);
+      return 0;
+    }
+    const replayed = await replayDeadLetters(nc, names, selection);
+    console.log(`replayed ${replayed.length} dead letters`);
+    if (sequences && replayed.length < new Set(sequences).size) {
+      console.error("some of the given sequences are not dead letters (already replayed?)");
+      return 1;
+    }
+    return 0;
+  } finally {
+    await nc.drain().catch(() => undefined);
+  }
+};
+
+const exitCode = channelsCall
+  ? await runChannelsCheck()
+  : ledgerCall
+    ? await runLedger()
+    : deadLettersCall
+      ? await runDeadLetters()
+      : await runReadModel();
 // Let stdout drain (a pipe may still hold the end of an export) before the process ends.
 await new Promise((done) => process.stdout.write("", done));
 process.exit(exitCode);

@@ -1,10 +1,10 @@
 import { SingleBar } from "cli-progress";
 
 /** A progress bar on stderr (stdout stays for results); silent when `quiet`. */
-export const progressBar = (label: string, total: number, quiet = false) => {
+export const progressBar = (label: string, total: number, quiet = false, unit = "events") => {
   if (quiet) return { increment: () => undefined, stop: () => undefined };
   const bar = new SingleBar({
-    format: `${label} [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left`,
+    format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`,
     stream: process.stderr,
     noTTYOutput: true,
     notTTYSchedule: 1000,

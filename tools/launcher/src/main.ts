@@ -77,6 +77,7 @@ console.log(`
   ${colour(32, "Reelgate is running")}
 
   API         ${stack.url}
+  Operations  http://127.0.0.1:${stack.ports.ingress}  (/healthz, /readyz, /metrics)
   Admin token ${stack.adminToken}
   Data        ${stack.dataDir}
   NATS        ${stack.natsUrl}

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dataDirSecret } from "@reelgate/service-kit";
+import { type LocalNatsConfig, writeLocalNatsConfig } from "./nats-config.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 
 export const services = ["ingress", "billing", "poller", "storage"] as const;
@@ -15,8 +16,11 @@ export interface StackOptions {
   dataDir: string;
   /** Ingress's port (a free one when it is taken or not given). */
   ingressPort?: number;
-  /** The other services' operations ports; free ones when not given. One found taken moves to another. */
-  ports?: Partial<Record<Exclude<ServiceName, "ingress">, number>>;
+  /**
+   * Each service's operations port (/healthz, /readyz, /metrics; ingress's is apart from its public port,
+   * ingressPort+1 when free); free ones when not given. One found taken moves to another.
+   */
+  ports?: Partial<Record<ServiceName, number>>;
   natsUrl?: string;
   natsPort?: number;
   /** Run the upstream simulator (when no channels file is given). */
@@ -67,15 +71,16 @@ export const startStack = async (options: StackOptions) => {
   signal?.throwIfAborted();
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const adminToken = options.adminToken ?? randomBytes(24).toString("base64url");
+  // Generated once and kept under the data dir when not given: a restart keeps the admin token and signed URLs.
+  const adminToken = options.adminToken ?? dataDirSecret(dataDir, "admin-token");
   const signingSecret =
     options.signingSecret ??
     options.env?.REELGATE_SIGNING_SECRET ??
     process.env.REELGATE_SIGNING_SECRET ??
-    randomBytes(32).toString("base64url");
+    dataDirSecret(dataDir, "signing-secret");
   let ingressPort = await portOrFree(options.ingressPort);
   const ports: Record<ServiceName, number> = {
-    ingress: ingressPort,
+    ingress: options.ports?.ingress ?? (await portOrFree(ingressPort + 1)),
     billing: options.ports?.billing ?? (await freePort()),
     poller: options.ports?.poller ?? (await freePort()),
     storage: options.ports?.storage ?? (await freePort()),
@@ -108,22 +113,20 @@ export const startStack = async (options: StackOptions) => {
 
   async function startAll() {
     let natsUrl = options.natsUrl;
+    let natsCredentials: LocalNatsConfig["credentials"] | undefined;
     if (!natsUrl) {
       const binary = spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" }).stdout.trim();
       if (!binary)
         throw new Error("nats-server is not installed and NATS_URL is not set (apt-get install nats-server)");
       const port = await portOrFree(options.natsPort);
-      const storeDir = join(dataDir, "nats");
-      const nats = startProcess(
-        "nats-server",
-        binary,
-        ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir],
-        {
-          env: process.env,
-          cwd: repoRoot,
-          onLine: line("nats"),
-        },
-      );
+      // Each service connects as its own user, with only the subjects it needs.
+      const config = writeLocalNatsConfig({ dataDir, port, namespace: options.namespace ?? "reelgate" });
+      natsCredentials = config.credentials;
+      const nats = startProcess("nats-server", binary, ["-c", config.file], {
+        env: process.env,
+        cwd: repoRoot,
+        onLine: line("nats"),
+      });
       track("nats-server", nats);
       await waitUntil("nats-server", () => portAccepts(port), nats, 30_000, signal);
       natsUrl = `nats://127.0.0.1:${port}`;
@@ -146,9 +149,11 @@ export const startStack = async (options: StackOptions) => {
     const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
       ...options.env,
-      PORT: String(ports[service]),
+      PORT: String(service === "ingress" ? ingressPort : ports[service]),
+      ...(service === "ingress" ? { REELGATE_OPERATIONS_PORT: String(ports.ingress) } : {}),
       REELGATE_DATA_DIR: dataDir,
       NATS_URL: natsUrl,
+      ...natsCredentials?.[service],
       REELGATE_ADMIN_TOKEN: adminToken,
       REELGATE_SIGNING_SECRET: signingSecret,
       // Signed media URLs point at ingress, whichever service signs them.
@@ -175,8 +180,16 @@ export const startStack = async (options: StackOptions) => {
       for (let attempt = 1; ; attempt++) {
         const port = name === service ? ports[service] : (replicaPorts.get(name) ?? (await freePort()));
         replicaPorts.set(name, port);
+        // `port` is where /readyz answers: ingress's operations port; its public port is apart.
+        const portEnv =
+          service !== "ingress"
+            ? { PORT: String(port) }
+            : {
+                PORT: String(name === service ? ingressPort : await freePort()),
+                REELGATE_OPERATIONS_PORT: String(port),
+              };
         const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-          env: { ...envFor(service), PORT: String(port) },
+          env: { ...envFor(service), ...portEnv },
           cwd: repoRoot,
           onLine: line(name),
         });
@@ -190,7 +203,8 @@ export const startStack = async (options: StackOptions) => {
           const next = await freePort();
           replicaPorts.set(name, next);
           if (name === service) ports[service] = next;
-          if (service === "ingress" && name === service) ingressPort = next;
+          // Either of ingress's two ports may be the one taken: both move.
+          if (service === "ingress" && name === service) ingressPort = await freePort();
         }
       }
     };

@@ -31,6 +31,11 @@ const faultsSchema = {
     videoBytes: { type: "integer", minimum: 0 },
     brokenDownloads: { type: "integer", minimum: 0 },
     linkTtlMs: { type: "integer", minimum: 0 },
+    mediaLinkUrl: { type: "string" },
+    contentRedirectUrl: { type: "string" },
+    oversizedErrors: { type: "integer", minimum: 0 },
+    oversizedErrorBytes: { type: "integer", minimum: 0 },
+    echoKeyErrors: { type: "integer", minimum: 0 },
   },
 } as const;
 

@@ -28,6 +28,15 @@ export interface FaultSettings {
   brokenStreams?: number;
   /** How long the media links the task shapes hand out stay valid (default 24 h); past it they answer 403. */
   linkTtlMs?: number;
+  /** A hostile upstream: chat streams end with a link to this URL instead of the simulator's own file. */
+  mediaLinkUrl?: string;
+  /** A hostile upstream: video downloads answer `302` to this URL. */
+  contentRedirectUrl?: string;
+  /** The next `n` jobs submitted fail with an error message of `oversizedErrorBytes` (default 3 MiB). */
+  oversizedErrors?: number;
+  oversizedErrorBytes?: number;
+  /** The next `n` submits answer 401 with a message that echoes the API key they presented. */
+  echoKeyErrors?: number;
 }
 
 const countDown = <K extends "submit" | "status">(settings: FaultSettings, key: K) => {
@@ -43,7 +52,9 @@ const countDown = <K extends "submit" | "status">(settings: FaultSettings, key: 
 /** The faults in force on one channel, consumed by the provider routes as requests arrive. */
 export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: number | undefined }) => {
   let settings: FaultSettings = {};
-  const takeCount = (key: "brokenDownloads" | "brokenStreams" | "hangingSubmits"): boolean => {
+  const takeCount = (
+    key: "brokenDownloads" | "brokenStreams" | "hangingSubmits" | "oversizedErrors" | "echoKeyErrors",
+  ): boolean => {
     const left = settings[key] ?? 0;
     if (left <= 0) return false;
     settings = { ...settings, [key]: left - 1 };
@@ -82,6 +93,13 @@ export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: num
     takeBrokenStream: () => takeCount("brokenStreams"),
     /** How long this submit hangs before answering, or 0, counting it down. */
     takeHang: () => (takeCount("hangingSubmits") ? (settings.hangMs ?? 60_000) : 0),
+    /** The error message of a job that fails with an oversized one, counting it down; undefined for a normal job. */
+    takeOversizedError: () =>
+      takeCount("oversizedErrors") ? "x".repeat(settings.oversizedErrorBytes ?? 3 * 1024 * 1024) : undefined,
+    /** Whether this submit answers 401 echoing its key, counting it down. */
+    takeEchoKey: () => takeCount("echoKeyErrors"),
+    mediaLinkUrl: () => settings.mediaLinkUrl,
+    contentRedirectUrl: () => settings.contentRedirectUrl,
     latencyMs: () => settings.latencyMs ?? 0,
     jobDurationMs: () => settings.jobDurationMs ?? defaults.jobDurationMs,
     videoBytes: () => settings.videoBytes ?? defaults.videoBytes,

@@ -14,6 +14,8 @@ export interface Job {
   videoBytes: number | undefined;
   /** The prompt carried the filter marker: the job ends failed as the provider's content filter says it. */
   filtered?: boolean;
+  /** The message it fails with, when a fault set one (an oversized one, say). */
+  errorMessage?: string;
   /** Stopped before its end (cancelled, or a chat stream that broke off): it ended failed then. */
   endedEarly?: "cancelled" | "stream_broken";
 }

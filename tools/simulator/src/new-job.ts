@@ -47,7 +47,9 @@ export const newJob = (
   const seconds =
     madeSecondsByPrompt(prompt) ?? (request.seconds === undefined ? DEFAULTS.seconds : String(request.seconds));
   const videoBytes = context.faults.videoBytes();
+  const errorMessage = context.faults.takeOversizedError();
   return {
+    ...(errorMessage === undefined ? {} : { errorMessage }),
     id,
     model: typeof request.model === "string" ? request.model : DEFAULTS.model,
     prompt,
@@ -55,7 +57,7 @@ export const newJob = (
     size: typeof request.size === "string" ? request.size : DEFAULTS.size,
     createdAtMs: context.now(),
     durationMs: context.faults.jobDurationMs(),
-    fails: failsByPrompt(prompt),
+    fails: errorMessage !== undefined || failsByPrompt(prompt),
     filtered: filteredByPrompt(prompt),
     remixedFromVideoId,
     videoBytes:

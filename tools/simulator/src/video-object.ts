@@ -36,12 +36,14 @@ export const videoObjectAt = (job: Job, nowMs: number): VideoObject => {
     error:
       status !== "failed"
         ? null
-        : job.endedEarly === "cancelled"
-          ? { code: "cancelled", message: "The video was cancelled." }
-          : {
-              code: "content_policy_violation",
-              message: "Your request was blocked by the (simulated) moderation system.",
-            },
+        : job.errorMessage !== undefined
+          ? { code: "upstream_error", message: job.errorMessage }
+          : job.endedEarly === "cancelled"
+            ? { code: "cancelled", message: "The video was cancelled." }
+            : {
+                code: "content_policy_violation",
+                message: "Your request was blocked by the (simulated) moderation system.",
+              },
     remixed_from_video_id: job.remixedFromVideoId,
   };
 };

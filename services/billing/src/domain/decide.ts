@@ -1,4 +1,4 @@
-import { formatUsd, type VideoSpec } from "@reelgate/contracts";
+import { formatUsd, MAX_USD, type VideoSpec, withinMoneyBounds } from "@reelgate/contracts";
 import { type AccountEvent, type AccountState, availableMicros } from "./account.ts";
 
 export type AccountCommand =
@@ -6,8 +6,18 @@ export type AccountCommand =
   /** A top-up, or with a negative amount an adjustment. */
   | { type: "CreditFunds"; amountMicros: number; reference: string }
   | { type: "ReserveFunds"; videoId: string; amountMicros: number }
-  /** `priceMicros` undefined: the catalog does not sell what the upstream reported, so the quote is charged. */
-  | { type: "CaptureReservation"; videoId: string; priceMicros: number | undefined; reported: VideoSpec }
+  /**
+   * `priceMicros` undefined: the catalog does not sell what the upstream reported, so the quote is charged.
+   * `chargeOverage` (the pricing file's `charge_overage`): a price above the quote is charged, up to what the
+   * balance holds beyond other open reservations; otherwise the quote is the ceiling.
+   */
+  | {
+      type: "CaptureReservation";
+      videoId: string;
+      priceMicros: number | undefined;
+      reported: VideoSpec;
+      chargeOverage?: boolean;
+    }
   | { type: "ReleaseReservation"; videoId: string; reason: string };
 
 /** A command the account's rules refuse: the HTTP status it maps to, and a machine-readable code and field. */
@@ -24,6 +34,28 @@ export class AccountRuleError extends Error {
   }
 }
 
+/** SPEC.md §4: an amount, or the balance it leaves, beyond ±1,000,000,000 USD is refused whole. */
+const assertInBounds = (micros: number, what: string, param: string) => {
+  if (!withinMoneyBounds(micros))
+    throw new AccountRuleError(`${what} must stay within ±${MAX_USD} USD`, 400, { code: "invalid_value", param });
+};
+
+/**
+ * What a capture charges: the reported price, never above the quote unless `chargeOverage`; then never
+ * more than the balance holds beyond the account's other open reservations, so the balance never goes
+ * below zero nor below what the others need. `overageMicros`: what the report priced and was not charged.
+ */
+export const captureCharge = (
+  { balanceMicros, reservedMicros }: { balanceMicros: number; reservedMicros: number },
+  quotedMicros: number,
+  priceMicros: number,
+  chargeOverage: boolean,
+) => {
+  const room = Math.max(quotedMicros, balanceMicros - (reservedMicros - quotedMicros));
+  const amountMicros = Math.min(priceMicros, chargeOverage ? room : quotedMicros);
+  return { amountMicros, overageMicros: priceMicros - amountMicros };
+};
+
 /** The account's rules: what each command becomes, given the account as it stands. Pure. */
 export const decideAccount = (command: AccountCommand, state: AccountState): AccountEvent[] => {
   const { balanceMicros, reservedMicros } = state;
@@ -35,6 +67,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
         type: "AccountOpened",
         data: { accountId: command.accountId, name: command.name, balanceMicros: 0, reservedMicros: 0 },
       };
+      assertInBounds(command.creditsMicros, "the opening credits", "credits_usd");
       if (command.creditsMicros <= 0) return [opened];
       return [
         opened,
@@ -52,6 +85,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
     case "CreditFunds": {
       if (!state.accountId) throw new AccountRuleError("no such account", 404, { code: "not_found" });
       const { amountMicros, reference } = command;
+      assertInBounds(amountMicros, "the amount", "amount_usd");
       const applied = state.references.get(reference);
       if (applied === amountMicros) return [];
       if (applied !== undefined)
@@ -63,6 +97,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       if (amountMicros === 0)
         throw new AccountRuleError("the amount must not be zero", 400, { code: "invalid_value", param: "amount_usd" });
       const totals = { balanceMicros: balanceMicros + amountMicros, reservedMicros };
+      assertInBounds(totals.balanceMicros, "the balance after it", "amount_usd");
       if (amountMicros > 0) return [{ type: "FundsCredited", data: { amountMicros, reference, ...totals } }];
       // An adjustment may take back what is free, never what open reservations hold.
       if (availableMicros(totals) < 0)
@@ -92,7 +127,12 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
     case "CaptureReservation": {
       const reserved = state.reservations.get(command.videoId);
       if (reserved === undefined) return [];
-      const amountMicros = command.priceMicros ?? reserved;
+      const { amountMicros, overageMicros } = captureCharge(
+        state,
+        reserved,
+        command.priceMicros ?? reserved,
+        command.chargeOverage ?? false,
+      );
       return [
         {
           type: "ReservationCaptured",
@@ -100,6 +140,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
             videoId: command.videoId,
             quotedMicros: reserved,
             amountMicros,
+            ...(overageMicros > 0 ? { overageMicros } : {}),
             ...command.reported,
             balanceMicros: balanceMicros - amountMicros,
             reservedMicros: reservedMicros - reserved,

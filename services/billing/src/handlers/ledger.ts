@@ -95,11 +95,11 @@ export const ledger = ({
       if (!event.accountId) throw new Error(`JobCompleted ${event.id} names no account`);
       const { videoId, model, seconds, size } = event.data;
       const reported = { model, seconds, size };
-      // What the upstream made decides the price; a combination we do not sell is charged at the quote.
+      // What the upstream made decides the price, the quote its ceiling; a combination we do not sell is charged at the quote.
       const priceMicros = priceOf(reported, catalog, event.accountId);
       await execute(
         event.accountId,
-        { type: "CaptureReservation", videoId, priceMicros, reported },
+        { type: "CaptureReservation", videoId, priceMicros, reported, chargeOverage: catalog.chargeOverage ?? false },
         fromEvent(event, "settle"),
       );
     },

@@ -1,4 +1,4 @@
-import { billingRpc, type LedgerReply, type RpcReply } from "@reelgate/contracts";
+import { billingRpc, type LedgerReply, type RpcFailure, type RpcReply } from "@reelgate/contracts";
 import { AccountRuleError } from "../domain/decide.ts";
 import type { Ledger } from "./ledger.ts";
 
@@ -15,31 +15,66 @@ const noAccount = (accountId: string) => ({
   code: "not_found",
 });
 
+/** The API field each command field comes from, so a refusal names what the client sent. */
+const apiFields: Record<string, string> = { amountMicros: "amount_usd", creditsMicros: "credits_usd" };
+
+/** A request that does not parse (an amount out of bounds, for one) is a 400 naming the field, never a 500. */
+const parsed = <T>(
+  schema: {
+    safeParse(
+      input: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  request: unknown,
+): { data: T } | { refused: RpcFailure } => {
+  const result = schema.safeParse(request);
+  if (result.success) return { data: result.data };
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join(".") ?? "";
+  return {
+    refused: {
+      ok: false,
+      status: 400,
+      message: issue?.message ?? "invalid request",
+      code: "invalid_value",
+      param: apiFields[field] ?? (field || null),
+    },
+  };
+};
+
 /** The synchronous admin commands ingress sends billing over NATS request/reply. */
 export const billingRpcHandlers = (ledger: Ledger) => ({
   async openAccount(request: unknown): Promise<RpcReply> {
+    const command = parsed(billingRpc.openAccount, request);
+    if ("refused" in command) return command.refused;
     try {
-      return { ok: true, account: await ledger.openAccount(billingRpc.openAccount.parse(request)) };
+      return { ok: true, account: await ledger.openAccount(command.data) };
     } catch (error) {
       return failure(error);
     }
   },
   async getAccount(request: unknown): Promise<RpcReply> {
-    const { accountId } = billingRpc.getAccount.parse(request);
-    const account = await ledger.account(accountId);
-    return account ? { ok: true, account } : noAccount(accountId);
+    const query = parsed(billingRpc.getAccount, request);
+    if ("refused" in query) return query.refused;
+    const account = await ledger.account(query.data.accountId);
+    return account ? { ok: true, account } : noAccount(query.data.accountId);
   },
   async credit(request: unknown): Promise<RpcReply> {
+    const command = parsed(billingRpc.credit, request);
+    if ("refused" in command) return command.refused;
     try {
-      return { ok: true, account: await ledger.credit(billingRpc.credit.parse(request)) };
+      return { ok: true, account: await ledger.credit(command.data) };
     } catch (error) {
       return failure(error);
     }
   },
   async ledger(request: unknown): Promise<LedgerReply> {
-    const parsed = billingRpc.ledger.parse(request);
-    const page = await ledger.ledgerPage(parsed);
-    if (!page) return noAccount(parsed.accountId);
+    const query = parsed(billingRpc.ledger, request);
+    if ("refused" in query) return query.refused;
+    const page = await ledger.ledgerPage(query.data);
+    if (!page) return noAccount(query.data.accountId);
     // Positions are the store's own order, not part of the ledger.
     const events = page.events.map(({ position: _position, ...envelope }) => envelope);
     return { ok: true, events, hasMore: page.hasMore };

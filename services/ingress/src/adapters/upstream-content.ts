@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { Variant } from "@reelgate/contracts";
-import { type Channel, type Provider, providerFor } from "@reelgate/upstream";
+import { type Channel, type Provider, providerFor, sniffedMedia } from "@reelgate/upstream";
 import type { UpstreamFallback } from "../domain/video-view.ts";
 
 /** The media of a variant storage could not copy, fetched through the channel that made it (its link needs the channel's key). */
@@ -22,7 +22,8 @@ export const upstreamContent =
     const current = typeof channels === "function" ? channels() : channels;
     const channel = current.find((candidate) => candidate.id === fallback.channelId);
     if (!channel) return undefined;
-    const media = await provider(channel).content(fallback.upstreamId, variant);
+    // Served under our name: the type is what the bytes are, and what is neither video nor image is not served.
+    const media = await sniffedMedia(await provider(channel).content(fallback.upstreamId, variant), variant);
     // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.
     return { ...media, body: Readable.from(media.body) };
   };

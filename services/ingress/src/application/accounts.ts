@@ -14,6 +14,7 @@ import type { BillingClient } from "../adapters/billing-client.ts";
 import { toLedgerEntry } from "../domain/ledger-entry.ts";
 import { historyItem, orderHistory } from "../domain/video-history.ts";
 import { toVideoObject } from "../domain/video-object.ts";
+import { isRequested } from "../domain/video-view.ts";
 import { notFound } from "../http/api-error.ts";
 import type { KeyView, Views } from "../views/views.ts";
 
@@ -141,7 +142,8 @@ export const accountService = ({
     /** A video with every event about it that ingress has heard of, from all four services, oldest first. */
     async videoHistory(videoId: string) {
       const found = await views.videos.get(videoId);
-      if (!found) throw notFound(`video with id '${videoId}'`);
+      // Not served until its request reached the read model (other services' events may come first).
+      if (!found || !isRequested(found.doc)) throw notFound(`video with id '${videoId}'`);
       const events = await views.videoEvents.find({
         where: { videoId },
         orderBy: { field: "occurredAtMs", direction: "asc" },

@@ -19,9 +19,9 @@ import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
 import type { Operation } from "@reelgate/upstream";
 import { spendableMicros } from "../domain/balance-view.ts";
 import { statusOf, toVideoObject } from "../domain/video-object.ts";
-import { applyToVideoView, type VideoView } from "../domain/video-view.ts";
+import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
-import type { InputImage } from "../http/form.ts";
+import type { InputFit, InputImageReader, PendingImage } from "../http/form.ts";
 import { quoteRequest } from "../http/video-request.ts";
 import type { Views } from "../views/views.ts";
 
@@ -34,6 +34,7 @@ export interface VideoDeps {
   onAppended: () => void;
   /** Whether the channels serving a model can do an operation (libs/upstream's capabilities); unset: all can. */
   supports?: (model: string, operation: Operation) => boolean;
+  images: InputImageReader;
 }
 
 export type InputReferenceData = EventData<"VideoRequested">["inputReference"];
@@ -49,7 +50,7 @@ export interface ListQuery {
 const inputKey = (accountId: string, videoId: string, at: Date, contentType: string) =>
   `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
 
-export const videoService = ({ store, objects, views, catalog, now, onAppended, supports }: VideoDeps) => {
+export const videoService = ({ store, objects, views, catalog, now, onAppended, supports, images }: VideoDeps) => {
   /** Refused before anything is reserved: an operation no channel of the model's providers can do. */
   const requireSupport = (model: string, operation: Operation) => {
     if (supports && !supports(model, operation))
@@ -59,11 +60,14 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
       });
   };
 
-  const ownView = async (accountId: string, videoId: string) => {
+  const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
     const found = await views.videos.get(videoId);
-    // Another account's video, or a deleted one, is answered exactly as an unknown one.
-    if (!found || found.doc.accountId !== accountId || found.doc.deleted) throw notFound(`video with id '${videoId}'`);
-    return found.doc;
+    // Another account's video, a deleted one, or one whose request has not reached the read model yet
+    // (other services' events came first) is answered exactly as an unknown one.
+    const doc = found?.doc;
+    if (!doc || !isRequested(doc) || doc.accountId !== accountId || doc.deleted)
+      throw notFound(`video with id '${videoId}'`);
+    return doc;
   };
 
   const append = async (
@@ -109,7 +113,8 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
       prompt: string;
       quoteMicros: number;
       remixedFromVideoId: string | null;
-      image: InputImage | undefined;
+      /** The image as sent: fetched, decoded and fitted only once the cheap checks (fields, balance) passed. */
+      image: { pending: PendingImage; fit: InputFit } | undefined;
       /** Given (derived from an Idempotency-Key) when an earlier attempt may already have recorded it. */
       videoId?: string | undefined;
     },
@@ -120,7 +125,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
       const view = await views.videos.update(videoId, (current) =>
         applyToVideoView(current, parseEvent(recorded as Envelope)),
       );
-      return toVideoObject(view ?? (await ownView(accountId, videoId)));
+      return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
     }
     const [balance, pending] = await Promise.all([
       views.balances.get(accountId),
@@ -131,12 +136,23 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
         code: "insufficient_quota",
       });
     }
-    // Stored only once every check has passed: a refused request leaves nothing behind.
+    // Fetched and decoded only now, after the checks that cost nothing; stored only once it decoded and was
+    // fitted to the video's size: a refused request leaves nothing behind.
     let inputReference: InputReferenceData = null;
     if (image) {
-      const key = inputKey(accountId, videoId, now(), image.contentType);
-      const stored = await objects.put(key, Readable.from([image.bytes]), image.contentType);
-      inputReference = { key, contentType: image.contentType, bytes: stored.bytes, sha256: stored.sha256 };
+      const decoded = await images.read(image.pending, { account: accountId });
+      const fitted = await images.fit(decoded, spec.size, image.fit);
+      const key = inputKey(accountId, videoId, now(), fitted.contentType);
+      const stored = await objects.put(key, Readable.from([fitted.bytes]), fitted.contentType);
+      inputReference = {
+        key,
+        contentType: fitted.contentType,
+        bytes: stored.bytes,
+        sha256: stored.sha256,
+        width: fitted.width,
+        height: fitted.height,
+        fit: image.fit,
+      };
     }
     const data: EventData<"VideoRequested"> = {
       videoId,
@@ -153,16 +169,23 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
     });
     // The projection may have been first; either way the view ends the same.
     const view = await views.videos.update(videoId, (current) => applyToVideoView(current, requested));
-    return toVideoObject(view ?? (await ownView(accountId, videoId)));
+    return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
   };
 
   return {
     ownView,
 
-    create: (accountId: string, body: CreateVideoRequest, image?: InputImage, videoId?: string) => {
+    create: (accountId: string, body: CreateVideoRequest, image?: PendingImage, videoId?: string) => {
       const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
       requireSupport(spec.model, image ? "image-to-video" : "text-to-video");
-      return request(accountId, { spec, prompt: body.prompt, quoteMicros, remixedFromVideoId: null, image, videoId });
+      return request(accountId, {
+        spec,
+        prompt: body.prompt,
+        quoteMicros,
+        remixedFromVideoId: null,
+        image: image ? { pending: image, fit: body.input_fit } : undefined,
+        videoId,
+      });
     },
 
     /** A new video from a completed one, with the source's parameters; the poller sends it to the source's channel. */
@@ -209,7 +232,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
         ...(cursor ? { after: { value: cursor.createdAtMs, id: cursor.id } } : {}),
         limit: limit + 1,
       });
-      const data = page.slice(0, limit).map(toVideoObject);
+      const data = page.slice(0, limit).filter(isRequested).map(toVideoObject);
       return {
         object: "list" as const,
         data,

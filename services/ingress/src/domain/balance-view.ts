@@ -1,6 +1,9 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 
-/** Billing's totals for one account as ingress last heard them; the newest account version wins. */
+/**
+ * Billing's totals for one account as ingress last heard them: the newest account version's totals
+ * win, and the name comes from AccountOpened whenever it arrives, so any order gives the same view.
+ */
 export interface BalanceView {
   id: string;
   name: string;
@@ -11,11 +14,12 @@ export interface BalanceView {
 
 export const applyToBalanceView = (view: BalanceView | undefined, event: TypedEnvelope): BalanceView | undefined => {
   if (!event.stream.startsWith("account-") || !event.accountId) return undefined;
-  if (view && view.version >= event.version) return undefined;
+  const name = event.type === "AccountOpened" ? event.data.name : (view?.name ?? "");
+  if (view && view.version >= event.version) return name === view.name ? undefined : { ...view, name };
   const data = event.data as { balanceMicros: number; reservedMicros: number };
   return {
     id: event.accountId,
-    name: event.type === "AccountOpened" ? event.data.name : (view?.name ?? ""),
+    name,
     version: event.version,
     balanceMicros: data.balanceMicros,
     reservedMicros: data.reservedMicros,

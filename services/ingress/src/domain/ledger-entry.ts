@@ -18,6 +18,7 @@ export const toLedgerEntry = (event: Envelope): LedgerEntry => {
     video_id: text(data.videoId),
     amount_usd: usd(data.amountMicros),
     quoted_usd: usd(data.quotedMicros),
+    overage_usd: usd(data.overageMicros),
     reference: text(data.reference),
     reason: text(data.reason),
     balance_usd: usd(data.balanceMicros) ?? formatUsd(0),

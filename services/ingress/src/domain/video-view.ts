@@ -10,23 +10,27 @@ export interface StoredVariant {
 }
 
 /**
- * The task read model: one sub-state per source stream, each with the version it was last set
- * from, so events applied in any order across (and within) streams give the same document.
+ * The task read model as stored: one sub-state per source stream, each with the version it was last
+ * set from, so events applied in any order across (and within) streams give the same document. Any
+ * event about a video starts its document; the request's part (`task`, the owner, the creation time,
+ * the pending quote) is null until its VideoRequested arrives, and such a document is not served
+ * (see `isRequested`): the API answers 404 for it, lists and the balance check skip it.
  */
-export interface VideoView {
+export interface VideoDocument {
   id: string;
-  accountId: string;
-  createdAt: number;
+  accountId: string | null;
+  createdAt: number | null;
   /** When the request was recorded, in milliseconds: the list's order (created_at is in whole seconds). */
-  createdAtMs: number;
-  /** The quote while billing has not answered yet; null after. Summed per account for the balance check. */
+  createdAtMs: number | null;
+  /** The quote while billing has not answered yet; null after (and before the request). Summed per account for the balance check. */
   pendingQuoteMicros: number | null;
   /** Deleted by its owner: gone from the API (lists and reads), kept for the record. */
   deleted: boolean;
-  task: Versioned<EventData<"VideoRequested">>;
+  task: Versioned<EventData<"VideoRequested">> | null;
   billing: Versioned<{ state: "reserved" | "rejected" | "captured" | "released"; reason: string | null }> | null;
   job: Versioned<{
     state: "submitted" | "completed" | "failed";
+    /** While submitted: the highest progress reported by any of its JobProgressed events. */
     progress: number;
     completedAt: number | null;
     expiresAt: number | null;
@@ -44,37 +48,71 @@ export interface VideoView {
   mediaDeleted?: { reason: string; v: number } | null;
 }
 
+/** A document whose VideoRequested has arrived: the only kind the API serves. */
+export type VideoView = VideoDocument & {
+  accountId: string;
+  createdAt: number;
+  createdAtMs: number;
+  task: NonNullable<VideoDocument["task"]>;
+};
+
+export const isRequested = (doc: VideoDocument): doc is VideoView => doc.task !== null;
+
 /** Where a variant that could not be copied can still be had (through the channel) until the upstream link expires. */
 export type UpstreamFallback = NonNullable<EventData<"MediaStorageFailed">["fallback"]>;
 
-export const newVideoView = (event: TypedEnvelope & { type: "VideoRequested" }): VideoView => ({
-  id: event.data.videoId,
-  accountId: event.data.accountId,
-  createdAt: event.data.createdAt,
-  createdAtMs: Date.parse(event.occurredAt),
-  pendingQuoteMicros: event.data.quoteMicros,
+/** A document no event has filled in yet: every sub-state empty. */
+const emptyDocument = (id: string): VideoDocument => ({
+  id,
+  accountId: null,
+  createdAt: null,
+  createdAtMs: null,
+  pendingQuoteMicros: null,
   deleted: false,
-  task: { ...event.data, v: event.version },
+  task: null,
   billing: null,
   job: null,
   assets: {},
 });
 
+/** The video an event is about, if it is about one: every event of a video names it in its data. */
+export const videoIdOf = (event: TypedEnvelope): string | undefined => {
+  const data = event.data as { videoId?: unknown };
+  return typeof data.videoId === "string" ? data.videoId : undefined;
+};
+
 const newer = (current: { v: number } | null | undefined, version: number) => !current || version > current.v;
 
 /**
- * Applies one event of any category to the view. Returns undefined when the event changes nothing
- * (older than what the view holds, or not about videos), so the caller skips the write.
- * `view` is undefined when the VideoRequested has not arrived yet: then only VideoRequested can start it.
+ * Applies one event of any category to the document. Returns undefined when the event changes nothing
+ * (older than what the document holds, or not about this video), so the caller skips the write.
+ * `current` is undefined when no event of the video has been applied yet: any event about it starts it.
+ * Commutative: every sub-state is a function of the set of events seen, never of their order.
  */
-export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelope): VideoView | undefined => {
-  if (event.type === "VideoRequested") {
-    if (!view) return newVideoView(event);
-    return newer(view.task, event.version) ? { ...view, task: { ...event.data, v: event.version } } : undefined;
-  }
-  if (!view) return undefined;
+export const applyToVideoView = (
+  current: VideoDocument | undefined,
+  event: TypedEnvelope,
+): VideoDocument | undefined => {
+  const videoId = videoIdOf(event);
+  if (!videoId || (current && current.id !== videoId)) return undefined;
+  return applyToDocument(current ?? emptyDocument(videoId), event);
+};
+
+const applyToDocument = (view: VideoDocument, event: TypedEnvelope): VideoDocument | undefined => {
   const v = event.version;
   switch (event.type) {
+    case "VideoRequested": {
+      if (!newer(view.task, v)) return undefined;
+      return {
+        ...view,
+        accountId: event.data.accountId,
+        createdAt: event.data.createdAt,
+        createdAtMs: Date.parse(event.occurredAt),
+        // Pending only while billing has not answered: billing may have answered before the request arrived.
+        pendingQuoteMicros: view.billing ? null : event.data.quoteMicros,
+        task: { ...event.data, v },
+      };
+    }
     case "VideoDeleted":
       return view.deleted ? undefined : { ...view, deleted: true };
     case "FundsReserved":
@@ -99,7 +137,7 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
     case "JobCompleted":
     case "JobCompletedLate":
     case "JobFailed": {
-      if (!newer(view.job, v)) return undefined;
+      if (!newer(view.job, v)) return higherProgress(view, event);
       return { ...view, job: { ...jobSubState(event, view.job), v } };
     }
     case "MediaStored":
@@ -125,6 +163,16 @@ export const applyToVideoView = (view: VideoView | undefined, event: TypedEnvelo
     default:
       return undefined;
   }
+};
+
+/**
+ * An older JobProgressed still counts while the job is running: progress is the highest reported,
+ * so it does not matter which of two progress events arrives first.
+ */
+const higherProgress = (view: VideoDocument, event: TypedEnvelope): VideoDocument | undefined => {
+  if (event.type !== "JobProgressed" || view.job?.state !== "submitted") return undefined;
+  if (event.data.progress <= view.job.progress) return undefined;
+  return { ...view, job: { ...view.job, progress: event.data.progress } };
 };
 
 const jobSubState = (event: TypedEnvelope, previous: VideoView["job"]): Omit<NonNullable<VideoView["job"]>, "v"> => {

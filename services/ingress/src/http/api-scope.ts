@@ -1,44 +1,34 @@
-import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { Views } from "../views/views.ts";
-import { ApiError } from "./api-error.ts";
-import { authenticate, presentedKey } from "./auth.ts";
+import { authenticate } from "./auth.ts";
+import type { Throttles } from "./throttle.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
     /** The caller's account, set by the API-key check before the body is read. */
     accountId: string;
+    /** The id of the API key the caller presented, once it checked out (its rate-limit bucket). */
+    apiKeyId: string;
     /** The video a create made, for the access log. */
     videoId: string | undefined;
   }
 }
 
 /**
- * The public API's scope: a rate limit per API key, then the key check — both before the body is
- * read, so an unauthenticated or throttled caller costs little and learns nothing about its payload.
+ * The public API's scope: the key check, then the key's rate limit — both before the body is read, so an
+ * unauthenticated or throttled caller costs little and learns nothing about its payload. Failed checks count
+ * against the client's address, so guessing keys is throttled however many keys are tried.
  */
 export const apiScope =
-  (views: Views, { perMinute }: { perMinute: number }, routes: (api: FastifyInstance) => void) =>
-  async (api: FastifyInstance) => {
+  (views: Views, throttles: Throttles, routes: (api: FastifyInstance) => void) => async (api: FastifyInstance) => {
     api.decorateRequest("accountId", "");
+    api.decorateRequest("apiKeyId", "");
     api.decorateRequest("videoId", undefined);
-    await api.register(rateLimit, {
-      max: perMinute,
-      timeWindow: 60_000,
-      keyGenerator: (request) => presentedKey(request) ?? request.ip,
-      errorResponseBuilder: (_request, context) =>
-        new ApiError(
-          429,
-          `Rate limit reached: ${context.max} requests per minute for this API key. Retry after ${context.after}.`,
-          {
-            code: "rate_limit_exceeded",
-            type: "requests",
-            headers: { "retry-after": String(Math.ceil(context.ttl / 1000)) },
-          },
-        ),
-    });
     api.addHook("onRequest", async (request) => {
-      request.accountId = await authenticate(request, views);
+      const caller = await authenticate(request, views, () => throttles.authFailure(request));
+      request.accountId = caller.accountId;
+      request.apiKeyId = caller.keyId;
+      await throttles.apiKey(request);
     });
     routes(api);
   };

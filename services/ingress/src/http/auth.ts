@@ -16,13 +16,22 @@ const unauthorized = () =>
     code: "invalid_api_key",
   });
 
-/** The account the request's API key belongs to; 401 for a missing, unknown or revoked key. */
-export const authenticate = async (request: FastifyRequest, views: Views): Promise<string> => {
+/**
+ * The account and key id of the request's API key; 401 for a missing, unknown or revoked key, after
+ * `onFailure` (which counts the failure, and throws the 429 once there were too many).
+ */
+export const authenticate = async (
+  request: FastifyRequest,
+  views: Views,
+  onFailure: () => Promise<void> = async () => {},
+): Promise<{ accountId: string; keyId: string }> => {
   const key = presentedKey(request);
-  if (!key) throw unauthorized();
-  const [found] = await views.keys.find({ where: { sha256: sha256Hex(key), revoked: false }, limit: 1 });
-  if (!found) throw unauthorized();
-  return found.accountId;
+  const [found] = key ? await views.keys.find({ where: { sha256: sha256Hex(key), revoked: false }, limit: 1 }) : [];
+  if (!found) {
+    await onFailure();
+    throw unauthorized();
+  }
+  return { accountId: found.accountId, keyId: found.id };
 };
 
 const sameSecret = (a: string, b: string) => {
@@ -31,9 +40,14 @@ const sameSecret = (a: string, b: string) => {
   return left.length === right.length && timingSafeEqual(left, right);
 };
 
-export const authenticateAdmin = (request: FastifyRequest, adminToken: string) => {
+export const authenticateAdmin = async (
+  request: FastifyRequest,
+  adminToken: string,
+  onFailure: () => Promise<void> = async () => {},
+) => {
   const token = presentedKey(request);
   if (!token || !sameSecret(token, adminToken)) {
+    await onFailure();
     throw new ApiError(401, "The admin API needs 'Authorization: Bearer <REELGATE_ADMIN_TOKEN>'.", {
       code: "invalid_admin_token",
     });

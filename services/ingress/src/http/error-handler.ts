@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.ts";
 
 /** Fastify's own errors, mapped to the status and wording an OpenAI client expects. */
@@ -19,6 +19,42 @@ const fromFastify = (error: FastifyError): ApiError => {
       if (error.statusCode && error.statusCode < 500) return new ApiError(error.statusCode, error.message);
       return new ApiError(500, "The server had an error while processing your request.");
   }
+};
+
+/**
+ * Errors of fastify's router, before any route or hook runs (the `frameworkErrors` option): an id longer than
+ * any id (`FST_ERR_MAX_PARAM_LENGTH`) names nothing there is, and a malformed percent-encoding is a bad request.
+ */
+export const frameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  const apiError =
+    error.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? new ApiError(404, "Unknown request URL: a path segment is longer than any id (at most 100 characters).", {
+          code: "unknown_url",
+        })
+      : error.code === "FST_ERR_BAD_URL"
+        ? new ApiError(400, "The request URL is not valid: it has a malformed percent-encoding.", {
+            code: "invalid_url",
+          })
+        : fromFastify(error);
+  // No onRequest hook ran: the request id is named here.
+  return reply.code(apiError.status).header("x-request-id", request.id).send(apiError.toBody());
+};
+
+/** Methods whose requests never carry a body: an empty one with `Content-Type: application/json` is no body. */
+const bodiless = new Set(["GET", "HEAD", "DELETE", "OPTIONS"]);
+
+/**
+ * fastify's own JSON parser, except that a `GET` or `DELETE` with `Content-Type: application/json` and an empty
+ * body is a request without a body (the Python SDK sends exactly that), not a 400 `invalid_json`.
+ */
+export const registerJsonParser = (app: FastifyInstance) => {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = String(body);
+    if (bodiless.has(request.method) && text.trim() === "") return done(null, undefined);
+    return parseJson(request, text, done);
+  });
 };
 
 /** Every error leaves in OpenAI's shape `{error: {message, type, param, code}}`. */

@@ -1,32 +1,51 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { Multipart } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.ts";
 
-/** Where the image to animate came from, before it is fetched, decoded or read. */
-export type InputReferenceSource =
-  | { kind: "file"; stream: Readable; filename?: string; declaredType?: string }
-  | { kind: "string"; value: string };
+/** The image to animate as the request carried it: a file part's bytes, or a URL, data URL or base64 string. */
+export type PendingImage = { kind: "bytes"; bytes: Buffer } | { kind: "string"; value: string };
+
+export type InputFit = "cover" | "contain" | "none";
 
 export interface InputImage {
   bytes: Buffer;
   contentType: "image/jpeg" | "image/png" | "image/webp";
   sha256: string;
+  width: number;
+  height: number;
 }
 
 export interface InputImageReader {
   /** The largest image accepted, in bytes (sizes the multipart text fields that may carry it as base64). */
   readonly maxBytes?: number;
-  read(input: InputReferenceSource): Promise<InputImage>;
+  /** A file part's bytes, capped (413 beyond), read while the form streams by. */
+  receive(stream: Readable): Promise<Buffer>;
+  /** Fetches (under the account's and the ingress's caps), decodes and checks the image. */
+  read(input: PendingImage, options?: { account?: string }): Promise<InputImage>;
+  /** The image fitted to the video's `WxH` size. */
+  fit(image: InputImage, size: string, fit: InputFit): Promise<InputImage>;
 }
 
 export interface CreateBody {
   /** Every field but the image, for the schema to validate. */
   fields: Record<string, unknown>;
-  /** The image, already read and checked (a file part has to be read while the form streams by). */
-  image: InputImage | undefined;
+  /**
+   * The image as sent, not fetched or decoded yet: that costs, so it waits until the fields and the balance
+   * have been checked (a file part's bytes are read, since the form streams by only once).
+   */
+  image: PendingImage | undefined;
 }
+
+/** What identifies the image of a request for its Idempotency-Key: the bytes sent, or the string sent. */
+export const imageFingerprint = (image: PendingImage | undefined): string | null =>
+  image
+    ? createHash("sha256")
+        .update(image.kind === "bytes" ? image.bytes : `string:${image.value}`)
+        .digest("hex")
+    : null;
 
 const IMAGE_FIELD = "input_reference";
 const IMAGE_URL_FIELD = "input_reference[image_url]";
@@ -72,14 +91,21 @@ const bodyCounter = (raw: IncomingMessage, limit: number) => {
  * (the OpenAI SDKs send multipart). `input_reference` may be a file part, a text field, an
  * `input_reference[image_url]` field, or in JSON a string or `{image_url}`.
  */
-export const readCreateBody = async (request: FastifyRequest, images: InputImageReader): Promise<CreateBody> => {
+export const readCreateBody = (request: FastifyRequest, images: InputImageReader): Promise<CreateBody> =>
+  readBody(request, images);
+
+/** A body of plain fields (remix), JSON or multipart; `input_reference` is then a field like any other. */
+export const readFormFields = async (request: FastifyRequest): Promise<Record<string, unknown>> =>
+  (await readBody(request, undefined)).fields;
+
+const readBody = async (request: FastifyRequest, images: InputImageReader | undefined): Promise<CreateBody> => {
   if (!request.isMultipart()) {
     const body = request.body;
-    if (!body || typeof body !== "object" || Array.isArray(body))
+    if (!body || typeof body !== "object" || Array.isArray(body) || !images)
       return { fields: body as Record<string, unknown>, image: undefined };
     const { [IMAGE_FIELD]: reference, ...fields } = body as Record<string, unknown>;
     if (reference === undefined) return { fields, image: undefined };
-    return { fields, image: await images.read({ kind: "string", value: imageUrlOf(reference) }) };
+    return { fields, image: { kind: "string", value: imageUrlOf(reference) } };
   }
   // fastify's bodyLimit does not reach multipart bodies: the same limit is applied here, by header and by count.
   const limit = request.routeOptions.bodyLimit;
@@ -102,30 +128,34 @@ export const readCreateBody = async (request: FastifyRequest, images: InputImage
 const readParts = async (
   first: Promise<IteratorResult<Multipart>>,
   parts: AsyncIterator<Multipart>,
-  images: InputImageReader,
+  images: InputImageReader | undefined,
   race: <T>(pending: Promise<T>) => Promise<T>,
 ): Promise<CreateBody> => {
   const fields: Record<string, unknown> = {};
-  let image: InputImage | undefined;
+  let image: PendingImage | undefined;
   let imageSeen = false;
   for (let next = await race(first); !next.done; next = await race(parts.next())) {
     const part = next.value;
-    const isImage = part.fieldname === IMAGE_FIELD || (part.type === "field" && part.fieldname === IMAGE_URL_FIELD);
+    const isImage =
+      images !== undefined &&
+      (part.fieldname === IMAGE_FIELD || (part.type === "field" && part.fieldname === IMAGE_URL_FIELD));
     if (isImage && imageSeen) {
       if (part.type === "file") part.file.resume();
       throw duplicateImage();
     }
     imageSeen ||= isImage;
     if (part.type === "file") {
-      if (part.fieldname !== IMAGE_FIELD) {
+      if (!isImage || !images) {
         part.file.resume();
-        throw new ApiError(400, `Unexpected file field '${part.fieldname}': only '${IMAGE_FIELD}' takes a file.`, {
-          param: part.fieldname,
-        });
+        throw new ApiError(
+          400,
+          images
+            ? `Unexpected file field '${part.fieldname}': only '${IMAGE_FIELD}' takes a file.`
+            : `Unexpected file field '${part.fieldname}': this request takes no files.`,
+          { param: part.fieldname, code: "unexpected_file" },
+        );
       }
-      image = await race(
-        images.read({ kind: "file", stream: part.file, filename: part.filename, declaredType: part.mimetype }),
-      );
+      image = { kind: "bytes", bytes: await race(images.receive(part.file)) };
       if (part.file.truncated)
         throw new ApiError(413, `'${IMAGE_FIELD}' is larger than the upload limit.`, {
           param: IMAGE_FIELD,
@@ -139,7 +169,7 @@ const readParts = async (
         param: part.fieldname,
         code: "field_too_large",
       });
-    if (isImage) image = await race(images.read({ kind: "string", value: String(part.value) }));
+    if (isImage) image = { kind: "string", value: String(part.value) };
     else fields[part.fieldname] = part.value;
   }
   return { fields, image };

@@ -1,21 +1,15 @@
 import { categoryOf, type TypedEnvelope } from "@reelgate/contracts";
 import { applyToBalanceView } from "../domain/balance-view.ts";
 import { historyVideoIdOf, toVideoEventView } from "../domain/video-history.ts";
-import { applyToVideoView } from "../domain/video-view.ts";
+import { applyToVideoView, videoIdOf } from "../domain/video-view.ts";
 import type { Views } from "./views.ts";
 
-/** The video an event is about, if any: billing events name it in their data, the rest in their stream. */
-const videoIdOf = (event: TypedEnvelope): string | undefined => {
-  const data = event.data as { videoId?: unknown };
-  return typeof data.videoId === "string" ? data.videoId : undefined;
-};
-
-export type ProjectionOutcome = "applied" | "unchanged" | "waiting-for-request";
+export type ProjectionOutcome = "applied" | "unchanged";
 
 /**
- * Applies one event of any category to ingress's read models. Commutative: any order and any
- * number of repeats give the same documents. "waiting-for-request" means the video's
- * VideoRequested has not been projected yet; the caller retries later.
+ * Applies one event of any category to ingress's read models. Commutative: any order, any delay and
+ * any number of repeats give the same documents, so no event ever waits for another: one about a
+ * video whose VideoRequested has not arrived starts its document, and the request fills in later.
  */
 export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<ProjectionOutcome> => {
   let outcome: ProjectionOutcome = "unchanged";
@@ -31,7 +25,12 @@ export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<
     if (recorded) outcome = "applied";
   }
   if (category === "account") {
-    const changed = await views.balances.update(event.accountId ?? "", (current) => applyToBalanceView(current, event));
+    let changed = false;
+    await views.balances.update(event.accountId ?? "", (current) => {
+      const next = applyToBalanceView(current, event);
+      changed = next !== undefined;
+      return next;
+    });
     if (changed) outcome = "applied";
   }
   if (category === "apikey") {
@@ -47,11 +46,11 @@ export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<
   }
   const videoId = videoIdOf(event);
   if (!videoId) return outcome;
-  let waiting = false;
-  const updated = await views.videos.update(videoId, (current) => {
-    waiting = !current && event.type !== "VideoRequested";
-    return applyToVideoView(current, event);
+  let changed = false;
+  await views.videos.update(videoId, (current) => {
+    const next = applyToVideoView(current, event);
+    changed = next !== undefined;
+    return next;
   });
-  if (waiting) return "waiting-for-request";
-  return updated ? "applied" : outcome;
+  return changed ? "applied" : outcome;
 };

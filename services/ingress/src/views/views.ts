@@ -1,7 +1,7 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
 import type { BalanceView } from "../domain/balance-view.ts";
 import type { VideoEventView } from "../domain/video-history.ts";
-import type { VideoView } from "../domain/video-view.ts";
+import type { VideoDocument } from "../domain/video-view.ts";
 
 export interface KeyView {
   id: string;
@@ -18,10 +18,15 @@ export interface IdempotencyRecord {
   createdAt: number;
   state: "pending" | "done";
   response: unknown;
+  /** While pending: the attempt holding the key (its process instance and a random id), for the logs and to let go. */
+  holder?: string;
+  /** While pending: the holder renews this while its request runs; past it, the holder is taken for dead. */
+  leaseUntil?: number;
 }
 
 export interface Views {
-  videos: Collection<VideoView>;
+  /** Started by any event about a video; served once its VideoRequested is in (`isRequested`). */
+  videos: Collection<VideoDocument>;
   balances: Collection<BalanceView>;
   keys: Collection<KeyView>;
   /** Every event about a video, from all four services, one document per event (for the admin history). */
@@ -39,7 +44,10 @@ export const videoCompoundIndexes = [
 
 /** Ingress's read models, with the fields its queries filter and sort on indexed. */
 export const openViews = async (documents: DocumentStore): Promise<Views> => ({
-  videos: await documents.collection<VideoView>("videos", { indexes: videoIndexes, compound: videoCompoundIndexes }),
+  videos: await documents.collection<VideoDocument>("videos", {
+    indexes: videoIndexes,
+    compound: videoCompoundIndexes,
+  }),
   balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
   keys: await documents.collection<KeyView>("keys", { indexes: ["sha256", "accountId", "revoked"] }),
   videoEvents: await documents.collection<VideoEventView>("video_events", {

@@ -48,7 +48,8 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
           data: {
             videoId,
             code: "upstream_unavailable",
-            message: `No upstream channel could take the job after ${attempt} tries; the last said: ${message}`,
+            // Reelgate's words: the upstream's own (kept on SubmitAttemptFailed for the operator) are not the client's.
+            message: `No upstream channel could take the job after ${attempt} tries${status === null ? "" : `; the last answered HTTP ${status}`}.`,
             failedAt: now,
           },
         },

@@ -76,7 +76,8 @@ export const followJobs = (deps: JobsDeps, records: JobRecords) => {
       if (error.retryAfterMs !== undefined) await deps.coolDowns.hold(channel.id, deps.now() + error.retryAfterMs);
       if (error.status !== undefined && GONE.has(error.status)) {
         if (!late) {
-          await records.fail(videoId, event, "upstream_error", error.upstreamMessage ?? error.message);
+          // Reelgate's words: the upstream's 404 would name its own id for the video.
+          await records.fail(videoId, event, "upstream_error", "The upstream no longer knows this video.");
           await release();
         }
         return undefined;

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { EventData, TypedEnvelope, Variant } from "@reelgate/contracts";
 import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
-import { type Channel, type Provider, UpstreamError } from "@reelgate/upstream";
+import { type Channel, type Provider, sniffedMedia, UpstreamError } from "@reelgate/upstream";
 import { isSettled, mediaKey, mediaPrefix } from "../domain/asset.ts";
 import type { AssetRecords } from "./asset-records.ts";
 import { removeObjects } from "./delete-media.ts";
@@ -25,7 +25,8 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
     const place = { accountId: event.accountId ?? "unknown", videoId, at: new Date(completedAt * 1000) };
     // An earlier attempt killed mid-copy may have left a partial file or an open multipart upload.
     await objects.removeIncomplete(`${mediaPrefix(place)}${variant}.`);
-    const media = await provider.content(upstreamId, variant);
+    // The stored type is what the bytes are, never what the upstream's header claims.
+    const media = await sniffedMedia(await provider.content(upstreamId, variant), variant);
     const key = mediaKey({ ...place, variant, extension: extensionOf(media.contentType) });
     // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.
     const stored = await objects.put(key, Readable.from(media.body), media.contentType);

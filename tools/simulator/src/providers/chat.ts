@@ -5,7 +5,7 @@ import type { ContextOf } from "../context.ts";
 import { openAiError } from "../errors.ts";
 import { endEarly } from "../jobs.ts";
 import { newJob } from "../new-job.ts";
-import { requireKey, sendFault } from "./videos-api.ts";
+import { requireKey, sendEchoedKey, sendFault } from "./videos-api.ts";
 
 interface ChatBody {
   model?: unknown;
@@ -56,6 +56,7 @@ export const chatProvider =
       if (hangMs > 0) await sleep(hangMs);
       const fault = context.faults.takeSubmitFault();
       if (fault) return sendFault(reply, fault);
+      if (context.faults.takeEchoKey()) return sendEchoedKey(request, reply);
       const prompt = promptOf(body);
       if (typeof body.model !== "string" || prompt.trim() === "")
         return reply.code(400).send(openAiError("'model' and a user message are required.", { param: "messages" }));
@@ -65,7 +66,7 @@ export const chatProvider =
       const job = context.jobs.add(newJob(context, { model: body.model, prompt, ...specOfModel(body.model) }));
       if (entry) entry.responseId = job.id;
       const breaks = context.faults.takeBrokenStream();
-      const link = `${linkBase(request)}/files/${job.id}.mp4`;
+      const link = context.faults.mediaLinkUrl() ?? `${linkBase(request)}/files/${job.id}.mp4`;
       const chunk = (content: string, finish: string | null = null) =>
         `data: ${JSON.stringify({
           id: `chatcmpl-${job.id}`,

@@ -30,6 +30,16 @@ export const sendFault = (
   return reply.code(fault.status).send(fault.body ?? bodyFor(fault.status));
 };
 
+/** A careless upstream's 401: the key the caller presented, repeated in the message. */
+export const sendEchoedKey = (request: FastifyRequest, reply: FastifyReply) => {
+  const key = bearerKeyOf(request) ?? azureKeyOf(request) ?? "";
+  return reply.code(401).send(
+    openAiError(`Incorrect API key provided: ${key}. You can find your API key in your account settings.`, {
+      code: "invalid_api_key",
+    }),
+  );
+};
+
 /** Checks the caller's key as the shape expects it: Bearer for OpenAI, `api-key` for Azure (any key unless a list was given). */
 export const requireKey =
   (contextOf: ContextOf, keyOf: (request: FastifyRequest) => string | undefined, how: string) =>
@@ -81,6 +91,7 @@ export const videosApi =
       if (hangMs > 0) await sleep(hangMs);
       const fault = context.faults.takeSubmitFault();
       if (fault) return sendFault(reply, fault);
+      if (context.faults.takeEchoKey()) return sendEchoedKey(request, reply);
       const invalid = validationErrorOf(fields);
       if (invalid) return reply.code(400).send(invalid);
       const job = context.jobs.add(newJob(context, fields, remixedFrom));
@@ -155,6 +166,8 @@ export const videosApi =
             openAiError(`Video '${job.id}' is ${status}; its content is not available.`, { code: "video_not_ready" }),
           );
       }
+      const redirect = context.faults.contentRedirectUrl();
+      if (redirect) return reply.code(302).header("location", redirect).send();
       const content = contentOf(job, variant);
       reply.type(content.contentType);
       if (variant === "video" && job.videoBytes !== undefined) reply.header("content-length", String(job.videoBytes));

@@ -12,6 +12,9 @@ export const inputImageErrorCodes = {
   timeout: "fetch_timeout",
   tooLarge: "image_too_large",
   notAnImage: "unsupported_image_type",
+  /** Does not decode: cut off, or only dressed as an image (the same code as `incomplete`, another message). */
+  notDecodable: "invalid_image",
+  busy: "image_fetches_busy",
   incomplete: "invalid_image",
 } as const;
 
@@ -63,10 +66,39 @@ export const notAnImage = () =>
 
 export const incompleteImage = (type: string) =>
   new ApiError(
-    400,
+    415,
     `input_reference is not a whole ${type.replace("image/", "").toUpperCase()} image: it ends before its end marker (cut off in transit?).`,
     {
       param,
       code: inputImageErrorCodes.incomplete,
     },
   );
+
+export const notDecodable = () =>
+  new ApiError(415, "input_reference could not be decoded as a JPEG, PNG or WebP image.", {
+    param,
+    code: inputImageErrorCodes.notDecodable,
+  });
+
+/** Too many image fetches at once, for this account (429) or for this ingress (503): try again shortly. */
+export const fetchesBusy = (scope: "account" | "all", limit: number) =>
+  scope === "account"
+    ? new ApiError(
+        429,
+        `Too many input_reference URLs are being fetched for this account at once (at most ${limit}); retry shortly.`,
+        {
+          param,
+          code: inputImageErrorCodes.busy,
+          type: "requests",
+          headers: { "retry-after": "1" },
+        },
+      )
+    : new ApiError(
+        503,
+        `Reelgate is fetching as many input_reference URLs as it may at once (${limit}); retry shortly.`,
+        {
+          param,
+          code: inputImageErrorCodes.busy,
+          headers: { "retry-after": "1" },
+        },
+      );

@@ -1,5 +1,14 @@
 export { addressPolicy } from "./address-policy.ts";
+export { fitImage, MAX_INPUT_PIXELS, parseSize } from "./decode.ts";
 export { inputImageErrorCodes } from "./errors.ts";
 export { type InputImageReader, type InputImageReaderOptions, inputImageDefaults, inputImageReader } from "./reader.ts";
 export { isCompleteImage, sniffImageType } from "./sniff.ts";
-export type { HostLookup, ImageContentType, InputImage, InputReference, ResolvedAddress } from "./types.ts";
+export {
+  type HostLookup,
+  type ImageContentType,
+  type InputFit,
+  type InputImage,
+  type InputReference,
+  inputFits,
+  type ResolvedAddress,
+} from "./types.ts";

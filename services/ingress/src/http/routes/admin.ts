@@ -5,7 +5,6 @@ import {
   ledgerPageSchema,
   ledgerQuerySchema,
   openAccountRequestSchema,
-  parseUsd,
   videoIdParamsSchema,
   videoSchema,
 } from "@reelgate/contracts";
@@ -16,6 +15,7 @@ import { ApiError } from "../api-error.ts";
 import { authenticateAdmin } from "../auth.ts";
 import { parseRequest } from "../parse.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
+import type { Throttles } from "../throttle.ts";
 
 const accountIdParams = z.object({ id: z.string().describe("The account's id (acct_…)") });
 const keyIdParams = z.object({ key_id: z.string().describe("The API key's id (key_…)") });
@@ -38,21 +38,16 @@ const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
   schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" }),
 });
 
-/** A USD amount as micro-USD, or a 400 naming the field. */
-const micros = (value: string | number, param: string) => {
-  try {
-    return parseUsd(value);
-  } catch (error) {
-    throw new ApiError(400, `Invalid '${param}': ${(error as Error).message}.`, { param, code: "invalid_value" });
-  }
-};
-
 export const adminRoutes = (
   app: FastifyInstance,
-  { accounts, adminToken }: { accounts: AccountService; adminToken: string },
+  { accounts, adminToken, throttles }: { accounts: AccountService; adminToken: string; throttles: Throttles },
 ) => {
   app.register(async (admin) => {
-    admin.addHook("onRequest", async (request) => authenticateAdmin(request, adminToken));
+    // Every admin request counts against its address; a wrong token also counts as a failed authentication.
+    admin.addHook("onRequest", async (request) => {
+      await throttles.admin(request);
+      await authenticateAdmin(request, adminToken, () => throttles.authFailure(request));
+    });
 
     admin.post(
       "/admin/v1/accounts",
@@ -63,7 +58,7 @@ export const adminRoutes = (
       }),
       async (request, reply) => {
         const body = parseRequest(openAccountRequestSchema, request.body);
-        const credits = body.credits_usd === undefined ? 0 : micros(body.credits_usd, "credits_usd");
+        const credits = body.credits_usd ?? 0;
         if (credits < 0)
           throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
         return reply.code(201).send(accountJson(await accounts.open(body.name, credits)));
@@ -104,7 +99,7 @@ export const adminRoutes = (
       }),
       async (request) => {
         const body = parseRequest(creditRequestSchema, request.body);
-        const amount = micros(body.amount_usd, "amount_usd");
+        const amount = body.amount_usd;
         if (amount === 0) throw new ApiError(400, "Invalid 'amount_usd': must not be zero.", { param: "amount_usd" });
         return accountJson(await accounts.credit(request.params.id, amount, body.reference));
       },

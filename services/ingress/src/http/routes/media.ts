@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ApiError } from "../api-error.ts";
 import { routeSchema } from "../route-spec.ts";
 import { mediaResponses, sendStoredObject } from "../send-object.ts";
+import type { Throttles } from "../throttle.ts";
 
 const gone = () => new ApiError(404, "This media is no longer stored.", { code: "content_gone" });
 
@@ -18,7 +19,12 @@ const signedQuerySchema = z.object({
  */
 export const mediaRoute = (
   app: FastifyInstance,
-  { objects, secret, now }: { objects: ObjectStorage; secret: string; now: () => Date },
+  {
+    objects,
+    secret,
+    now,
+    throttles,
+  }: { objects: ObjectStorage; secret: string; now: () => Date; throttles: Throttles },
 ) => {
   app.get<{ Params: { "*": string }; Querystring: z.infer<typeof signedQuerySchema> }>(
     `${SIGNED_MEDIA_PATH}*`,
@@ -32,6 +38,7 @@ export const mediaRoute = (
       }),
     },
     async (request, reply) => {
+      await throttles.media(request);
       const key = request.params["*"];
       const check = checkMediaSignature({ secret, now }, key, request.query ?? {});
       if (check === "expired") throw new ApiError(403, "This media URL has expired.", { code: "url_expired" });

@@ -10,11 +10,12 @@ import {
   videoListSchema,
   videoSchema,
 } from "@reelgate/contracts";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { VideoService } from "../../application/videos.ts";
-import { type InputImageReader, readCreateBody } from "../form.ts";
+import { type InputImageReader, imageFingerprint, readCreateBody, readFormFields } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
 import { parseRequest } from "../parse.ts";
+import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
 
 /** Create and remix answers also carry the relay's "general video response" fields; OpenAI SDKs ignore them. */
@@ -24,13 +25,14 @@ export interface VideoRouteDeps {
   videos: VideoService;
   images: InputImageReader;
   idempotency: Idempotency;
+  now: () => Date;
 }
 
 /** OpenAI's Videos API: create (JSON or multipart), remix, retrieve, list, delete. */
-export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency }: VideoRouteDeps) => {
-  const create = async (request: FastifyRequest) => {
+export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency, now }: VideoRouteDeps) => {
+  const create = async (request: FastifyRequest, reply: FastifyReply) => {
     const { fields, image } = await readCreateBody(request, images);
-    return idempotency.once(request, { fields, image: image?.sha256 ?? null }, async (videoId) => {
+    const created = await idempotency.once(request, { fields, image: imageFingerprint(image) }, async (videoId) => {
       // The legacy relay's remix form: a `-remix` model naming the source video.
       if (typeof fields?.model === "string" && fields.model.endsWith("-remix")) {
         const remix = parseRequest(legacyRemixRequestSchema, fields);
@@ -40,6 +42,7 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency 
         await videos.create(request.accountId, parseRequest(createVideoRequestSchema, fields), image, videoId),
       );
     });
+    return withPollAfter(reply, created, now);
   };
   const createDoc = routeSchema({
     summary:
@@ -61,19 +64,24 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency 
     "/v1/videos/:id/remix",
     {
       schema: routeSchema({
-        summary: "Remix a completed video with a new prompt; the job goes to the channel that made the source",
+        summary:
+          "Remix a completed video with a new prompt (JSON or multipart/form-data); the job goes to the channel that made the source",
         tags: ["Videos"],
         params: videoIdParamsSchema,
         body: remixVideoRequestSchema,
+        consumes: ["application/json", "multipart/form-data"],
         response: { 200: createdVideoSchema },
         security: "apiKey",
       }),
     },
-    async (request) =>
-      idempotency.once(request, { remix: request.params.id, body: request.body }, async (videoId) => {
-        const { prompt } = parseRequest(remixVideoRequestSchema, request.body);
+    async (request, reply) => {
+      const fields = await readFormFields(request);
+      const remixed = await idempotency.once(request, { remix: request.params.id, body: fields }, async (videoId) => {
+        const { prompt } = parseRequest(remixVideoRequestSchema, fields);
         return withTaskFields(await videos.remix(request.accountId, request.params.id, prompt, videoId));
-      }),
+      });
+      return withPollAfter(reply, remixed, now);
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -87,7 +95,7 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency 
         security: "apiKey",
       }),
     },
-    async (request) => videos.retrieve(request.accountId, request.params.id),
+    async (request, reply) => withPollAfter(reply, await videos.retrieve(request.accountId, request.params.id), now),
   );
 
   app.get(

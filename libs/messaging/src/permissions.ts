@@ -1,0 +1,76 @@
+import { type Category, type NatsNames, natsNames } from "@reelgate/contracts";
+
+/** What one NATS user may publish and subscribe to (nats-server's `permissions` block). */
+export interface NatsPermissions {
+  publish: string[];
+  subscribe: string[];
+  /** May reply to requests it received (the reply subject of each), and nothing else on `_INBOX`. */
+  allowResponses?: boolean;
+}
+
+/** What every service needs: the JetStream API (streams, consumers, pulls), acks of what it pulls, its inboxes. */
+const common = (service: string, names: NatsNames, categories: Category[]): NatsPermissions => ({
+  publish: [
+    "$JS.API.>",
+    "$JS.ACK.>",
+    // Its own events (the outbox relay) and its own dead letters, nobody else's.
+    ...categories.map((category) => names.eventSubject(category, "*")),
+    names.deadLetterSubject(service),
+  ],
+  // Replies (JetStream API answers, PubAcks, pulled messages, RPC answers) come to its own inboxes.
+  subscribe: ["_INBOX.>"],
+});
+
+const merge = (base: NatsPermissions, extra: Partial<NatsPermissions>): NatsPermissions => ({
+  publish: [...base.publish, ...(extra.publish ?? [])],
+  subscribe: [...base.subscribe, ...(extra.subscribe ?? [])],
+  ...(extra.allowResponses ? { allowResponses: true } : {}),
+});
+
+/**
+ * Each service's NATS user and what it may do: the one table the launcher's generated nats-server
+ * config and deploy/k8s's account config are made from. A new service is one entry here.
+ */
+export const servicePermissions = (namespace = "reelgate"): Record<string, NatsPermissions> => {
+  const names = natsNames(namespace);
+  return {
+    // Writes tasks and API keys; asks billing (request/reply) for admin commands.
+    ingress: merge(common("ingress", names, ["task", "apikey"]), { publish: [names.rpcSubject("billing", "*")] }),
+    // The only one that may answer billing's commands.
+    billing: merge(common("billing", names, ["account"]), {
+      subscribe: [names.rpcSubject("billing", "*")],
+      allowResponses: true,
+    }),
+    // Also keeps its channel state in a JetStream KV bucket.
+    poller: merge(common("poller", names, ["job"]), { publish: [`$KV.${namespace}_poller_channels.>`] }),
+    storage: common("storage", names, ["asset"]),
+    // notifier (webhooks): add its entry here, e.g. `notifier: common("notifier", names, [])`.
+  };
+};
+
+const quote = (text: string) => JSON.stringify(text);
+
+/**
+ * A nats-server `authorization` block giving each service its own user with only its permissions.
+ * `password(service)` is what goes in the file: a literal (the launcher's generated passwords) or a
+ * `$VARIABLE` nats-server reads from its environment (deploy/k8s, where the passwords live in a Secret).
+ */
+export const natsAuthorization = (
+  permissions: Record<string, NatsPermissions>,
+  password: (service: string) => string,
+): string => {
+  const users = Object.entries(permissions).map(([service, allowed]) =>
+    [
+      "    {",
+      `      user: ${quote(service)}`,
+      `      password: ${password(service)}`,
+      "      permissions: {",
+      `        publish: { allow: [${allowed.publish.map(quote).join(", ")}] }`,
+      `        subscribe: { allow: [${allowed.subscribe.map(quote).join(", ")}] }`,
+      ...(allowed.allowResponses ? ["        allow_responses: true"] : []),
+      "      }",
+      "    }",
+    ].join("\n"),
+  );
+  return `authorization {\n  users: [\n${users.join("\n")}\n  ]\n}\n`;
+};

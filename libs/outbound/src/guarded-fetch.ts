@@ -1,0 +1,289 @@
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import { OutboundError } from "./errors.ts";
+import { hostOfUrl, normalizeHost } from "./hosts.ts";
+import { type HostLookup, type ResolvedAddress, systemLookup } from "./lookup.ts";
+import type { OutboundAllow } from "./outbound-allow.ts";
+
+export type GuardedBody = string | Uint8Array | FormData | URLSearchParams | Blob;
+
+export interface GuardedFetchOptions {
+  method?: string;
+  headers?: Record<string, string> | Headers;
+  body?: GuardedBody;
+  /** Aborts the whole exchange, body included, from outside. */
+  signal?: AbortSignal;
+  /** Caps the wait for the answer's headers (all hops together), then every silence while the body streams. */
+  timeoutMs: number;
+  /** Largest body accepted; a larger Content-Length is refused up front, a longer stream errors with `too_large`. */
+  maxBytes?: number;
+  /** Redirects followed by hand, each hop checked (default 3). 0: a 3xx is returned as it is, never followed. */
+  maxRedirects?: number;
+  /** Hosts exempt from the address check (a channel's own host and its media_hosts): the operator wrote them. */
+  trustedHosts?: readonly string[];
+  /** When given, every hop's host must be one of these; any other host is refused before a connection is made. */
+  allowedHosts?: readonly string[];
+  outboundAllow: OutboundAllow;
+  /** DNS; tests inject one. */
+  lookup?: HostLookup;
+}
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+// Credentials meant for the first host never follow a redirect to another origin.
+const credentialHeaders = ["authorization", "proxy-authorization", "cookie", "api-key", "x-api-key", "x-goog-api-key"];
+
+const checkedUrl = (url: URL) => {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new OutboundError("unsupported_scheme", url.protocol.slice(0, -1));
+  }
+  if (url.username || url.password) throw new OutboundError("invalid_url", "URL must not carry credentials");
+  if (!hostOfUrl(url)) throw new OutboundError("invalid_url", "URL has no host");
+  return url;
+};
+
+/** Hands the socket exactly the address that was checked, so a second DNS answer can never be used. */
+const pinnedLookup =
+  (target: ResolvedAddress): LookupFunction =>
+  (_hostname, options, callback) => {
+    if (options.all) callback(null, [target]);
+    else callback(null, target.address, target.family);
+  };
+
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+
+const describe = (error: unknown) => {
+  const code = (error as { code?: string }).code;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "its host name did not resolve";
+  if (code === "ECONNREFUSED") return "the connection was refused";
+  if (code === "ECONNRESET") return "the connection was reset";
+  if (code?.includes("CERT")) return `its TLS certificate was not accepted (${code})`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+};
+
+const headerRecord = (headers: GuardedFetchOptions["headers"]) => {
+  const record: Record<string, string> = {};
+  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers ?? {});
+  for (const [name, value] of entries) record[name.toLowerCase()] = value;
+  return record;
+};
+
+/** The request body as bytes, with the content type the platform's own encoder gives it (multipart boundary included). */
+const encodedBody = async (body: GuardedBody | undefined) => {
+  if (body === undefined) return { bytes: undefined, type: undefined };
+  if (typeof body !== "string" && body instanceof Uint8Array) return { bytes: body, type: undefined };
+  const encoded = new Response(body);
+  return { bytes: new Uint8Array(await encoded.arrayBuffer()), type: encoded.headers.get("content-type") ?? undefined };
+};
+
+const sameOrigin = (a: URL, b: URL) => a.origin === b.origin;
+
+const responseHeaders = (message: IncomingMessage) => {
+  const headers = new Headers();
+  const raw = message.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i] as string, raw[i + 1] as string);
+    } catch {
+      // A header the Fetch API cannot hold is dropped, not fatal.
+    }
+  }
+  return headers;
+};
+
+/**
+ * Fetches a URL someone else supplied under the SSRF rules: http(s) only, every hop's host checked against
+ * `allowedHosts`, every resolved address checked (unless the host is trusted or exempt) and the connection pinned
+ * to the checked one, redirects followed by hand and counted, the body capped while it streams. Resolves to a
+ * fetch `Response` of the last hop; refusals and failures reject with an `OutboundError`.
+ */
+export const guardedFetch = async (url: string | URL, options: GuardedFetchOptions): Promise<Response> => {
+  const maxRedirects = options.maxRedirects ?? 3;
+  const lookup = options.lookup ?? systemLookup;
+  const trusted = new Set([...(options.trustedHosts ?? []), ...options.outboundAllow.hosts].map(normalizeHost));
+  const allowed = options.allowedHosts ? new Set(options.allowedHosts.map(normalizeHost)) : undefined;
+
+  const deadline = new AbortController();
+  const timedOut = () => new OutboundError("timed_out", `no answer within ${options.timeoutMs} ms`, options.timeoutMs);
+  let timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
+  const stopTimer = () => clearTimeout(timer);
+  const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
+
+  const failure = (error: unknown): unknown => {
+    if (error instanceof OutboundError) return error;
+    if (deadline.signal.aborted) return deadline.signal.reason;
+    if (options.signal?.aborted) {
+      const reason = options.signal.reason as { name?: string } | undefined;
+      return reason?.name === "TimeoutError" ? timedOut() : options.signal.reason;
+    }
+    return new OutboundError("fetch_failed", describe(error));
+  };
+
+  const allowedTarget = async (target: URL): Promise<ResolvedAddress> => {
+    const host = hostOfUrl(target);
+    if (allowed && !allowed.has(host))
+      throw new OutboundError("host_not_allowed", "its host is not one Reelgate may fetch from");
+    const family = isIP(host);
+    const addresses =
+      family === 0
+        ? await Promise.race([lookup(host), untilAborted(signal)])
+        : [{ address: host, family: family as 4 | 6 }];
+    if (addresses.length === 0) throw new OutboundError("fetch_failed", "its host name did not resolve");
+    // Every answer must pass: an attacker's DNS could otherwise mix a public address with an internal one.
+    if (!trusted.has(host)) {
+      for (const { address } of addresses) {
+        const kind = options.outboundAllow.blockedKind(address);
+        if (kind) throw new OutboundError("blocked_address", kind);
+      }
+    }
+    return addresses[0] as ResolvedAddress;
+  };
+
+  const requestOnce = (
+    target: URL,
+    address: ResolvedAddress,
+    method: string,
+    headers: Record<string, string>,
+    body?: Uint8Array,
+  ) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (target.protocol === "https:" ? https : http).request(
+        {
+          protocol: target.protocol,
+          hostname: hostOfUrl(target),
+          port: target.port || undefined,
+          path: `${target.pathname}${target.search}`,
+          method,
+          headers: body ? { ...headers, "content-length": String(body.byteLength) } : headers,
+          agent: false, // no pooled socket, which could be connected to another address
+          lookup: pinnedLookup(address),
+          signal,
+        },
+        resolve,
+      );
+      request.on("error", reject);
+      request.end(body);
+    });
+
+  const streamed = (message: IncomingMessage, declared: number) => {
+    async function* chunks() {
+      let total = 0;
+      try {
+        for await (const chunk of message as AsyncIterable<Buffer>) {
+          total += chunk.length;
+          if (options.maxBytes !== undefined && total > options.maxBytes) {
+            throw new OutboundError("too_large", `larger than ${options.maxBytes} bytes`, options.maxBytes);
+          }
+          stopTimer();
+          timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
+          yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        }
+        if (signal.aborted) throw signal.reason;
+        if (Number.isFinite(declared) && total !== declared) {
+          throw new OutboundError("fetch_failed", "the response ended before its declared length");
+        }
+      } catch (error) {
+        if (error instanceof OutboundError || signal.aborted) throw failure(error);
+        throw new OutboundError("fetch_failed", "the connection broke before the whole body arrived");
+      } finally {
+        stopTimer();
+        message.destroy();
+      }
+    }
+    return ReadableStream.from(chunks());
+  };
+
+  const start = URL.parse(url.toString());
+  if (!start) throw new OutboundError("invalid_url", "is not a valid URL");
+  let current = start;
+  let method = (options.method ?? "GET").toUpperCase();
+  let headers: Record<string, string> = { "accept-encoding": "identity", ...headerRecord(options.headers) };
+  let { bytes: body, type } = await encodedBody(options.body);
+  if (type && !headers["content-type"]) headers["content-type"] = type;
+  try {
+    for (let redirects = 0; ; redirects++) {
+      checkedUrl(current);
+      const address = await allowedTarget(current);
+      const message = await requestOnce(current, address, method, headers, body);
+      const status = message.statusCode ?? 0;
+      const location = message.headers.location;
+      if (redirectStatuses.has(status) && location && maxRedirects > 0) {
+        message.destroy();
+        if (redirects >= maxRedirects) {
+          throw new OutboundError("too_many_redirects", `redirected more than ${maxRedirects} times`, maxRedirects);
+        }
+        const next = URL.parse(location, current.href);
+        if (!next) throw new OutboundError("fetch_failed", "the server redirected to an invalid URL");
+        if (status === 303 || ((status === 301 || status === 302) && method === "POST")) {
+          method = method === "HEAD" ? "HEAD" : "GET";
+          body = undefined;
+          headers = Object.fromEntries(
+            Object.entries(headers).filter(([name]) => name !== "content-type" && name !== "content-length"),
+          );
+        }
+        if (!sameOrigin(current, next)) {
+          headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
+        }
+        current = next;
+        continue;
+      }
+      if (status < 200 || status > 599) {
+        message.destroy();
+        throw new OutboundError("fetch_failed", `the server answered HTTP ${status}`);
+      }
+      const declared = Number(message.headers["content-length"] ?? Number.NaN);
+      if (options.maxBytes !== undefined && declared > options.maxBytes) {
+        message.destroy();
+        throw new OutboundError("too_large", `larger than ${options.maxBytes} bytes`, options.maxBytes);
+      }
+      const noBody = nullBodyStatuses.has(status) || method === "HEAD";
+      if (noBody) {
+        message.destroy();
+        stopTimer();
+      } else {
+        stopTimer();
+        timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
+      }
+      const response = new Response(noBody ? null : streamed(message, declared), {
+        status,
+        statusText: message.statusMessage ?? "",
+        headers: responseHeaders(message),
+      });
+      Object.defineProperty(response, "url", { value: current.href });
+      return response;
+    }
+  } catch (error) {
+    stopTimer();
+    throw failure(error);
+  }
+};
+
+/** Reads a fetch body up to `maxBytes`, cancelling it and failing with `too_large` as soon as it goes over. */
+export const readBodyCapped = async (response: Response, maxBytes: number): Promise<Buffer> => {
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw new OutboundError("too_large", `larger than ${maxBytes} bytes`, maxBytes);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new OutboundError("too_large", `larger than ${maxBytes} bytes`, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+};
