@@ -1,18 +1,32 @@
+import { z } from "zod";
 import type { Channel } from "./channels.ts";
+import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { dataUrlOf, mapRequest } from "./mapping.ts";
 import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
-import { CONTENT_FILTERED, callJson, downloadLink, expiresIn, jsonBody, notOffered, taskReport } from "./task-http.ts";
+import {
+  CONTENT_FILTERED,
+  expiresIn,
+  idLike,
+  jsonBody,
+  linkText,
+  messageText,
+  notOffered,
+  taskHttp,
+  taskReport,
+} from "./task-http.ts";
 
-interface ArkTask {
-  id: string;
-  model?: string;
-  status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
-  content?: { video_url?: string };
-  error?: { code?: string; message?: string } | null;
-  duration?: number;
-  resolution?: string;
-  ratio?: string;
-}
+const arkTask = z.object({
+  id: idLike,
+  model: idLike.optional(),
+  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled", "expired"]),
+  content: z.object({ video_url: linkText.optional() }).optional(),
+  error: z.object({ code: idLike.optional(), message: messageText.optional() }).nullish(),
+  duration: z.number().optional(),
+  resolution: idLike.optional(),
+  ratio: idLike.optional(),
+});
+type ArkTask = z.infer<typeof arkTask>;
+const createdTask = z.object({ id: idLike });
 
 /** Ark's moderation codes: `InputTextSensitiveContentDetected`, `OutputVideoSensitiveContentDetected`, … */
 const isFiltered = (code: string | undefined) =>
@@ -33,12 +47,12 @@ const statusOf = (status: ArkTask["status"]): JobReport["status"] =>
  * model reads; the image as `image_url` content, a data URL, role `first_frame`), then `GET` the task.
  * Video links last 24 h. docs/providers/ark.md.
  */
-export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const arkProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { authorization: `Bearer ${channel.api_key}` };
-  const caller = { timeoutMs, isFiltered };
+  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
   const taskUrl = (id: string) => `${base}/contents/generations/tasks/${encodeURIComponent(id)}`;
-  const task = (id: string) => callJson<ArkTask>(caller, "status", taskUrl(id), { headers });
+  const task = (id: string) => callJson("status", taskUrl(id), { headers }, arkTask, { ids: [id] });
   const reportOf = (found: ArkTask): JobReport => {
     const status = statusOf(found.status);
     if (status === "failed")
@@ -46,7 +60,7 @@ export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seco
         status,
         error: {
           code: isFiltered(found.error?.code) ? CONTENT_FILTERED : "upstream_failed",
-          message: found.error?.message ?? `the task ended ${found.status}`,
+          message: scrub(found.error?.message ?? `the task ended ${found.status}`, [found.id]),
         },
       });
     if (status === "completed")
@@ -66,8 +80,7 @@ export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seco
       const { ark } = mapRequest(request);
       const image = request.inputReference;
       const text = `${request.prompt} --resolution ${ark.resolution} --ratio ${ark.ratio} --duration ${ark.duration}`;
-      const created = await callJson<ArkTask>(
-        caller,
+      const created = await callJson(
         "submit",
         `${base}/contents/generations/tasks`,
         jsonBody(
@@ -88,6 +101,7 @@ export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seco
           },
           headers,
         ),
+        createdTask,
       );
       return { upstreamId: created.id };
     },
@@ -100,10 +114,12 @@ export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seco
 
     /** Ark deletes a queued task (cancelling it); a finished one is only removed from its list. */
     async cancel(upstreamId) {
-      await callJson(caller, "cancel", taskUrl(upstreamId), { method: "DELETE", headers }).catch((error: unknown) => {
-        const status = (error as { status?: number }).status;
-        if (status !== 400 && status !== 404) throw error;
-      });
+      await callStatus("cancel", taskUrl(upstreamId), { method: "DELETE", headers }, [upstreamId]).catch(
+        (error: unknown) => {
+          const status = (error as { status?: number }).status;
+          if (status !== 400 && status !== 404) throw error;
+        },
+      );
     },
 
     async content(id, variant) {
@@ -111,11 +127,11 @@ export const arkProvider = (channel: Channel, { timeoutMs = channel.timeout_seco
       const found = await task(id);
       const link = found.status === "succeeded" ? found.content?.video_url : undefined;
       if (!link) throw notOffered("content video", "an unfinished Ark task");
-      return downloadLink(link, { timeoutMs });
+      return download(link);
     },
 
     async check() {
-      await callJson(caller, "check", `${base}/contents/generations/tasks?page_num=1&page_size=1`, { headers });
+      await callStatus("check", `${base}/contents/generations/tasks?page_num=1&page_size=1`, { headers });
     },
   };
 };

@@ -1,19 +1,32 @@
+import { z } from "zod";
 import type { Channel } from "./channels.ts";
+import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { dataUrlOf, imageModelFor, mapRequest } from "./mapping.ts";
 import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
-import { CONTENT_FILTERED, callJson, downloadLink, expiresIn, jsonBody, notOffered, taskReport } from "./task-http.ts";
+import {
+  CONTENT_FILTERED,
+  expiresIn,
+  idLike,
+  jsonBody,
+  linkText,
+  messageText,
+  notOffered,
+  taskHttp,
+  taskReport,
+} from "./task-http.ts";
 
-interface DashScopeTask {
-  request_id?: string;
-  output: {
-    task_id: string;
-    task_status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELED" | "UNKNOWN";
-    video_url?: string;
-    code?: string;
-    message?: string;
-  };
-  usage?: { video_duration?: number; duration?: number };
-}
+const dashscopeTask = z.object({
+  request_id: idLike.optional(),
+  output: z.object({
+    task_id: idLike,
+    task_status: z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"]),
+    video_url: linkText.optional(),
+    code: idLike.optional(),
+    message: messageText.optional(),
+  }),
+  usage: z.object({ video_duration: z.number().optional(), duration: z.number().optional() }).optional(),
+});
+type DashScopeTask = z.infer<typeof dashscopeTask>;
 
 /** DashScope's content-moderation codes (input or output judged inappropriate, or suspected infringement). */
 const isFiltered = (code: string | undefined) =>
@@ -34,12 +47,12 @@ const statusOf = (status: DashScopeTask["output"]["task_status"]): JobReport["st
  * `W*H`; image-to-video is another model (the `{text, image}` form of `models`) taking `img_url` (a data
  * URL) and `resolution` `720P`. Task ids and video links last about 24 h. docs/providers/dashscope.md.
  */
-export const dashscopeProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const dashscopeProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { authorization: `Bearer ${channel.api_key}` };
-  const caller = { timeoutMs, isFiltered };
+  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
   const task = (id: string) =>
-    callJson<DashScopeTask>(caller, "status", `${base}/tasks/${encodeURIComponent(id)}`, { headers });
+    callJson("status", `${base}/tasks/${encodeURIComponent(id)}`, { headers }, dashscopeTask, { ids: [id] });
   const reportOf = (found: DashScopeTask): JobReport => {
     const status = statusOf(found.output.task_status);
     if (status === "failed")
@@ -47,7 +60,7 @@ export const dashscopeProvider = (channel: Channel, { timeoutMs = channel.timeou
         status,
         error: {
           code: isFiltered(found.output.code) ? CONTENT_FILTERED : "upstream_failed",
-          message: found.output.message ?? `the task ended ${found.output.task_status}`,
+          message: scrub(found.output.message ?? `the task ended ${found.output.task_status}`, [found.output.task_id]),
         },
       });
     const made = found.usage?.video_duration ?? found.usage?.duration;
@@ -70,11 +83,11 @@ export const dashscopeProvider = (channel: Channel, { timeoutMs = channel.timeou
             parameters: dashscope.image,
           }
         : { model: request.model, input: { prompt: request.prompt }, parameters: dashscope.text };
-      const created = await callJson<DashScopeTask>(
-        caller,
+      const created = await callJson(
         "submit",
         `${base}/services/aigc/video-generation/video-synthesis`,
         jsonBody(body, { ...headers, "x-dashscope-async": "enable" }),
+        dashscopeTask,
       );
       return { upstreamId: created.output.task_id };
     },
@@ -87,10 +100,12 @@ export const dashscopeProvider = (channel: Channel, { timeoutMs = channel.timeou
 
     /** DashScope cancels a task still PENDING; one already running or gone is left as it is. */
     async cancel(upstreamId) {
-      await callJson(caller, "cancel", `${base}/tasks/${encodeURIComponent(upstreamId)}/cancel`, {
-        method: "POST",
-        headers,
-      }).catch((error: unknown) => {
+      await callStatus(
+        "cancel",
+        `${base}/tasks/${encodeURIComponent(upstreamId)}/cancel`,
+        { method: "POST", headers },
+        [upstreamId],
+      ).catch((error: unknown) => {
         const status = (error as { status?: number }).status;
         if (status !== 400 && status !== 404) throw error;
       });
@@ -101,7 +116,7 @@ export const dashscopeProvider = (channel: Channel, { timeoutMs = channel.timeou
       const found = await task(id);
       const link = found.output.task_status === "SUCCEEDED" ? found.output.video_url : undefined;
       if (!link) throw notOffered("content video", "an unfinished DashScope task");
-      return downloadLink(link, { timeoutMs });
+      return download(link);
     },
 
     /** A task id that cannot exist: 404 (or 400) proves the key was taken; 401/403 that it was not. */

@@ -1,8 +1,8 @@
 import type { Channel } from "./channels.ts";
-import { fetchUpstream } from "./http-errors.ts";
+import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import type { Provider, SubmitRequest, Submitted } from "./provider.ts";
-import { callJson, downloadLink, httpErrorOf, jsonBody, notOffered } from "./task-http.ts";
-import { samplesOf, VEO_POLL_INTERVAL_MS, type VeoOperation, veoBody, veoReport } from "./veo.ts";
+import { jsonBody, notOffered, taskHttp } from "./task-http.ts";
+import { samplesOf, VEO_POLL_INTERVAL_MS, veoBody, veoOperation, veoReport } from "./veo.ts";
 
 const isFiltered = (code: string | undefined, message: string | undefined) =>
   code === "content_filtered" ||
@@ -11,32 +11,31 @@ const isFiltered = (code: string | undefined, message: string | undefined) =>
 /**
  * Veo through the Gemini API: `POST {base}/models/{model}:predictLongRunning` with `x-goog-api-key`, the
  * operation polled at `GET {base}/{name}` until `done`, the video's `uri` downloaded with the key (only on
- * the API's own host; a redirect to a storage host is followed without it). docs/providers/gemini.md.
+ * the API's own host; a redirect to a storage host, which must be one of the channel's `media_hosts`, is followed
+ * without it). docs/providers/gemini.md.
  */
-export const geminiProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const geminiProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { "x-goog-api-key": channel.api_key };
-  const caller = { timeoutMs, isFiltered };
-  const host = new URL(base).host;
+  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
   const operation = (name: string) =>
-    callJson<VeoOperation>(caller, "status", `${base}/${name.replace(/^\/+/, "")}`, { headers });
-  const report = (op: VeoOperation) => veoReport(op);
+    callJson("status", `${base}/${name.replace(/^\/+/, "")}`, { headers }, veoOperation, { ids: [name] });
 
   return {
     follow: "poll",
     pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
 
     async submit(request: SubmitRequest): Promise<Submitted> {
-      const answer = await callJson<VeoOperation>(
-        caller,
+      const answer = await callJson(
         "submit",
         `${base}/models/${encodeURIComponent(request.model)}:predictLongRunning`,
         jsonBody(veoBody(request), headers),
+        veoOperation,
       );
       return { upstreamId: answer.name };
     },
 
-    status: async (upstreamId) => report(await operation(upstreamId)),
+    status: async (upstreamId) => veoReport(await operation(upstreamId), (text) => scrub(text, [upstreamId])),
 
     async remix() {
       throw notOffered("remix", "Veo (Gemini API)");
@@ -52,13 +51,11 @@ export const geminiProvider = (channel: Channel, { timeoutMs = channel.timeout_s
       const sample = op.done ? samplesOf(op).samples[0] : undefined;
       const link = sample?.video?.uri ?? sample?.uri;
       if (!link) throw notOffered("content video", "an unfinished Veo operation");
-      return downloadLink(link, { timeoutMs, keyHeaders: headers, trustedHost: host });
+      return download(link, { keyHeaders: headers });
     },
 
     async check() {
-      const response = await fetchUpstream(`${base}/models?pageSize=1`, { headers }, timeoutMs, "check");
-      if (!response.ok) throw await httpErrorOf(response, "check", isFiltered);
-      await response.body?.cancel();
+      await callStatus("check", `${base}/models?pageSize=1`, { headers });
     },
   };
 };

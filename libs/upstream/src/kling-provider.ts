@@ -1,23 +1,38 @@
 import { SignJWT } from "jose";
+import { z } from "zod";
 import type { Channel } from "./channels.ts";
+import type { UpstreamHttpOptions, UpstreamInit } from "./fetch-upstream.ts";
 import { mapRequest } from "./mapping.ts";
 import { type JobReport, type Provider, type SubmitRequest, type Submitted, UpstreamError } from "./provider.ts";
-import { CONTENT_FILTERED, callJson, downloadLink, expiresIn, jsonBody, notOffered, taskReport } from "./task-http.ts";
+import {
+  CONTENT_FILTERED,
+  expiresIn,
+  idLike,
+  jsonBody,
+  linkText,
+  messageText,
+  notOffered,
+  taskHttp,
+  taskReport,
+} from "./task-http.ts";
 
 /** Kling's answer envelope: `code` 0 is success, anything else an error whatever the HTTP status. */
-interface KlingAnswer<T> {
-  code: number;
-  message?: string;
-  request_id?: string;
-  data?: T;
-}
+const klingAnswer = <T extends z.ZodType>(data: T) =>
+  z.object({ code: z.number(), message: messageText.optional(), request_id: idLike.optional(), data: data.optional() });
 
-interface KlingTask {
-  task_id: string;
-  task_status: "submitted" | "processing" | "succeed" | "failed";
-  task_status_msg?: string;
-  task_result?: { videos?: Array<{ id?: string; url: string; duration?: string }> };
-}
+const klingTask = z.object({
+  task_id: idLike,
+  task_status: z.enum(["submitted", "processing", "succeed", "failed"]),
+  task_status_msg: messageText.optional(),
+  task_result: z
+    .object({
+      videos: z
+        .array(z.object({ id: idLike.optional(), url: linkText, duration: z.union([idLike, z.number()]).optional() }))
+        .optional(),
+    })
+    .optional(),
+});
+type KlingTask = z.infer<typeof klingTask>;
 
 /** Kling's content-security refusals: code 1301 on submit, or a failed task saying so. */
 const isFiltered = (code: string | undefined, message: string | undefined) =>
@@ -62,45 +77,62 @@ const parseId = (upstreamId: string) => {
  * Kling: `POST {base}/v1/videos/text2video | image2video`, `GET` the task on the same path, auth a JWT signed
  * with `api_secret` for the access key `api_key`. `code` ≠ 0 is an error even on HTTP 200. docs/providers/kling.md.
  */
-export const klingProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const klingProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const token = klingTokens(channel.api_key, channel.api_secret ?? "");
-  const caller = { timeoutMs, isFiltered };
-  const call = async <T>(what: string, path: string, init: RequestInit = {}): Promise<T> => {
-    const answer = await callJson<KlingAnswer<T>>(caller, what, `${base}${path}`, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${await token()}` },
-    });
+  const { callJson, download, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const call = async <T extends z.ZodType>(
+    what: string,
+    path: string,
+    data: T,
+    init: UpstreamInit = {},
+    ids: readonly string[] = [],
+  ): Promise<z.infer<T>> => {
+    const answer = await callJson(
+      what,
+      `${base}${path}`,
+      { ...init, headers: { ...init.headers, authorization: `Bearer ${await token()}` } },
+      klingAnswer(data),
+      { ids },
+    );
     if (answer.code !== 0 || answer.data === undefined) {
       const code = String(answer.code);
       const filtered = isFiltered(code, answer.message);
-      throw new UpstreamError(`${what}: Kling answered code ${code}: ${answer.message ?? ""}`, {
+      const message = answer.message === undefined ? undefined : scrub(answer.message, ids);
+      throw new UpstreamError(`${what}: Kling answered code ${code}: ${message ?? ""}`, {
         status: filtered ? 400 : answer.code >= 1200 && answer.code < 1400 ? 400 : 502,
         // 1302/1303: Kling's rate and concurrency limits; 5xxx: its server errors.
         retryable: answer.code === 1302 || answer.code === 1303 || answer.code >= 5000,
         upstreamCode: filtered ? CONTENT_FILTERED : `kling_${code}`,
-        ...(answer.message ? { upstreamMessage: answer.message } : {}),
+        ...(message ? { upstreamMessage: message } : {}),
       });
     }
     return answer.data;
   };
   const task = (upstreamId: string) => {
     const { kind, taskId } = parseId(upstreamId);
-    return call<KlingTask>("status", `/v1/videos/${kind}/${encodeURIComponent(taskId)}`);
+    return call("status", `/v1/videos/${kind}/${encodeURIComponent(taskId)}`, klingTask, {}, [taskId, upstreamId]);
   };
-  const reportOf = (found: KlingTask): JobReport => {
+  const reportOf = (found: KlingTask, upstreamId: string): JobReport => {
     const status = statusOf(found.task_status);
     const video = found.task_result?.videos?.[0];
     if (status === "failed") {
       const message = found.task_status_msg ?? "the Kling task failed";
       return taskReport({
         status,
-        error: { code: isFiltered(undefined, message) ? CONTENT_FILTERED : "upstream_failed", message },
+        error: {
+          code: isFiltered(undefined, message) ? CONTENT_FILTERED : "upstream_failed",
+          message: scrub(message, [found.task_id, upstreamId]),
+        },
       });
     }
     if (status === "completed")
       // Kling keeps generated media 30 days.
-      return taskReport({ status, seconds: video?.duration ?? "", expiresAt: expiresIn(30 * 86_400) });
+      return taskReport({
+        status,
+        seconds: video?.duration === undefined ? "" : String(video.duration),
+        expiresAt: expiresIn(30 * 86_400),
+      });
     return taskReport({ status });
   };
 
@@ -111,9 +143,10 @@ export const klingProvider = (channel: Channel, { timeoutMs = channel.timeout_se
     async submit(request: SubmitRequest): Promise<Submitted> {
       const { kling } = mapRequest(request);
       const kind = request.inputReference ? "image2video" : "text2video";
-      const created = await call<KlingTask>(
+      const created = await call(
         "submit",
         `/v1/videos/${kind}`,
+        klingTask,
         jsonBody(
           {
             model_name: request.model,
@@ -128,7 +161,7 @@ export const klingProvider = (channel: Channel, { timeoutMs = channel.timeout_se
       return { upstreamId: idOf(kind, created.task_id) };
     },
 
-    status: async (upstreamId) => reportOf(await task(upstreamId)),
+    status: async (upstreamId) => reportOf(await task(upstreamId), upstreamId),
 
     async remix() {
       throw notOffered("remix", "Kling");
@@ -144,11 +177,11 @@ export const klingProvider = (channel: Channel, { timeoutMs = channel.timeout_se
       const link = found.task_status === "succeed" ? found.task_result?.videos?.[0]?.url : undefined;
       if (!link) throw notOffered("content video", "an unfinished Kling task");
       // The link is a CDN URL: it needs no token, and gets none.
-      return downloadLink(link, { timeoutMs });
+      return download(link);
     },
 
     async check() {
-      await call<unknown>("check", "/v1/videos/text2video?pageNum=1&pageSize=1");
+      await call("check", "/v1/videos/text2video?pageNum=1&pageSize=1", z.unknown());
     },
   };
 };

@@ -1,5 +1,9 @@
-import { fetchStreaming, fetchUpstream, upstreamErrorOf } from "./http-errors.ts";
+import { readBodyCapped } from "@reelgate/outbound";
+import { z } from "zod";
+import type { Channel } from "./channels.ts";
+import { type UpstreamHttp, type UpstreamHttpOptions, type UpstreamInit, upstreamHttp } from "./fetch-upstream.ts";
 import { type JobReport, UpstreamError } from "./provider.ts";
+import { truncate, upstreamLimits } from "./upstream-text.ts";
 
 /**
  * What the task-style providers (Kling, DashScope, Ark, Veo) share: JSON calls whose failures become
@@ -33,23 +37,44 @@ export const topLevelOrNested: ErrorBodyReader = (body) => {
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 };
 
-/** An error of a non-2xx answer; `isFiltered` says which provider codes are its content filter. */
+/** An upstream id, status, code or model name as the task shapes hand them over: bounded, never trusted long. */
+export const idLike = z.string().min(1).max(upstreamLimits.idChars);
+/** A message is cut, not refused: a long one is still the upstream's reason (scrubbed before it goes anywhere). */
+export const messageText = z.string().transform((text) => truncate(text));
+/** A media link: bounded like a message, refused when longer (no link is 4 KiB). */
+export const linkText = z.string().min(1).max(upstreamLimits.messageChars);
+
+/**
+ * A non-2xx answer as an UpstreamError: the guarded reader's status, retry hints and scrubbed message, with the
+ * provider's own code and message wherever its error body keeps them (scrubbed and capped alike); `isFiltered` says
+ * which provider codes are its content filter.
+ */
 export const httpErrorOf = async (
+  http: UpstreamHttp,
   response: Response,
   what: string,
   isFiltered: (code: string | undefined, message: string | undefined) => boolean,
+  ids: readonly string[] = [],
 ): Promise<UpstreamError> => {
-  const text = await response
-    .clone()
-    .text()
+  const text = await readBodyCapped(response, upstreamLimits.errorBodyBytes)
+    .then((bytes) => bytes.toString("utf8"))
     .catch(() => "");
-  const base = await upstreamErrorOf(response, what);
+  const base = await http.errorOf(
+    new Response(text, { status: response.status, headers: response.headers }),
+    what,
+    ids,
+  );
   let parsed: { code?: string; message?: string } | undefined;
   try {
     parsed = topLevelOrNested(JSON.parse(text));
   } catch {}
-  const message = parsed?.message ?? base.upstreamMessage;
-  const code = isFiltered(parsed?.code, message) ? CONTENT_FILTERED : (parsed?.code ?? base.upstreamCode);
+  const message = parsed?.message === undefined ? base.upstreamMessage : http.scrub(parsed.message, ids);
+  const ownCode =
+    parsed?.code === undefined ? undefined : truncate(http.scrub(parsed.code, ids), upstreamLimits.idChars);
+  // The filter is judged on the provider's own words; only the scrubbed ones are kept.
+  const code = isFiltered(parsed?.code, parsed?.message ?? base.upstreamMessage)
+    ? CONTENT_FILTERED
+    : (ownCode ?? base.upstreamCode);
   return new UpstreamError(`${what}: upstream answered ${response.status}: ${message ?? ""}`, {
     status: base.status ?? response.status,
     retryable: base.retryable,
@@ -59,77 +84,77 @@ export const httpErrorOf = async (
   });
 };
 
-export interface JsonCaller {
-  timeoutMs: number;
-  isFiltered: (code: string | undefined, message: string | undefined) => boolean;
-}
-
-/** A JSON request; a non-2xx answer or a body that is not JSON is an UpstreamError. */
-export const callJson = async <T>(
-  { timeoutMs, isFiltered }: JsonCaller,
-  what: string,
-  url: string,
-  init: RequestInit,
-): Promise<T> => {
-  const response = await fetchUpstream(url, init, timeoutMs, what);
-  if (!response.ok) throw await httpErrorOf(response, what, isFiltered);
-  const text = await response.text();
-  if (text.trim() === "") return undefined as T;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new UpstreamError(`${what}: the upstream answered ${response.status} without JSON`, {
-      status: response.status,
-      retryable: true,
-    });
-  }
-};
-
-export const jsonBody = (body: unknown, headers: Record<string, string>): RequestInit => ({
+export const jsonBody = (body: unknown, headers: Record<string, string>): UpstreamInit => ({
   method: "POST",
   headers: { ...headers, "content-type": "application/json" },
   body: JSON.stringify(body),
 });
 
 /**
- * Downloads a media link, streamed. `keyHeaders` go only to the link's first host and only when it is the
- * channel's own (`trustedHost`): a redirect elsewhere (a CDN) is followed once, without them, so a key never
- * leaves for another host.
+ * The channel's guarded HTTP as the task shapes use it: every request, redirect hop and media link through
+ * `upstreamHttp` (the channel's own host and its `media_hosts` only), answers read under the cap and checked
+ * against a schema, errors scrubbed of the channel's key, base URL and the upstream's ids.
  */
-export const downloadLink = async (
-  link: string,
+export const taskHttp = (
+  channel: Channel,
   {
-    timeoutMs,
-    keyHeaders = {},
-    trustedHost,
-  }: { timeoutMs: number; keyHeaders?: Record<string, string>; trustedHost?: string },
+    timeoutMs = channel.timeout_seconds * 1000,
+    isFiltered,
+    ...options
+  }: Partial<UpstreamHttpOptions> & {
+    isFiltered: (code: string | undefined, message: string | undefined) => boolean;
+  },
 ) => {
-  const what = "content video";
-  if (!/^https?:\/\//.test(link))
-    throw new UpstreamError(`${what}: the upstream's media link is not an http(s) URL`, {
-      status: 502,
-      retryable: false,
-    });
-  const withKey = trustedHost !== undefined && new URL(link).host === trustedHost;
-  let response = await fetchStreaming(
-    link,
-    { headers: withKey ? keyHeaders : {}, redirect: "manual" },
-    timeoutMs,
-    what,
-  );
-  const location = response.headers.get("location");
-  if (response.status >= 300 && response.status < 400 && location) {
-    await response.body?.cancel();
-    response = await fetchStreaming(new URL(location, link).toString(), { redirect: "manual" }, timeoutMs, what);
-  }
-  if (!response.ok || !response.body) throw await upstreamErrorOf(response, what);
-  const length = response.headers.get("content-length");
-  return {
-    body: response.body,
-    contentType: response.headers.get("content-type") ?? "video/mp4",
-    bytes: length === null ? undefined : Number(length),
+  const http = upstreamHttp(channel, { timeoutMs, ...options });
+  const ownHost = URL.parse(channel.base_url)?.host;
+
+  /** A JSON request; a non-2xx answer, or one that is not JSON of `schema`'s shape, is an UpstreamError. */
+  const callJson = async <T>(
+    what: string,
+    url: string,
+    init: UpstreamInit,
+    schema: z.ZodType<T>,
+    { ids = [], maxBytes }: { ids?: readonly string[]; maxBytes?: number } = {},
+  ): Promise<T> => {
+    const response = await http.fetch(url, init, what);
+    if (!response.ok) throw await httpErrorOf(http, response, what, isFiltered, ids);
+    return http.json(response, schema, what, maxBytes);
   };
+
+  /** A request whose answer is not read (a cancel, a check): only its status counts. */
+  const callStatus = async (what: string, url: string, init: UpstreamInit, ids: readonly string[] = []) => {
+    const response = await http.fetch(url, init, what);
+    if (!response.ok) throw await httpErrorOf(http, response, what, isFiltered, ids);
+    await response.body?.cancel().catch(() => {});
+  };
+
+  /**
+   * Downloads a media link, streamed, through the guarded fetcher: the link and every redirect hop may reach only
+   * the channel's own host and its `media_hosts`. `keyHeaders` go only to a link on the channel's own host, and
+   * the guarded fetcher drops them on a redirect to another origin, so a key never leaves for another host.
+   */
+  const download = async (link: string, { keyHeaders = {} }: { keyHeaders?: Record<string, string> } = {}) => {
+    const what = "content video";
+    const url = URL.parse(link);
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
+      throw new UpstreamError(`${what}: the upstream's media link is not an http(s) URL`, {
+        status: 502,
+        retryable: false,
+      });
+    const response = await http.stream(link, { headers: url.host === ownHost ? keyHeaders : {} }, what);
+    if (!response.ok || !response.body) throw await http.errorOf(response, what, [link]);
+    const length = response.headers.get("content-length");
+    return {
+      body: response.body,
+      contentType: response.headers.get("content-type") ?? "video/mp4",
+      bytes: length === null ? undefined : Number(length),
+    };
+  };
+
+  return { http, callJson, callStatus, download, scrub: http.scrub };
 };
+
+export type TaskHttp = ReturnType<typeof taskHttp>;
 
 /** A report field set shared by the task providers: they make one video and report neither size nor progress. */
 export const taskReport = (fields: Pick<JobReport, "status"> & Partial<JobReport>): JobReport => ({

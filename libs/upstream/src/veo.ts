@@ -1,6 +1,7 @@
+import { z } from "zod";
 import { mapRequest } from "./mapping.ts";
 import type { JobReport, SubmitRequest } from "./provider.ts";
-import { CONTENT_FILTERED, taskReport } from "./task-http.ts";
+import { CONTENT_FILTERED, idLike, linkText, messageText, taskReport } from "./task-http.ts";
 
 /** What Veo's Gemini API and Vertex AI share: the `predictLongRunning` body and the operation they answer. */
 
@@ -27,28 +28,35 @@ export const veoBody = (request: SubmitRequest) => {
   };
 };
 
-export interface VeoSample {
-  video?: { uri?: string; bytesBase64Encoded?: string; mimeType?: string };
-  uri?: string;
-  gcsUri?: string;
-  bytesBase64Encoded?: string;
-  mimeType?: string;
-}
+const veoSample = z.object({
+  video: z
+    .object({ uri: linkText.optional(), bytesBase64Encoded: z.string().optional(), mimeType: idLike.optional() })
+    .optional(),
+  uri: linkText.optional(),
+  gcsUri: linkText.optional(),
+  bytesBase64Encoded: z.string().optional(),
+  mimeType: idLike.optional(),
+});
+export type VeoSample = z.infer<typeof veoSample>;
 
-export interface VeoVideoResponse {
-  generatedSamples?: VeoSample[];
-  videos?: VeoSample[];
-  raiMediaFilteredCount?: number;
-  raiMediaFilteredReasons?: string[];
-}
+const veoVideoResponse = z.object({
+  generatedSamples: z.array(veoSample).optional(),
+  videos: z.array(veoSample).optional(),
+  raiMediaFilteredCount: z.number().optional(),
+  raiMediaFilteredReasons: z.array(messageText).optional(),
+});
+export type VeoVideoResponse = z.infer<typeof veoVideoResponse>;
 
 /** A long-running operation as both APIs answer it (Gemini nests the videos under `generateVideoResponse`). */
-export interface VeoOperation {
-  name: string;
-  done?: boolean;
-  error?: { code?: number; message?: string; status?: string };
-  response?: VeoVideoResponse & { generateVideoResponse?: VeoVideoResponse };
-}
+export const veoOperation = z.object({
+  name: idLike,
+  done: z.boolean().optional(),
+  error: z
+    .object({ code: z.number().optional(), message: messageText.optional(), status: idLike.optional() })
+    .optional(),
+  response: veoVideoResponse.extend({ generateVideoResponse: veoVideoResponse.optional() }).optional(),
+});
+export type VeoOperation = z.infer<typeof veoOperation>;
 
 export const samplesOf = (operation: VeoOperation): { samples: VeoSample[]; video: VeoVideoResponse } => {
   const video = operation.response?.generateVideoResponse ?? operation.response ?? {};
@@ -59,14 +67,14 @@ export const samplesOf = (operation: VeoOperation): { samples: VeoSample[]; vide
  * `done: false` is running (Veo reports no progress); `done` with an error or with nothing but filtered
  * media is failed (the RAI filter as `content_filtered`, uncharged); `done` with samples is completed.
  */
-export const veoReport = (operation: VeoOperation): JobReport => {
+export const veoReport = (operation: VeoOperation, scrub: (text: string) => string): JobReport => {
   if (!operation.done) return taskReport({ status: "in_progress" });
   if (operation.error)
     return taskReport({
       status: "failed",
       error: {
         code: operation.error.status?.toLowerCase() ?? "upstream_failed",
-        message: operation.error.message ?? "the Veo operation failed",
+        message: scrub(operation.error.message ?? "the Veo operation failed"),
       },
     });
   const { samples, video } = samplesOf(operation);
@@ -77,7 +85,7 @@ export const veoReport = (operation: VeoOperation): JobReport => {
         code: CONTENT_FILTERED,
         message:
           (video.raiMediaFilteredCount ?? 0) > 0
-            ? `The video was blocked by the provider's safety filter${video.raiMediaFilteredReasons?.length ? `: ${video.raiMediaFilteredReasons.join("; ")}` : "."}`
+            ? `The video was blocked by the provider's safety filter${video.raiMediaFilteredReasons?.length ? `: ${scrub(video.raiMediaFilteredReasons.join("; "))}` : "."}`
             : "The provider finished without a video.",
       },
     });

@@ -1,13 +1,20 @@
 import { Readable } from "node:stream";
 import type { Channel } from "./channels.ts";
+import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { serviceAccountTokens } from "./google-service-account.ts";
 import { type Provider, type SubmitRequest, type Submitted, UpstreamError } from "./provider.ts";
-import { callJson, jsonBody, notOffered } from "./task-http.ts";
-import { samplesOf, VEO_POLL_INTERVAL_MS, type VeoOperation, veoBody, veoReport } from "./veo.ts";
+import { jsonBody, notOffered, taskHttp } from "./task-http.ts";
+import { samplesOf, VEO_POLL_INTERVAL_MS, veoBody, veoOperation, veoReport } from "./veo.ts";
 
 const isFiltered = (code: string | undefined) => code === "content_filtered";
 
 /** `projects/P/locations/L/publishers/google/models/M/operations/O` → M: fetchPredictOperation is asked on the model. */
+/**
+ * A finished operation holds the video inline (base64), so its answer may be far above the JSON cap: this cap is
+ * for it (an 8 s 1080p Veo video is some tens of MB).
+ */
+const INLINE_OPERATION_BYTES = 256 * 1024 * 1024;
+
 const modelOfOperation = (name: string) => /\/models\/([^/]+)\/operations\//.exec(name)?.[1];
 
 /**
@@ -17,22 +24,23 @@ const modelOfOperation = (name: string) => /\/models\/([^/]+)\/operations\//.exe
  * (base64) in the finished operation, so `content` asks for the operation again and decodes it.
  * docs/providers/vertex.md.
  */
-export const vertexProvider = (channel: Channel, { timeoutMs = channel.timeout_seconds * 1000 } = {}): Provider => {
+export const vertexProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const tokens = serviceAccountTokens(channel.key_file ?? "");
-  const caller = { timeoutMs, isFiltered };
+  const { callJson, scrub } = taskHttp(channel, { ...options, isFiltered });
   const modelPath = (model: string) =>
     `${base}/projects/${channel.project}/locations/${channel.location}/publishers/google/models/${encodeURIComponent(model)}`;
   const headers = async () => ({ authorization: `Bearer ${await tokens.token()}` });
   const operation = async (name: string) => {
     const model = modelOfOperation(name);
     if (!model)
-      throw new UpstreamError(`status: '${name}' is not a Vertex operation name`, { status: 404, retryable: false });
-    return callJson<VeoOperation>(
-      caller,
+      throw new UpstreamError("status: the id is not a Vertex operation name", { status: 404, retryable: false });
+    return callJson(
       "status",
       `${modelPath(model)}:fetchPredictOperation`,
       jsonBody({ operationName: name }, await headers()),
+      veoOperation,
+      { ids: [name], maxBytes: INLINE_OPERATION_BYTES },
     );
   };
 
@@ -41,17 +49,17 @@ export const vertexProvider = (channel: Channel, { timeoutMs = channel.timeout_s
     pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
 
     async submit(request: SubmitRequest): Promise<Submitted> {
-      const answer = await callJson<VeoOperation>(
-        caller,
+      const answer = await callJson(
         "submit",
         `${modelPath(request.model)}:predictLongRunning`,
         jsonBody(veoBody(request), await headers()),
+        veoOperation,
       );
       return { upstreamId: answer.name };
     },
 
     // Media stays with the operation: the report names no link.
-    status: async (upstreamId) => veoReport(await operation(upstreamId)),
+    status: async (upstreamId) => veoReport(await operation(upstreamId), (text) => scrub(text, [upstreamId])),
 
     async remix() {
       throw notOffered("remix", "Veo (Vertex AI)");

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +28,10 @@ const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 })
 
 let simulator: FastifyInstance;
 let root: string;
+/** A host outside every channel's hosts; a link there must be refused before any connection. */
+let forbidden: Server;
+let forbiddenConnections = 0;
+let forbiddenUrl: string;
 let keyDir: string;
 
 const keyFile = (name: string, privateKey: string) => {
@@ -155,6 +161,8 @@ const channelOf = (harness: Harness, id: string, overrides: Partial<Channel> = {
   weight: 1,
   timeout_seconds: 10,
   disabled: false,
+  // The simulator hands out media links on its other loopback name (the channel is on 127.0.0.1): a second host.
+  media_hosts: ["localhost"],
   ...harness.credentials?.(),
   ...overrides,
 });
@@ -213,9 +221,16 @@ beforeAll(async () => {
   await simulator.listen({ port: 0, host: "127.0.0.1" });
   root = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
   keyDir = mkdtempSync(join(tmpdir(), "vertex-keys-"));
+  forbidden = createServer((_req, res) => res.writeHead(200, { "content-type": "video/mp4" }).end("not ours"));
+  forbidden.on("connection", () => forbiddenConnections++);
+  forbidden.listen(0, "127.0.0.2");
+  await once(forbidden, "listening");
+  forbiddenUrl = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}/video.mp4`;
 });
 afterAll(async () => {
   await simulator?.close();
+  forbidden?.closeAllConnections();
+  forbidden?.close();
 });
 
 describe.each(harnesses)("provider contract: $provider", (harness) => {
@@ -299,6 +314,26 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
     await provider.cancel(upstreamId);
     expect((await provider.status(upstreamId)).status).toBe("failed");
   });
+
+  // Vertex hands the video inline (no link); the videos-API and chat shapes have their own cases in hostile-upstream.
+  it.runIf(["gemini", "kling", "dashscope", "ark"].includes(harness.provider))(
+    "a media link to a host outside the channel's own and its media_hosts is refused, never connected to",
+    async () => {
+      const id = name("hostile-link");
+      const provider = providerFor(channelOf(harness, id));
+      await faults(id, { mediaLinkUrl: forbiddenUrl });
+      const submitted = await provider.submit(request());
+      expect(await followToEnd(provider, submitted)).toMatchObject({ status: "completed" });
+      const before = forbiddenConnections;
+      const refused = await provider
+        .content(submitted.upstreamId, "video")
+        .then(() => undefined)
+        .catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(UpstreamError);
+      expect(refused).toMatchObject({ retryable: false, message: expect.stringContaining("host_not_allowed") });
+      expect(forbiddenConnections).toBe(before);
+    },
+  );
 
   it.runIf(harness.provider !== "chat-sse" && harness.provider !== "openai" && harness.provider !== "azure")(
     "check() accepts good credentials and refuses wrong ones, creating no job",

@@ -86,8 +86,11 @@ export const sizeOfRatio = (ratio: unknown, resolution: unknown, fallback = "128
 const otherHost = (host: string) =>
   host.startsWith("127.0.0.1") ? host.replace("127.0.0.1", "localhost") : host.replace(/^localhost/, "127.0.0.1");
 
-/** A link to the job's video on the media host, valid for the channel's link lifetime. */
+/** A link to the job's video on the media host, valid for the channel's link lifetime (or the mediaLinkUrl fault's). */
 export const mediaLinkOf = (context: SimulatorContext, request: FastifyRequest, job: Job, mediaBaseUrl?: string) => {
+  // A hostile upstream: the link points wherever the fault says instead of the simulator's media host.
+  const hostile = context.faults.mediaLinkUrl();
+  if (hostile) return hostile;
   const channel = (request.params as { channel?: string } | undefined)?.channel;
   const base = mediaBaseUrl ?? `${request.protocol}://${otherHost(request.headers.host ?? "127.0.0.1")}`;
   const expires = context.now() + context.faults.linkTtlMs();
