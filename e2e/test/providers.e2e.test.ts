@@ -36,7 +36,10 @@ const vertexKey = (simulator: string) => {
   return file;
 };
 
-/** Channel ids no answer may name; the polls of the new providers are paced at 0.2 s here (Veo's own is 10 s). */
+/**
+ * Channel ids no answer may name; the polls of the new providers are paced at 0.2 s here (Veo's own is 10 s). The
+ * simulator serves media links on its other loopback name, so the link-handing channels list both as media_hosts.
+ */
 const channelsYaml = (simulator: string) => `
 channels:
   - id: chan-gemini
@@ -46,6 +49,7 @@ channels:
     models: { veo-3.1: veo-3.1-generate-preview }
     priority: 0
     poll_interval_seconds: 0.2
+    media_hosts: [localhost, 127.0.0.1]
   - id: chan-vertex
     provider: vertex
     base_url: ${simulator}/c/chan-vertex/vertex/v1
@@ -62,19 +66,26 @@ channels:
     api_secret: secret-kling-access
     models: { kling-v2: kling-v2-master }
     poll_interval_seconds: 0.2
+    media_hosts: [localhost, 127.0.0.1]
   - id: chan-wan
     provider: dashscope
     base_url: ${simulator}/c/chan-wan/dashscope/api/v1
     api_key: wan-key
     models: { wan2.5: { text: wan2.5-t2v-preview, image: wan2.5-i2v-preview } }
     poll_interval_seconds: 0.2
+    media_hosts: [localhost, 127.0.0.1]
   - id: chan-ark
     provider: ark
     base_url: ${simulator}/c/chan-ark/ark/api/v3
     api_key: ark-key
     models: { seedance-1.0-pro: seedance-1-0-pro-250528 }
     poll_interval_seconds: 0.2
+    media_hosts: [localhost, 127.0.0.1]
 `;
+
+/** A string as the simulator's request log keeps it: over 256 characters, its digest and length. */
+const recorded = (text: string) =>
+  text.length > 256 ? `sha256:${createHash("sha256").update(text).digest("hex")} (${text.length} chars)` : text;
 
 interface Case {
   model: string;
@@ -82,7 +93,10 @@ interface Case {
   seconds: string;
   /** What the upstream must have received for a 1920x1080 text job (SPEC §3). */
   text: (body: Record<string, unknown>) => void;
-  /** What it must have received for a 1280x720 image job. */
+  /**
+   * What it must have received for a 720x1280 image job (tinyPng's own size, so input fitting leaves it as sent;
+   * the simulator records strings over 256 characters as their digest, `recorded` below).
+   */
   image: (body: Record<string, unknown>) => void;
 }
 
@@ -98,8 +112,8 @@ const cases: Case[] = [
       }),
     image: (body) =>
       expect(body).toMatchObject({
-        instances: [{ image: { mimeType: "image/png", bytesBase64Encoded: tinyPng.toString("base64") } }],
-        parameters: { aspectRatio: "16:9", resolution: "720p" },
+        instances: [{ image: { mimeType: "image/png", bytesBase64Encoded: recorded(tinyPng.toString("base64")) } }],
+        parameters: { aspectRatio: "9:16", resolution: "720p" },
       }),
   },
   {
@@ -108,7 +122,8 @@ const cases: Case[] = [
     seconds: "10",
     text: (body) =>
       expect(body).toMatchObject({ model_name: "kling-v2-master", aspect_ratio: "16:9", mode: "pro", duration: "10" }),
-    image: (body) => expect(body).toMatchObject({ mode: "std", image: tinyPng.toString("base64") }),
+    image: (body) =>
+      expect(body).toMatchObject({ mode: "std", aspect_ratio: "9:16", image: recorded(tinyPng.toString("base64")) }),
   },
   {
     model: "wan2.5",
@@ -119,7 +134,7 @@ const cases: Case[] = [
     image: (body) =>
       expect(body).toMatchObject({
         model: "wan2.5-i2v-preview",
-        input: { img_url: `data:image/png;base64,${tinyPng.toString("base64")}` },
+        input: { img_url: recorded(`data:image/png;base64,${tinyPng.toString("base64")}`) },
         parameters: { resolution: "720P", duration: 5 },
       }),
   },
@@ -135,8 +150,8 @@ const cases: Case[] = [
     image: (body) =>
       expect(body).toMatchObject({
         content: [
-          { type: "text", text: "seedance-1.0-pro image --resolution 720p --ratio 16:9 --duration 5" },
-          { type: "image_url", image_url: { url: `data:image/png;base64,${tinyPng.toString("base64")}` } },
+          { type: "text", text: "seedance-1.0-pro image --resolution 720p --ratio 9:16 --duration 5" },
+          { type: "image_url", image_url: { url: recorded(`data:image/png;base64,${tinyPng.toString("base64")}`) } },
         ],
       }),
   },
@@ -202,11 +217,11 @@ describe.skipIf(!nats.url)("providers after Sora through the openai SDK: Veo, Kl
         model: c.model as never,
         prompt: `${c.model} image`,
         seconds: c.seconds as never,
-        size: "1280x720" as never,
+        size: "720x1280" as never,
         input_reference: await toFile(tinyPng, "frame.png", { type: "image/png" }),
       });
       const imageDone = await waitForEnd(client, image.id);
-      expect(imageDone, platform.logs).toMatchObject({ status: "completed", size: "1280x720" });
+      expect(imageDone, platform.logs).toMatchObject({ status: "completed", size: "720x1280" });
       noUpstreamNames(imageDone);
       const imageSubmit = await submitOf(c.channel, `${c.model} image`);
       c.image(imageSubmit?.body ?? {});
@@ -221,7 +236,7 @@ describe.skipIf(!nats.url)("providers after Sora through the openai SDK: Veo, Kl
         );
       }
       const price = (size: string) => priceOf({ model: c.model, seconds: c.seconds, size }, builtInCatalog)!;
-      expect(start - (await settled(accountId))).toBe(price("1920x1080") + price("1280x720"));
+      expect(start - (await settled(accountId))).toBe(price("1920x1080") + price("720x1280"));
       noUpstreamNames(await client.videos.list());
     },
   );
