@@ -289,6 +289,28 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
     expect([400, 401, 403]).toContain((error as UpstreamError).status);
   });
 
+  it.runIf(["gemini", "vertex", "kling", "dashscope", "ark"].includes(harness.provider))(
+    "a 401 that echoes the presented credential reaches nobody with it: the message is scrubbed",
+    async () => {
+      const id = name("echo-key");
+      const channel = channelOf(harness, id);
+      await faults(id, { echoKeyErrors: 1 });
+      const error = (await providerFor(channel)
+        .submit(request())
+        .catch((caught: unknown) => caught)) as UpstreamError;
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject({
+        status: 401,
+        retryable: false,
+        upstreamMessage: expect.stringContaining("[redacted]"),
+      });
+      for (const text of [error.message, error.upstreamMessage ?? ""]) {
+        expect(text).not.toContain(channel.api_key || "no key");
+        expect(text).not.toMatch(/eyJ|ya29\./);
+      }
+    },
+  );
+
   it("a 429 with Retry-After and a 503 are retryable; the next try goes through", async () => {
     const id = name("busy");
     const provider = providerFor(channelOf(harness, id));

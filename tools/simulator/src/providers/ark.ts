@@ -56,7 +56,7 @@ export const arkApi =
     app.post("/contents/generations/tasks", async (request, reply) => {
       const context = contextOf(request);
       recordBody(context, request);
-      if (await submitFaultAnswered(context, reply, arkError)) return reply;
+      if (await submitFaultAnswered(context, reply, arkError, request)) return reply;
       const body = (request.body ?? {}) as {
         model?: unknown;
         content?: Array<{ type?: string; text?: string; image_url?: { url?: string } }>;

@@ -45,7 +45,7 @@ export const dashscopeApi =
       recordBody(context, request);
       if (request.headers["x-dashscope-async"] !== "enable")
         return reply.code(403).send(error("AccessDenied", "current user api does not support synchronous calls"));
-      if (await submitFaultAnswered(context, reply, dashscopeError)) return reply;
+      if (await submitFaultAnswered(context, reply, dashscopeError, request)) return reply;
       const body = (request.body ?? {}) as {
         model?: unknown;
         input?: { prompt?: unknown; img_url?: unknown };

@@ -59,7 +59,7 @@ const submitVeo = async (
   model: string,
 ): Promise<Job | undefined> => {
   recordBody(context, request);
-  if (await submitFaultAnswered(context, reply, googleError)) return undefined;
+  if (await submitFaultAnswered(context, reply, googleError, request)) return undefined;
   const body = (request.body ?? {}) as VeoBody;
   const instance = body.instances?.[0];
   const prompt = instance?.prompt;

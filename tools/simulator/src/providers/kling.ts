@@ -104,7 +104,7 @@ export const klingApi =
       app.post(`/v1/videos/${kind}`, async (request, reply) => {
         const context = contextOf(request);
         recordBody(context, request);
-        if (await submitFaultAnswered(context, reply, klingError)) return reply;
+        if (await submitFaultAnswered(context, reply, klingError, request)) return reply;
         const body = (request.body ?? {}) as Record<string, unknown>;
         if (typeof body.prompt !== "string" || body.prompt === "")
           return reply.code(400).send(answer(1201, "prompt is required."));

@@ -33,18 +33,48 @@ export const recordBody = (context: SimulatorContext, request: FastifyRequest) =
   if (body && typeof body === "object" && !Array.isArray(body)) entry.fields = Object.keys(body);
 };
 
-/** A pending hang or submit fault, answered in the shape's own error body; true when it answered. */
+/** The credential the request presented (a key, a JWT, an OAuth token), as a careless upstream would echo it. */
+const presentedCredential = (request: FastifyRequest) => {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  return header("authorization")?.replace(/^Bearer\s+/i, "") ?? header("x-goog-api-key") ?? header("api-key") ?? "";
+};
+
+/** The shape's 401 body with every `message` quoting the presented credential (the echoKeyErrors fault). */
+const echoingKey = (body: unknown, credential: string): unknown => {
+  if (Array.isArray(body)) return body.map((item) => echoingKey(item, credential));
+  if (!body || typeof body !== "object") return body;
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => [
+      key,
+      key === "message" && typeof value === "string"
+        ? `${value} The key presented was ${credential}.`
+        : echoingKey(value, credential),
+    ]),
+  );
+};
+
+/** A pending hang, submit fault or echoed-key 401, answered in the shape's own error body; true when it answered. */
 export const submitFaultAnswered = async (
   context: SimulatorContext,
   reply: FastifyReply,
   bodyFor: (status: number) => unknown,
+  request: FastifyRequest,
 ): Promise<boolean> => {
   const hangMs = context.faults.takeHang();
   if (hangMs > 0) await sleep(hangMs);
   const fault = context.faults.takeSubmitFault();
-  if (!fault) return false;
-  await sendFault(reply, fault, bodyFor);
-  return true;
+  if (fault) {
+    await sendFault(reply, fault, bodyFor);
+    return true;
+  }
+  if (context.faults.takeEchoKey()) {
+    await reply.code(401).send(echoingKey(bodyFor(401), presentedCredential(request)));
+    return true;
+  }
+  return false;
 };
 
 export const statusFaultAnswered = async (
