@@ -15,6 +15,11 @@ export default defineConfig({
     globalSetup: ["libs/testkit/src/global-setup.ts"],
     reporters: ["default", "./libs/testkit/src/summary-reporter.ts"],
     exclude: ["**/node_modules/**"],
-    projects: [tier("unit", "unit", 10_000), tier("int", "int", 60_000), tier("e2e", "e2e", 120_000)],
+    projects: [
+      tier("unit", "unit", 10_000),
+      tier("int", "int", 60_000),
+      tier("e2e", "e2e", 120_000),
+      tier("chaos", "chaos", 1_800_000),
+    ],
   },
 });

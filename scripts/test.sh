@@ -5,5 +5,8 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-deps.sh
 ensure_nats_server
 ensure_node_modules
+ensure_openai_python
+ensure_console_build
+ensure_chromium
 export PATH="$PWD/node_modules/.bin:$PATH"
 exec vitest run "$@"

@@ -19,7 +19,7 @@ import { type Json, type JsonObject, type K8sObject, parseYamlDocuments, renderK
 import { k8sNatsAuthorization } from "./nats-authorization.ts";
 import { createValidator, type Validator } from "./validate.ts";
 
-const SERVICES = ["ingress", "billing", "poller", "storage"] as const;
+const SERVICES = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 const CONFIG_KEYS = [
   "NATS_URL",
   "MONGODB_URL",
@@ -31,7 +31,13 @@ const CONFIG_KEYS = [
 ];
 const SECRET_KEYS = ["REELGATE_ADMIN_TOKEN", "REELGATE_SIGNING_SECRET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
 /** Ingress's probes are on its operations port; the others have only an operations port. */
-const PROBE_PORT: Record<string, number> = { ingress: 8081, billing: 8080, poller: 8080, storage: 8080 };
+const PROBE_PORT: Record<string, number> = {
+  ingress: 8081,
+  billing: 8080,
+  poller: 8080,
+  storage: 8080,
+  notifier: 8080,
+};
 const K8S_DIR = fileURLToPath(new URL("../k8s", import.meta.url));
 
 const kubectl = (() => {

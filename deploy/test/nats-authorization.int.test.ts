@@ -6,14 +6,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
-import { ensureStreams } from "@reelgate/messaging";
+import { ensureStreams, servicePermissions } from "@reelgate/messaging";
 import { freePort, natsServerBinary, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const binary = natsServerBinary();
 if (!binary) console.warn("nats-server is not installed: the k8s NATS authorization check is skipped");
 const SHIPPED = fileURLToPath(new URL("../k8s/nats/authorization.conf", import.meta.url));
-const services = ["ingress", "billing", "poller", "storage"];
+const services = Object.keys(servicePermissions());
 
 describe.skipIf(!binary)("deploy/k8s/nats/authorization.conf on a real nats-server", () => {
   let dir: string;

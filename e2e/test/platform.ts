@@ -171,7 +171,7 @@ export const waitForConsumersIdle = async (platform: Pick<Platform, "natsUrl" | 
 /** The events one service's event store holds for one video (`data.videoId`), in append order. */
 export const eventsFor = async (
   platform: Pick<Platform, "dataDir">,
-  service: "ingress" | "billing" | "poller" | "storage",
+  service: "ingress" | "billing" | "poller" | "storage" | "notifier",
   videoId: string,
 ) => {
   const store = openSqliteEventStore(join(platform.dataDir, `${service}.events.db`));
@@ -189,7 +189,7 @@ export const eventsFor = async (
 /** How many events of each type one service's event store holds for one video. */
 export const countEventsFor = async (
   platform: Pick<Platform, "dataDir">,
-  service: "ingress" | "billing" | "poller" | "storage",
+  service: "ingress" | "billing" | "poller" | "storage" | "notifier",
   videoId: string,
 ) => {
   const counts: Record<string, number> = {};

@@ -117,6 +117,8 @@ export const configSchema = z.object({
   REELGATE_FETCH_ALLOWED_CIDRS: optionalText,
   /** SPEC §2: comma-separated hosts, IPs or CIDRs that fetches of user- or upstream-supplied URLs may reach although private. */
   REELGATE_OUTBOUND_ALLOW: optionalText,
+  /** The notifier's waits after each failed webhook delivery, in ms, comma-separated (the last repeats); unset: SPEC §1.5's. */
+  REELGATE_WEBHOOK_RETRY_SCHEDULE_MS: optionalText,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;

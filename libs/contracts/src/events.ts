@@ -162,6 +162,23 @@ export const eventTypes = {
     }),
   },
   /**
+   * The poller is about to send the job upstream (written before the call): a poller that dies before
+   * JobSubmitted finds it on recovery and reconciles with the upstream instead of starting a second job.
+   */
+  SubmitAttempted: {
+    category: "job",
+    schemaVersion: 1,
+    data: z.object({
+      videoId,
+      channelId: z.string(),
+      /** 1 for the first try: the try whose JobSubmitted or SubmitAttemptFailed settles it. */
+      attempt: z.number().int().positive(),
+      /** The Idempotency-Key sent upstream with this try (and with its resubmission after a crash). */
+      idempotencyKey: z.string(),
+      startedAt: z.number().int(),
+    }),
+  },
+  /**
    * The upstream finished a job after the poller had failed it for its deadline: the video exists
    * after all. The reservation was already released (a failed job is never charged), so it is free.
    */
@@ -207,6 +224,77 @@ export const eventTypes = {
     category: "asset",
     schemaVersion: 1,
     data: z.object({ videoId, accountId: z.string(), key: z.string() }),
+  },
+  // notifier (secrets are never in events: they travel on NATS; the notifier keeps them in its own store)
+  WebhookEndpointCreated: {
+    category: "webhook",
+    schemaVersion: 1,
+    data: z.object({
+      endpointId: z.string(),
+      accountId: z.string(),
+      name: z.string(),
+      url: z.string(),
+      eventTypes: z.array(z.string()),
+      secretHint: z.string(),
+      createdAt: z.number().int(),
+    }),
+  },
+  WebhookEndpointUpdated: {
+    category: "webhook",
+    schemaVersion: 1,
+    data: z.object({
+      endpointId: z.string(),
+      name: z.string(),
+      url: z.string(),
+      eventTypes: z.array(z.string()),
+      updatedAt: z.number().int(),
+    }),
+  },
+  /** A new signing secret; the previous one still signs until `previousValidUntil` (unix seconds), or not at all (null). */
+  WebhookSecretRotated: {
+    category: "webhook",
+    schemaVersion: 1,
+    data: z.object({
+      endpointId: z.string(),
+      secretHint: z.string(),
+      previousValidUntil: z.number().int().nullable(),
+      rotatedAt: z.number().int(),
+    }),
+  },
+  WebhookEndpointDeleted: {
+    category: "webhook",
+    schemaVersion: 1,
+    data: z.object({ endpointId: z.string(), deletedAt: z.number().int() }),
+  },
+  /** A video's terminal outcome, to be delivered to one endpoint: `eventId` is the `evt_…` and the `webhook-id`. */
+  WebhookDeliveryScheduled: {
+    category: "delivery",
+    schemaVersion: 1,
+    data: z.object({
+      eventId: z.string(),
+      endpointId: z.string(),
+      accountId: z.string(),
+      eventType: z.string(),
+      videoId,
+      /** The event's `created_at` (unix seconds). */
+      createdAt: z.number().int(),
+      /** Milliseconds: the retry window (24 h) is counted from here. */
+      scheduledAtMs: z.number().int(),
+    }),
+  },
+  /** One POST to the receiver: delivered (2xx within the timeout), to be retried at `nextAttemptAtMs`, or given up. */
+  WebhookDeliveryAttempted: {
+    category: "delivery",
+    schemaVersion: 1,
+    data: z.object({
+      eventId: z.string(),
+      attempt: z.number().int().positive(),
+      attemptedAtMs: z.number().int(),
+      statusCode: z.number().int().nullable(),
+      error: z.string().nullable(),
+      outcome: z.enum(["delivered", "retry", "abandoned"]),
+      nextAttemptAtMs: z.number().int().nullable(),
+    }),
   },
 } as const satisfies Record<string, { category: Category; schemaVersion: number; data: z.ZodType }>;
 

@@ -19,3 +19,6 @@ export const derivedId = (purpose: string, ...parts: string[]) =>
     .slice(0, 32)}`;
 
 export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+export const newWebhookEndpointId = () => `whe_${randomBytes(12).toString("hex")}`;
+/** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
+export const newWebhookSecret = () => `whsec_${randomBytes(32).toString("base64")}`;

@@ -8,3 +8,4 @@ export * from "./money.ts";
 export * from "./pricing.ts";
 export * from "./subjects.ts";
 export * from "./video.ts";
+export * from "./webhooks.ts";

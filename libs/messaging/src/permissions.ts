@@ -34,8 +34,13 @@ const merge = (base: NatsPermissions, extra: Partial<NatsPermissions>): NatsPerm
 export const servicePermissions = (namespace = "reelgate"): Record<string, NatsPermissions> => {
   const names = natsNames(namespace);
   return {
-    // Writes tasks and API keys; asks billing (request/reply) for admin commands.
-    ingress: merge(common("ingress", names, ["task", "apikey"]), { publish: [names.rpcSubject("billing", "*")] }),
+    // Writes tasks and API keys; asks billing (admin commands) and the notifier (webhook endpoints); answers
+    // the notifier's question of what a video's GET says now.
+    ingress: merge(common("ingress", names, ["task", "apikey"]), {
+      publish: [names.rpcSubject("billing", "*"), names.rpcSubject("notifier", "*")],
+      subscribe: [names.rpcSubject("ingress", "*")],
+      allowResponses: true,
+    }),
     // The only one that may answer billing's commands.
     billing: merge(common("billing", names, ["account"]), {
       subscribe: [names.rpcSubject("billing", "*")],
@@ -44,7 +49,12 @@ export const servicePermissions = (namespace = "reelgate"): Record<string, NatsP
     // Also keeps its channel state in a JetStream KV bucket.
     poller: merge(common("poller", names, ["job"]), { publish: [`$KV.${namespace}_poller_channels.>`] }),
     storage: common("storage", names, ["asset"]),
-    // notifier (webhooks): add its entry here, e.g. `notifier: common("notifier", names, [])`.
+    // Webhook endpoints and deliveries; answers ingress's endpoint commands, asks ingress for a video's status.
+    notifier: merge(common("notifier", names, ["webhook", "delivery"]), {
+      publish: [names.rpcSubject("ingress", "*")],
+      subscribe: [names.rpcSubject("notifier", "*")],
+      allowResponses: true,
+    }),
   };
 };
 

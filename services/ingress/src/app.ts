@@ -8,20 +8,28 @@ import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } fro
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import { inputImageDefaults } from "./adapters/input-image/index.ts";
+import type { NotifierClient } from "./adapters/notifier-client.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { videoService } from "./application/videos.ts";
+import type { ConfiguredChannel } from "./domain/channel-status.ts";
 import { apiScope } from "./http/api-scope.ts";
+import { adminGuard } from "./http/auth.ts";
 import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
 import type { InputImageReader } from "./http/form.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
+import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
+import { adminListRoutes } from "./http/routes/admin-lists.ts";
+import { consoleRoute, type MediaOriginConfig } from "./http/routes/console.ts";
 import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
+import { modelRoutes } from "./http/routes/models.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
+import { webhookAdminRoutes, webhookEndpointRoutes } from "./http/routes/webhook-endpoints.ts";
 import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
 import type { Views } from "./views/views.ts";
 
@@ -30,6 +38,8 @@ export interface IngressDeps {
   views: Views;
   objects: ObjectStorage;
   billing: BillingClient;
+  /** Webhook endpoints (SPEC §1.5) live in the notifier; without it the routes are not there. */
+  notifier?: NotifierClient;
   catalog: Catalog;
   images: InputImageReader;
   /** A signed URL of a completed video that a browser can play without a key. */
@@ -54,6 +64,12 @@ export interface IngressDeps {
   supports?: (model: string, operation: Operation) => boolean;
   /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
+  /** The channels in force now, for the admin channel list (none given: the list shows only channels seen in events). */
+  channels?: () => ConfiguredChannel[];
+  /** `REELGATE_JOB_DEADLINE_SECONDS` in ms: how far back a job may still be in flight. */
+  jobDeadlineMs?: number;
+  /** Serves the web console at `/console` (web/console/dist), allowing media from where signed URLs point. */
+  console?: { media: MediaOriginConfig; distDir?: string };
 }
 
 /**
@@ -117,15 +133,29 @@ export const buildApp = async (deps: IngressDeps) => {
     perKeyPerMinute: deps.rateLimitPerMinute,
   });
   const videos = videoService(deps);
+  const accounts = accountService(deps);
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
     apiScope(deps.views, throttles, (api) => {
       videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
+      if (deps.notifier) webhookEndpointRoutes(api, { notifier: deps.notifier });
+      modelRoutes(api, { catalog: deps.catalog, created: Math.floor(deps.now().getTime() / 1000) });
+      accountRoutes(api, { accounts });
     }),
   );
-  adminRoutes(app, { accounts: accountService(deps), adminToken: deps.adminToken, throttles });
+  const guard = adminGuard(deps.adminToken, throttles);
+  adminRoutes(app, { accounts, guard });
+  adminListRoutes(app, {
+    views: deps.views,
+    guard,
+    channels: deps.channels ?? (() => []),
+    jobDeadlineMs: deps.jobDeadlineMs ?? 7_200_000,
+    now: deps.now,
+  });
+  if (deps.notifier) webhookAdminRoutes(app, { notifier: deps.notifier, guard });
+  if (deps.console) await consoleRoute(app, deps.console);
   if (deps.signingSecret)
     mediaRoute(app, { objects: deps.objects, secret: deps.signingSecret, now: deps.now, throttles });
   return app;

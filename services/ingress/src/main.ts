@@ -13,7 +13,9 @@ import {
 import { channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
+import { natsNotifierClient } from "./adapters/notifier-client.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
+import { serveVideoStatus } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
@@ -56,6 +58,7 @@ await runService({
       views,
       objects,
       billing: natsBillingClient(runtime.nc, runtime.names),
+      notifier: natsNotifierClient(runtime.nc, runtime.names),
       catalog,
       adminToken,
       log,
@@ -94,7 +97,11 @@ await runService({
           ? false
           : config.REELGATE_TRUST_PROXY === "true" ||
             config.REELGATE_TRUST_PROXY.split(",").map((entry) => entry.trim()),
+      channels: channels.current,
+      jobDeadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
+      console: { media: config },
     });
+    const videoStatus = serveVideoStatus({ nc: runtime.nc, names: runtime.names, views, log });
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     // Operations on their own port, so the public one serves only the API (probes and scrapers use this one).
     const operations = await startOperationsServer({
@@ -107,6 +114,7 @@ await runService({
     return async () => {
       await app.close();
       await operations.close();
+      await videoStatus.stop();
       await runtime.stop();
       channels.close();
     };

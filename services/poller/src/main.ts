@@ -5,6 +5,7 @@ import { channelsSourceFromConfig, describeChannel, providerFor } from "@reelgat
 import { openChannelBucket } from "./adapters/channel-bucket.ts";
 import { channelCoolDowns } from "./adapters/channel-cooldowns.ts";
 import { channelSlots } from "./adapters/channel-slots.ts";
+import { crashPoint } from "./adapters/crash-point.ts";
 import { followClaims } from "./adapters/follow-claims.ts";
 import { jobs } from "./handlers/jobs.ts";
 
@@ -48,6 +49,7 @@ await runService({
       lateWindowMs: LATE_WINDOW_MS,
       maxSubmitAttempts: 5,
       onAppended: runtime.relay.notify,
+      crashPoint: crashPoint(process.env),
     });
 
     await runtime.consume({

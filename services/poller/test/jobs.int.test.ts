@@ -208,7 +208,13 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     const state = await handlers.records.load(id);
     expect(state.failure?.code).toBe("timeout");
     expect(state.completedLate).toBe(true);
-    expect(await eventTypes(id)).toEqual(["JobQueued", "JobSubmitted", "JobFailed", "JobCompletedLate"]);
+    expect(await eventTypes(id)).toEqual([
+      "JobQueued",
+      "SubmitAttempted",
+      "JobSubmitted",
+      "JobFailed",
+      "JobCompletedLate",
+    ]);
   });
 
   it("a chat stream lost with its poller is submitted again when its FundsReserved comes back", async () => {

@@ -1,2 +1,3 @@
 export * from "./processes.ts";
 export * from "./stack.ts";
+export * from "./supervise.ts";

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, type SupervisorEvent, startStack } from "./stack.ts";
+import { defaultRestartPolicy, describeExit } from "./supervise.ts";
 
 /** `npm start`: the whole platform on this machine, with a banner; Ctrl-C stops all of it. */
 const dataDir = resolve(process.env.REELGATE_DATA_DIR ?? ".reelgate");
@@ -23,6 +24,31 @@ const shutdown = async () => {
   console.log("  stopped.");
   process.exit(0);
 };
+
+/** A crashed child is logged and restarted; one that keeps crashing stops the platform, loudly. */
+const supervised = (event: SupervisorEvent) => {
+  if (event.kind === "exited") {
+    console.log(
+      colour(33, `[launcher] ${event.name} (pid ${event.pid}) exited with ${describeExit(event.exit)}`) +
+        `; restarting in ${(event.restartInMs / 1000).toFixed(1)} s (crash ${event.recentCrashes} in the last ${defaultRestartPolicy.windowMs / 1000} s)`,
+    );
+  } else if (event.kind === "restarted") {
+    console.log(colour(32, `[launcher] ${event.name} is back (pid ${event.pid}, restart ${event.restarts})`));
+  } else {
+    console.error(
+      colour(
+        31,
+        `\n  GIVING UP on ${event.name}: it crashed ${event.recentCrashes} times within ${defaultRestartPolicy.windowMs / 1000} s (last: ${describeExit(event.exit)}). Its last output:\n`,
+      ),
+    );
+    console.error(event.tail);
+    console.error(colour(31, `\n  Reelgate cannot run without ${event.name}: stopping everything.`));
+    if (stopping) return;
+    stopping = true;
+    void (stack ? stack.stop() : Promise.resolve()).then(() => process.exit(1));
+  }
+};
+
 process.on("SIGINT", shutdown);
 process.on("SIGTERM", shutdown);
 
@@ -38,6 +64,8 @@ try {
     ...(process.env.REELGATE_NAMESPACE ? { namespace: process.env.REELGATE_NAMESPACE } : {}),
     logLevel: process.env.LOG_LEVEL ?? "info",
     signal: aborter.signal,
+    supervise: true,
+    onSupervisor: supervised,
     onSpawn: (name, child) => {
       if (verbose) console.log(colour(90, `[launcher] started ${name} (pid ${child.child.pid})`));
     },
@@ -78,6 +106,7 @@ console.log(`
 
   API         ${stack.url}
   Operations  http://127.0.0.1:${stack.ports.ingress}  (/healthz, /readyz, /metrics)
+  Console     ${stack.url}/console/  (sign in with the admin token, or an API key)
   Admin token ${stack.adminToken}
   Data        ${stack.dataDir}
   NATS        ${stack.natsUrl}
@@ -95,5 +124,6 @@ console.log(`
   Then GET ${stack.url}/v1/videos/<id> until it is completed, and /v1/videos/<id>/content for the bytes.
   API docs: ${stack.url}/docs
 
+  A process that dies is restarted (logged here as [launcher]); ${defaultRestartPolicy.maxCrashes} crashes within ${defaultRestartPolicy.windowMs / 1000} s stop the platform.
   Ctrl-C stops everything.
 `);

@@ -5,6 +5,8 @@ export interface ManagedProcess {
   name: string;
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** How it ended: its exit code, or the signal that ended it. */
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last lines it wrote, for error messages. */
   tail(): string;
 }
@@ -29,14 +31,19 @@ export const startProcess = (
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { name, child, exited, tail: () => lines.join("\n") };
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const exited = ended.then(({ code }) => code);
+  return { name, child, exited, ended, tail: () => lines.join("\n") };
 };
 
 /** Sends `signal` and waits for the exit; escalates to SIGKILL after `graceMs`. */
 export const stopProcess = async (process: ManagedProcess, signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000) => {
   if (process.child.exitCode !== null || process.child.signalCode !== null) return;
   process.child.kill(signal);
+  // A child stopped with SIGSTOP (a test's freeze) only acts on the signal once it runs again.
+  if (signal !== "SIGKILL") process.child.kill("SIGCONT");
   const timer = setTimeout(() => process.child.kill("SIGKILL"), graceMs);
   await process.exited;
   clearTimeout(timer);

@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 import { dataDirSecret } from "@reelgate/service-kit";
 import { type LocalNatsConfig, writeLocalNatsConfig } from "./nats-config.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
+import { defaultRestartPolicy, type RestartPolicy } from "./supervise.ts";
+import { createSupervisor } from "./supervisor.ts";
 
-export const services = ["ingress", "billing", "poller", "storage"] as const;
+export const services = ["ingress", "billing", "poller", "storage", "notifier"] as const;
 export type ServiceName = (typeof services)[number];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -44,7 +46,32 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Called as each process is spawned (before it is ready). */
   onSpawn?: (name: string, process: ManagedProcess) => void;
+  /**
+   * Restart a child that dies once the platform is up (with backoff; giving up after repeated fast
+   * crashes): `npm start` does, as Kubernetes would. Off by default: tests stop services on purpose.
+   */
+  supervise?: boolean | Partial<RestartPolicy>;
+  /** What the supervisor did: a child's exit, its restart (ready again), or giving up on it. */
+  onSupervisor?: (event: SupervisorEvent) => void;
 }
+
+export type SupervisorEvent =
+  | {
+      kind: "exited";
+      name: string;
+      pid: number | undefined;
+      exit: Exit;
+      restartInMs: number;
+      recentCrashes: number;
+      /** Its last output lines. */
+      tail: string;
+    }
+  | { kind: "restarted"; name: string; pid: number | undefined; restarts: number }
+  | { kind: "gave-up"; name: string; pid: number | undefined; exit: Exit; recentCrashes: number; tail: string };
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+const policyOf = (supervise: StackOptions["supervise"]): RestartPolicy | undefined =>
+  supervise ? { ...defaultRestartPolicy, ...(supervise === true ? {} : supervise) } : undefined;
 
 export const freePort = (): Promise<number> =>
   new Promise((resolvePort, reject) => {
@@ -84,6 +111,7 @@ export const startStack = async (options: StackOptions) => {
     billing: options.ports?.billing ?? (await freePort()),
     poller: options.ports?.poller ?? (await freePort()),
     storage: options.ports?.storage ?? (await freePort()),
+    notifier: options.ports?.notifier ?? (await freePort()),
   };
   const processes = new Map<string, ManagedProcess>();
   const line = (source: string) => (text: string) => options.onLine?.(source, text);
@@ -91,9 +119,16 @@ export const startStack = async (options: StackOptions) => {
     processes.set(name, child);
     options.onSpawn?.(name, child);
   };
+  const supervisor = createSupervisor({
+    policy: policyOf(options.supervise),
+    current: (name) => processes.get(name),
+    track,
+    emit: (event) => options.onSupervisor?.(event),
+  });
 
   /** Stops every process started so far: the services first, then the simulator, then nats-server. */
   const stopStarted = async () => {
+    supervisor.close();
     const infrastructure = ["simulator", "nats-server"];
     await Promise.all(
       [...processes].filter(([name]) => !infrastructure.includes(name)).map(([, child]) => stopProcess(child)),
@@ -122,13 +157,17 @@ export const startStack = async (options: StackOptions) => {
       // Each service connects as its own user, with only the subjects it needs.
       const config = writeLocalNatsConfig({ dataDir, port, namespace: options.namespace ?? "reelgate" });
       natsCredentials = config.credentials;
-      const nats = startProcess("nats-server", binary, ["-c", config.file], {
-        env: process.env,
-        cwd: repoRoot,
-        onLine: line("nats"),
-      });
+      // Restarted on the same port, config and store: the streams are on disk.
+      const spawnNats = () =>
+        startProcess("nats-server", binary, ["-c", config.file], {
+          env: process.env,
+          cwd: repoRoot,
+          onLine: line("nats"),
+        });
+      const nats = spawnNats();
       track("nats-server", nats);
       await waitUntil("nats-server", () => portAccepts(port), nats, 30_000, signal);
+      supervisor.adopt("nats-server", nats, { spawn: spawnNats, ready: () => portAccepts(port) });
       natsUrl = `nats://127.0.0.1:${port}`;
     }
 
@@ -136,14 +175,17 @@ export const startStack = async (options: StackOptions) => {
     const channelsFile = options.env?.REELGATE_CHANNELS_FILE ?? process.env.REELGATE_CHANNELS_FILE;
     if (!channelsFile || options.withSimulator) {
       const port = await portOrFree(options.simulatorPort);
-      const simulator = startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
-        env: { ...process.env, PORT: String(port), SIM_JOB_DURATION_MS: String(options.simulatorJobMs ?? 3000) },
-        cwd: repoRoot,
-        onLine: line("simulator"),
-      });
+      const spawnSimulator = () =>
+        startProcess("simulator", process.execPath, [join(repoRoot, "tools/simulator/src/main.ts")], {
+          env: { ...process.env, PORT: String(port), SIM_JOB_DURATION_MS: String(options.simulatorJobMs ?? 3000) },
+          cwd: repoRoot,
+          onLine: line("simulator"),
+        });
+      const simulator = spawnSimulator();
       track("simulator", simulator);
       simulatorUrl = `http://127.0.0.1:${port}/v1`;
       await waitUntil("simulator", () => portAccepts(port), simulator, 30_000, signal);
+      supervisor.adopt("simulator", simulator, { spawn: spawnSimulator, ready: () => portAccepts(port) });
     }
 
     const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
@@ -188,14 +230,17 @@ export const startStack = async (options: StackOptions) => {
                 PORT: String(name === service ? ingressPort : await freePort()),
                 REELGATE_OPERATIONS_PORT: String(port),
               };
-        const child = startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-          env: { ...envFor(service), ...portEnv },
-          cwd: repoRoot,
-          onLine: line(name),
-        });
+        const spawn = () =>
+          startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
+            env: { ...envFor(service), ...portEnv },
+            cwd: repoRoot,
+            onLine: line(name),
+          });
+        const child = spawn();
         track(name, child);
         try {
           await waitUntil(`${name} /readyz`, () => readyAs(port, child), child, 30_000, signal);
+          supervisor.adopt(name, child, { spawn, ready: (next) => readyAs(port, next) });
           return;
         } catch (error) {
           const chosen = service === "ingress" && name === service && options.ingressPort !== undefined;
@@ -218,6 +263,7 @@ export const startStack = async (options: StackOptions) => {
     const stopService = async (service: ServiceName, signal: NodeJS.Signals = "SIGTERM") => {
       await Promise.all(
         replicaNames(service).map(async (name) => {
+          supervisor.hold(name);
           const child = processes.get(name);
           if (child) await stopProcess(child, signal);
         }),
@@ -225,6 +271,7 @@ export const startStack = async (options: StackOptions) => {
     };
 
     const stop = async () => {
+      supervisor.close();
       await Promise.all(services.map((service) => stopService(service)));
       for (const name of ["simulator", "nats-server"]) {
         const child = processes.get(name);
@@ -249,6 +296,8 @@ export const startStack = async (options: StackOptions) => {
       startService,
       stopService,
       stop,
+      /** How many times the supervisor restarted the process `name`. */
+      restarts: supervisor.restarts,
     };
   }
 };

@@ -151,10 +151,10 @@ describe.skipIf(!nats.url)("npm start (the launcher)", () => {
     expect(created.status).toBe(200);
     expect(await created.json()).toMatchObject({ object: "video", status: "queued", model: "sora-2" });
 
-    // The simulator and the four services (NATS is the test run's own here).
+    // The simulator and the five services (NATS is the test run's own here).
     const commands = [...run.seen.values()];
     expect(commands.filter((command) => command.includes("tools/simulator/src/main.ts"))).toHaveLength(1);
-    for (const service of ["ingress", "billing", "poller", "storage"]) {
+    for (const service of ["ingress", "billing", "poller", "storage", "notifier"]) {
       expect(commands.filter((command) => command.includes(`services/${service}/src/main.ts`))).toHaveLength(1);
     }
     expect([...run.seen.keys()].every(alive)).toBe(true);

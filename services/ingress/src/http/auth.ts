@@ -3,6 +3,7 @@ import { sha256Hex } from "@reelgate/contracts";
 import type { FastifyRequest } from "fastify";
 import type { Views } from "../views/views.ts";
 import { ApiError } from "./api-error.ts";
+import type { Throttles } from "./throttle.ts";
 
 /** The key a client sent: `Authorization: Bearer <key>`, or `api-key: <key>` as Azure clients send it. */
 export const presentedKey = (request: FastifyRequest): string | undefined => {
@@ -53,3 +54,14 @@ export const authenticateAdmin = async (
     });
   }
 };
+
+/**
+ * The one gate of every admin route: each request counts against its address, and a wrong token also counts
+ * as a failed authentication.
+ */
+export const adminGuard =
+  (adminToken: string, throttles: Pick<Throttles, "admin" | "authFailure">) => async (request: FastifyRequest) => {
+    await throttles.admin(request);
+    await authenticateAdmin(request, adminToken, () => throttles.authFailure(request));
+  };
+export type AdminGuard = ReturnType<typeof adminGuard>;

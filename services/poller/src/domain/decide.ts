@@ -3,6 +3,7 @@ import type { JobEvent, JobState } from "./job.ts";
 
 export type JobCommand =
   | { type: "QueueJob"; request: Extract<JobEvent, { type: "JobQueued" }>["data"] }
+  | { type: "RecordSubmitIntent"; channelId: string; idempotencyKey: string; now: number }
   | { type: "RecordSubmission"; channelId: string; upstreamId: string; now: number }
   | {
       type: "RecordAttemptFailure";
@@ -24,6 +25,18 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
   switch (command.type) {
     case "QueueJob":
       return state.request ? [] : [{ type: "JobQueued", data: command.request }];
+    case "RecordSubmitIntent": {
+      // One intent per try: the same try redelivered (or resumed after a crash) keeps the first.
+      if (!state.request || state.submission || state.unsettled) return [];
+      const { channelId, idempotencyKey, now } = command;
+      const attempt = state.attempts.length + 1;
+      return [
+        {
+          type: "SubmitAttempted",
+          data: { videoId: state.request.videoId, channelId, attempt, idempotencyKey, startedAt: now },
+        },
+      ];
+    }
     case "RecordSubmission": {
       if (!state.request || state.submission) return [];
       const { channelId, upstreamId, now } = command;

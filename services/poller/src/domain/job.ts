@@ -4,6 +4,7 @@ export type JobEvent = EventOf<
   | "JobQueued"
   | "JobSubmitted"
   | "SubmitAttemptFailed"
+  | "SubmitAttempted"
   | "JobProgressed"
   | "JobCompleted"
   | "JobFailed"
@@ -11,6 +12,7 @@ export type JobEvent = EventOf<
 >;
 
 export type FailedAttempt = EventData<"SubmitAttemptFailed">;
+export type SubmitIntent = EventData<"SubmitAttempted">;
 
 export interface JobState {
   request: EventData<"JobQueued"> | undefined;
@@ -18,6 +20,11 @@ export interface JobState {
   submission: EventData<"JobSubmitted"> | undefined;
   /** Every submit try that failed in a way another try may cure, oldest first. */
   attempts: FailedAttempt[];
+  /**
+   * A try sent (or about to be sent) upstream whose answer was never recorded: its poller died
+   * mid-submit, and the upstream may have a job for it.
+   */
+  unsettled: SubmitIntent | undefined;
   progress: number;
   outcome: "completed" | "failed" | undefined;
   failure: { code: string; message: string; failedAt: number } | undefined;
@@ -31,6 +38,7 @@ export const initialJob = (): JobState => ({
   request: undefined,
   submission: undefined,
   attempts: [],
+  unsettled: undefined,
   progress: 0,
   outcome: undefined,
   failure: undefined,
@@ -42,11 +50,14 @@ export const evolveJob = (state: JobState, event: JobEvent): JobState => {
   switch (event.type) {
     case "JobQueued":
       return { ...state, request: event.data };
+    case "SubmitAttempted":
+      return { ...state, unsettled: event.data };
     case "JobSubmitted":
-      return { ...state, submission: event.data };
+      return { ...state, submission: event.data, unsettled: undefined };
     case "SubmitAttemptFailed":
       return {
         ...state,
+        unsettled: undefined,
         attempts: [...state.attempts, event.data],
         submission: state.submission?.channelId === event.data.channelId ? undefined : state.submission,
       };

@@ -25,4 +25,6 @@ export interface JobsDeps {
   /** Submit tries in all (across channels) before the job is failed. */
   maxSubmitAttempts: number;
   onAppended: () => void;
+  /** Test seam: called at named points of a submit, where a crash test kills the process. */
+  crashPoint?: ((point: "submit-accepted") => void) | undefined;
 }

@@ -4,6 +4,7 @@ import { type Channel, type Submitted, UpstreamError, upstreamModelOf } from "@r
 import { planSubmit, requestIsWrong } from "../domain/failover.ts";
 import type { JobState } from "../domain/job.ts";
 import { eligibleChannels } from "../domain/pick-channel.ts";
+import { recoverSubmit } from "../domain/submit-recovery.ts";
 import { after } from "./after.ts";
 import type { JobsDeps } from "./deps.ts";
 import { followStream } from "./follow-stream.ts";
@@ -108,21 +109,50 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       );
       return undefined;
     }
+
+    // A try in doubt (its poller died mid-submit) is settled before anything is sent again.
+    const recovery = recoverSubmit(state, deps.channels());
+    if (recovery.kind === "abandon") {
+      ctx.log.warn({ channel: recovery.channelId }, `a submit in doubt cannot be reconciled: ${recovery.message}`);
+      state = (await recordLostTry(recovery.channelId, recovery.message, state.attempts.length + 1)).state;
+      await deps.slots.release(recovery.channelId, videoId);
+      if (state.outcome) return undefined;
+    }
+
     const candidates = await candidatesFor(state);
     if ("fail" in candidates) {
       await records.fail(videoId, event, candidates.fail.code, candidates.fail.message);
       return undefined;
     }
-    const plan = planSubmit({
-      eligible: candidates.eligible,
-      attempts: state.attempts,
-      now: deps.now(),
-      random: deps.random,
-      coolDownUntil: deps.coolDowns.until,
-    });
-    if (plan.kind === "wait") return after(plan.ms);
-    const channel = await takeRoom(plan.channels, videoId);
-    if (!channel) return after(WAIT_FOR_ROOM_MS * (1 + deps.random()));
+    let channel: Channel;
+    if (recovery.kind === "resume") {
+      // The same channel, the same key: the upstream answers with the job it made, if it made one.
+      ctx.log.warn({ channel: recovery.channel.id }, "resuming a submit in doubt with its idempotency key");
+      channel = recovery.channel;
+      // Its slot is normally still held by this video (acquire is idempotent for it).
+      if (!(await deps.slots.acquire(channel.id, videoId, channel.max_concurrent)))
+        return after(WAIT_FOR_ROOM_MS * (1 + deps.random()));
+    } else {
+      const plan = planSubmit({
+        eligible: candidates.eligible,
+        attempts: state.attempts,
+        now: deps.now(),
+        random: deps.random,
+        coolDownUntil: deps.coolDowns.until,
+      });
+      if (plan.kind === "wait") return after(plan.ms);
+      const roomy = await takeRoom(plan.channels, videoId);
+      if (!roomy) return after(WAIT_FOR_ROOM_MS * (1 + deps.random()));
+      channel = roomy;
+      // The intent goes on record before the call: a crash from here on leaves a try in doubt, not a second job.
+      await records.execute(
+        videoId,
+        { type: "RecordSubmitIntent", channelId: channel.id, idempotencyKey: videoId, now: seconds() },
+        event,
+        `intent-${state.attempts.length + 1}`,
+      );
+    }
+    const idempotencyKey = recovery.kind === "resume" ? recovery.idempotencyKey : videoId;
 
     const attempt = state.attempts.length + 1;
     const provider = deps.providerFor(channel);
@@ -132,14 +162,14 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       let submitted: Submitted;
       try {
         submitted = candidates.remixOf
-          ? await provider.remix(candidates.remixOf, { prompt: request.prompt, idempotencyKey: videoId })
+          ? await provider.remix(candidates.remixOf, { prompt: request.prompt, idempotencyKey })
           : await provider.submit(
               {
                 model: upstreamModelOf(channel.models, request.model, Boolean(request.inputReference)),
                 prompt: request.prompt,
                 seconds: request.seconds,
                 size: request.size,
-                idempotencyKey: videoId,
+                idempotencyKey,
                 ...(request.inputReference
                   ? { inputReference: await readInputImage(deps.objects, request.inputReference) }
                   : {}),
@@ -151,6 +181,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
         if (!(error instanceof UpstreamError)) throw error;
         return await submitFailed(error, channel, attempt);
       }
+      deps.crashPoint?.("submit-accepted");
       const recorded = await records.execute(
         videoId,
         { type: "RecordSubmission", channelId: channel.id, upstreamId: submitted.upstreamId, now: seconds() },
@@ -178,6 +209,24 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       return undefined;
     } finally {
       if (reading) streams.close(videoId, reading);
+    }
+
+    /** A try that will never get its answer, recorded as failed so the next one can go. */
+    function recordLostTry(channelId: string, message: string, tried: number) {
+      return records.execute(
+        videoId,
+        {
+          type: "RecordAttemptFailure",
+          channelId,
+          status: null,
+          message,
+          retryAfterMs: null,
+          maxAttempts: deps.maxSubmitAttempts,
+          now: seconds(),
+        },
+        event,
+        `attempt-${tried}`,
+      );
     }
 
     async function submitFailed(error: UpstreamError, failed: Channel, tried: number): Promise<HandlerResult> {

@@ -20,6 +20,11 @@ const azureKeyOf = (request: FastifyRequest) => {
   return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
 };
 
+const idempotencyKeyOf = (request: FastifyRequest) => {
+  const key = request.headers["idempotency-key"];
+  return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
+};
+
 /** Answers with a fault's status, body and Retry-After. */
 export const sendFault = (
   reply: FastifyReply,
@@ -94,8 +99,25 @@ export const videosApi =
       if (context.faults.takeEchoKey()) return sendEchoedKey(request, reply);
       const invalid = validationErrorOf(fields);
       if (invalid) return reply.code(400).send(invalid);
-      const job = context.jobs.add(newJob(context, fields, remixedFrom));
       const entry = context.requests.of(request);
+      // A create repeated with its Idempotency-Key answers with the job the first one made, not a new one.
+      const key = idempotencyKeyOf(request);
+      const fingerprint = JSON.stringify([request.url, remixedFrom, fields]);
+      const earlier = key === undefined ? undefined : context.jobs.byKey(key);
+      if (earlier) {
+        const job = context.jobs.get(earlier.jobId);
+        if (earlier.fingerprint !== fingerprint || !job)
+          return reply.code(409).send(
+            openAiError("This Idempotency-Key was already used with a different request.", {
+              param: "Idempotency-Key",
+              code: "idempotency_key_reused",
+            }),
+          );
+        if (entry) entry.responseId = job.id;
+        return reply.code(200).header("idempotent-replayed", "true").send(videoObjectAt(job, context.now()));
+      }
+      const job = context.jobs.add(newJob(context, fields, remixedFrom));
+      if (key !== undefined) context.jobs.rememberKey(key, job.id, fingerprint);
       if (entry) entry.responseId = job.id;
       return reply.code(200).send(videoObjectAt(job, context.now()));
     };

@@ -12,10 +12,9 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type AccountService, accountJson } from "../../application/accounts.ts";
 import { ApiError } from "../api-error.ts";
-import { authenticateAdmin } from "../auth.ts";
+import type { AdminGuard } from "../auth.ts";
 import { parseRequest } from "../parse.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
-import type { Throttles } from "../throttle.ts";
 
 const accountIdParams = z.object({ id: z.string().describe("The account's id (acct_…)") });
 const keyIdParams = z.object({ key_id: z.string().describe("The API key's id (key_…)") });
@@ -40,14 +39,10 @@ const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
 
 export const adminRoutes = (
   app: FastifyInstance,
-  { accounts, adminToken, throttles }: { accounts: AccountService; adminToken: string; throttles: Throttles },
+  { accounts, guard }: { accounts: AccountService; guard: AdminGuard },
 ) => {
   app.register(async (admin) => {
-    // Every admin request counts against its address; a wrong token also counts as a failed authentication.
-    admin.addHook("onRequest", async (request) => {
-      await throttles.admin(request);
-      await authenticateAdmin(request, adminToken, () => throttles.authFailure(request));
-    });
+    admin.addHook("onRequest", guard);
 
     admin.post(
       "/admin/v1/accounts",

@@ -1,0 +1,1 @@
+export { parseRetrySchedule } from "./domain/retry-schedule.ts";
