@@ -28,6 +28,7 @@ const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 })
 
 let simulator: FastifyInstance;
 let root: string;
+let submits = 0;
 /** A host outside every channel's hosts; a link there must be refused before any connection. */
 let forbidden: Server;
 let forbiddenConnections = 0;
@@ -240,7 +241,8 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
     prompt: "a cat",
     seconds: harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "8",
     size: "1280x720",
-    idempotencyKey: "video_1",
+    // One key per submit: the videos-API shape refuses a key reused with another request (409), as OpenAI does.
+    idempotencyKey: `video_${++submits}`,
     ...overrides,
   });
 
