@@ -41,6 +41,15 @@ export const builtInCatalog: Catalog = {
     chatModel("sora_video2-landscape", "1280x704", "10"),
     chatModel("sora_video2-15s", "704x1280", "15"),
     chatModel("sora_video2-landscape-15s", "1280x704", "15"),
+    // The providers after Sora (docs/billing.md has each price's source and date). Veo makes 1080p only at 8 s.
+    { model: "veo-3.1", seconds: ["4", "6", "8"], sizes: ["1280x720", "720x1280"], per_second_micros: 400_000 },
+    { model: "veo-3.1", seconds: ["8"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 400_000 },
+    { model: "kling-v2", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 70_000 },
+    { model: "kling-v2", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 140_000 },
+    { model: "wan2.5", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 100_000 },
+    { model: "wan2.5", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 150_000 },
+    { model: "seedance-1.0-pro", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 54_000 },
+    { model: "seedance-1.0-pro", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 124_000 },
   ],
 };
 

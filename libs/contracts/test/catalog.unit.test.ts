@@ -17,6 +17,12 @@ describe("built-in catalog", () => {
   });
   it("offers nothing outside the catalog", () => {
     expect(priceOf({ model: "sora-2", seconds: "5", size: "720x1280" }, builtInCatalog)).toBeUndefined();
+    // The providers after Sora, per second by resolution; Veo makes 1080p only at 8 s.
+    expect(priceOf({ model: "veo-3.1", seconds: "8", size: "1920x1080" }, builtInCatalog)).toBe(3_200_000);
+    expect(priceOf({ model: "veo-3.1", seconds: "4", size: "1920x1080" }, builtInCatalog)).toBeUndefined();
+    expect(priceOf({ model: "kling-v2", seconds: "10", size: "1920x1080" }, builtInCatalog)).toBe(1_400_000);
+    expect(priceOf({ model: "wan2.5", seconds: "5", size: "1280x720" }, builtInCatalog)).toBe(500_000);
+    expect(priceOf({ model: "seedance-1.0-pro", seconds: "5", size: "1920x1080" }, builtInCatalog)).toBe(620_000);
     expect(priceOf({ model: "sora-2", seconds: "4", size: "1792x1024" }, builtInCatalog)).toBeUndefined();
     expect(allowedSeconds(builtInCatalog, "sora-2")).toEqual(["4", "8", "12"]);
     expect(allowedSizes(builtInCatalog, "sora-2-pro")).toHaveLength(6);

@@ -144,14 +144,22 @@ export const upstreamHttp = (
       });
     },
 
-    /** The answer's JSON, read under a 1 MiB cap and checked against `schema`; anything else is an upstream error. */
-    async json<T>(response: Response, schema: z.ZodType<T>, what: string): Promise<T> {
+    /**
+     * The answer's JSON, read under a cap (1 MiB unless `maxBytes` says otherwise: an answer carrying media inline)
+     * and checked against `schema`; anything else is an upstream error.
+     */
+    async json<T>(
+      response: Response,
+      schema: z.ZodType<T>,
+      what: string,
+      maxBytes: number = upstreamLimits.jsonBytes,
+    ): Promise<T> {
       let parsed: unknown;
       try {
-        parsed = JSON.parse((await readBodyCapped(response, upstreamLimits.jsonBytes)).toString("utf8"));
+        parsed = JSON.parse((await readBodyCapped(response, maxBytes)).toString("utf8"));
       } catch (error) {
         if (error instanceof OutboundError && error.kind === "too_large") {
-          throw new UpstreamError(`${what}: the upstream's answer is larger than ${upstreamLimits.jsonBytes} bytes`, {
+          throw new UpstreamError(`${what}: the upstream's answer is larger than ${maxBytes} bytes`, {
             status: 502,
             retryable: true,
             upstreamCode: answerTooLarge,

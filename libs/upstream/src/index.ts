@@ -1,10 +1,17 @@
+import { arkProvider } from "./ark-provider.ts";
 import { azureProvider } from "./azure-provider.ts";
 import type { Channel } from "./channels.ts";
 import { chatSseProvider } from "./chat-sse-provider.ts";
+import { dashscopeProvider } from "./dashscope-provider.ts";
+import { geminiProvider } from "./gemini-provider.ts";
+import { klingProvider } from "./kling-provider.ts";
 import { openAiProvider } from "./openai-provider.ts";
 import type { Provider } from "./provider.ts";
+import { vertexProvider } from "./vertex-provider.ts";
 
+export { arkProvider } from "./ark-provider.ts";
 export { azureProvider } from "./azure-provider.ts";
+export { canDo, capabilities, modelSupports, type Operation, operations } from "./capabilities.ts";
 export * from "./channels.ts";
 export {
   type ChannelsLog,
@@ -15,6 +22,7 @@ export {
 } from "./channels-source.ts";
 export { chatSseProvider } from "./chat-sse-provider.ts";
 export { brokenStreamError, chatModelSpec, chatStreamScanner, progressIn, videoLinkIn } from "./chat-text.ts";
+export { dashscopeProvider } from "./dashscope-provider.ts";
 export {
   channelHosts,
   networkErrorOf,
@@ -23,15 +31,34 @@ export {
   type UpstreamInit,
   upstreamHttp,
 } from "./fetch-upstream.ts";
+export { geminiProvider } from "./gemini-provider.ts";
+export { klingProvider, klingTokens } from "./kling-provider.ts";
+export * from "./mapping.ts";
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export * from "./provider.ts";
+export { CONTENT_FILTERED } from "./task-http.ts";
 export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";
+export { vertexProvider } from "./vertex-provider.ts";
 export { videoStatusOf } from "./videos-api.ts";
 export { type ChannelsWatch, watchChannels } from "./watch-channels.ts";
 
-/** The provider client for a channel. */
+const made = new WeakMap<Channel, Provider>();
+
+/**
+ * The provider client for a channel, made once per channel object: a client keeps what it minted (Kling's
+ * JWT, Vertex's OAuth token) until near expiry. An edited channels file brings new objects, so new clients.
+ */
 export const providerFor = (channel: Channel): Provider => {
+  let provider = made.get(channel);
+  if (!provider) {
+    provider = newProvider(channel);
+    made.set(channel, provider);
+  }
+  return provider;
+};
+
+const newProvider = (channel: Channel): Provider => {
   switch (channel.provider) {
     case "openai":
       return openAiProvider(channel);
@@ -39,5 +66,15 @@ export const providerFor = (channel: Channel): Provider => {
       return azureProvider(channel);
     case "chat-sse":
       return chatSseProvider(channel);
+    case "gemini":
+      return geminiProvider(channel);
+    case "vertex":
+      return vertexProvider(channel);
+    case "kling":
+      return klingProvider(channel);
+    case "dashscope":
+      return dashscopeProvider(channel);
+    case "ark":
+      return arkProvider(channel);
   }
 };

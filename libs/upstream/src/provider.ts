@@ -70,6 +70,13 @@ export class UpstreamError extends Error {
 export interface Provider {
   /** `poll`: ask `status` until the job ends. `stream`: its reports arrive on the submit's own stream. */
   readonly follow: "poll" | "stream";
+  /** The least time between two polls of one job that the provider asks for (Veo: about 10 s); unset: the poller's own schedule. */
+  readonly pollIntervalMs?: number;
+  /**
+   * Asks the upstream something that costs nothing (a list, a missing task) to learn whether it answers and
+   * accepts the channel's credentials; throws the UpstreamError it got otherwise.
+   */
+  check?(): Promise<void>;
   submit(request: SubmitRequest, options?: { signal?: AbortSignal }): Promise<Submitted>;
   status(upstreamId: string): Promise<JobReport>;
   /** A new job from a finished one of this channel, with a new prompt. */

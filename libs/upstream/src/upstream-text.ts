@@ -29,6 +29,9 @@ const credentialShapes = [
   /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
   /\b(sk|rk|pk|key)-[A-Za-z0-9_-]{12,}/g,
   /\bAIza[0-9A-Za-z_-]{30,}/g,
+  // Tokens made from the key: a JWT (Kling signs one with its secret) and a Google OAuth access token (Vertex).
+  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+  /\bya29\.[0-9A-Za-z._-]{8,}/g,
 ];
 
 export interface ScrubContext {

@@ -92,4 +92,45 @@ describe("channels file", () => {
       source.close();
     }
   });
+
+  it("takes the new providers' fields, and a bad one names the file, the channel and the field", () => {
+    const file = `
+channels:
+  - id: wan
+    provider: dashscope
+    base_url: https://dashscope-intl.aliyuncs.com/api/v1
+    api_key: k
+    models: { wan2.5: { text: wan2.5-t2v-preview, image: wan2.5-i2v-preview } }
+  - id: veo-vertex
+    provider: vertex
+    base_url: https://us-central1-aiplatform.googleapis.com/v1
+    key_file: /etc/reelgate/sa.json
+    project: p
+    location: us-central1
+    models: { veo-3.1: veo-3.1-generate-preview }
+`;
+    const [wan, vertex] = parseChannelsFile("c.yaml", file, {});
+    expect(wan?.models["wan2.5"]).toEqual({ text: "wan2.5-t2v-preview", image: "wan2.5-i2v-preview" });
+    expect(vertex).toMatchObject({ key_file: "/etc/reelgate/sa.json", api_key: "" });
+    const kling = `
+channels:
+  - id: kling-main
+    provider: kling
+    base_url: https://api-singapore.klingai.com
+    api_key: ak
+    models: { kling-v2: kling-v2-master }
+`;
+    expect(() => parseChannelsFile("k.yaml", kling, {})).toThrow(
+      /k\.yaml[\s\S]*channels\.0\.api_secret \(channel 'kling-main'\): required for provider 'kling'/,
+    );
+    expect(() => parseChannelsFile("v.yaml", file.replace("    project: p\n", ""), {})).toThrow(
+      /v\.yaml[\s\S]*channels\.1\.project \(channel 'veo-vertex'\)/,
+    );
+    expect(() => parseChannelsFile("p.yaml", kling.replace("provider: kling", "provider: klingon"), {})).toThrow(
+      /p\.yaml[\s\S]*channels\.0\.provider \(channel 'kling-main'\)/,
+    );
+    expect(() => parseChannelsFile("m.yaml", file.replace("image: wan2.5-i2v-preview", "picture: x"), {})).toThrow(
+      /m\.yaml[\s\S]*channels\.0\.models/,
+    );
+  });
 });

@@ -3,6 +3,7 @@ import type { Catalog } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
 import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
+import type { Operation } from "@reelgate/upstream";
 import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
@@ -63,6 +64,8 @@ export interface IngressDeps {
   signingSecret?: string;
   /** Media that storage could not copy, proxied through its channel until the upstream link expires. */
   upstreamContent?: UpstreamContent;
+  /** Whether the channels serving a model can do an operation; unset: all can. */
+  supports?: (model: string, operation: Operation) => boolean;
   /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
   /** The channels in force now, for the admin channel list (none given: the list shows only channels seen in events). */

@@ -11,7 +11,7 @@ import {
   secretsDir,
   startOperationsServer,
 } from "@reelgate/service-kit";
-import { channelsSourceFromConfig } from "@reelgate/upstream";
+import { channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { natsDeadLetters } from "./adapters/dead-letters.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
@@ -91,6 +91,7 @@ await runService({
       },
       signingSecret,
       upstreamContent: upstreamContent(channels.current),
+      supports: (model, operation) => modelSupports(channels.current(), model, operation),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
       rateLimits: {

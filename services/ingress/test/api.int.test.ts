@@ -48,6 +48,7 @@ const ingress = async ({
     fit: (image) => Promise.resolve(image),
   } as InputImageReader,
   onRoute = undefined as ((route: RouteOptions) => void) | undefined,
+  supports = undefined as ((model: string, operation: string) => boolean) | undefined,
 } = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "reelgate-ingress-"));
   const store = openSqliteEventStore(join(dir, "events.db"));
@@ -87,6 +88,7 @@ const ingress = async ({
     bodyLimitBytes,
     rateLimitPerMinute,
     ...(onRoute ? { onRoute } : {}),
+    ...(supports ? { supports } : {}),
   });
   return {
     app,
@@ -343,6 +345,29 @@ describe("ingress API in process", () => {
     // registered without its schema fails here instead of going undocumented.
     expect(unschematised).toEqual([]);
     for (const route of hidden) expect(route).toMatch(/^GET \/(docs|openapi\.json)/);
+  });
+
+  it("refuses an operation the model's providers cannot do with 400 unsupported_operation, recording nothing", async () => {
+    const asked: string[] = [];
+    api = await ingress({
+      supports: (model, operation) => {
+        asked.push(`${model} ${operation}`);
+        return operation !== "text-to-video";
+      },
+    });
+    const response = await api.create({ model: "sora-2", prompt: "a cat", seconds: "4", size: "720x1280" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      error: { code: "unsupported_operation", param: "model", message: expect.stringContaining("sora-2") },
+    });
+    expect(asked).toEqual(["sora-2 text-to-video"]);
+    expect((await api.views.videos.sum("pendingQuoteMicros", { accountId: "acct_1" })) ?? 0).toBe(0);
+    const list = await api.app.inject({
+      method: "GET",
+      url: "/v1/videos",
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(list.json().data).toEqual([]);
   });
 
   it("serves no operations endpoint on the public port: /metrics, /readyz and /healthz are on the operations port", async () => {

@@ -119,6 +119,11 @@ describe("job decider", () => {
     // Spread by up to a quarter, never less than the base.
     expect(nextPollDelayMs(1_000, undefined, 0.99)).toBeGreaterThan(nextPollDelayMs(1_000));
     expect(nextPollDelayMs(1_000, undefined, 0.99)).toBeLessThanOrEqual(625);
+    // A provider's own interval (Veo: 10 s) is a floor, still spread, and a longer Retry-After still wins.
+    expect(nextPollDelayMs(1_000, undefined, 0, 10_000)).toBe(10_000);
+    expect(nextPollDelayMs(1_000, undefined, 0.99, 10_000)).toBeGreaterThan(10_000);
+    expect(nextPollDelayMs(1_000, 30_000, 0, 10_000)).toBe(30_000);
+    expect(nextPollDelayMs(700_000, undefined, 0, 10_000)).toBe(15_000);
   });
 
   const attemptFailed = (attempt: number, channelId: string, status: number | null = 500): JobEvent => ({

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,9 +16,44 @@ import { cpuSeconds, peakRssMiB } from "./cpu.ts";
  * figures; asserts nothing.
  */
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../../../..");
-const sizes = (process.env.BENCH_POLLER_JOBS ?? "1000,10000").split(",").map(Number);
+const sizes = (process.env.BENCH_POLLER_JOBS ?? "1000,10000").split(",").filter(Boolean).map(Number);
 
-const runOnce = async (jobs: number, jobMs: number) => {
+/** One channel of `provider` on the simulator, serving the bench's `sora-2` jobs; openai is the built-in simulator channel. */
+const channelsFileFor = (provider: string, dataDir: string, simulator: string) => {
+  if (provider === "openai") return "";
+  const file = join(dataDir, "channels.yaml");
+  const shapes: Record<string, string> = {
+    gemini: `base_url: ${simulator}/c/bench/v1beta\n    api_key: bench`,
+    kling: `base_url: ${simulator}/c/bench/kling\n    api_key: bench\n    api_secret: secret-bench`,
+    dashscope: `base_url: ${simulator}/c/bench/dashscope/api/v1\n    api_key: bench`,
+    ark: `base_url: ${simulator}/c/bench/ark/api/v3\n    api_key: bench`,
+    vertex: `base_url: ${simulator}/c/bench/vertex/v1\n    key_file: ${join(dataDir, "sa.json")}\n    project: bench\n    location: us-central1`,
+  };
+  if (provider === "vertex") {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(
+      join(dataDir, "sa.json"),
+      JSON.stringify({
+        client_email: "bench@sim.iam.gserviceaccount.com",
+        private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+        token_uri: `${simulator}/oauth2/token`,
+      }),
+    );
+  }
+  const model =
+    provider === "kling"
+      ? "kling-v2-master"
+      : provider === "dashscope"
+        ? "wan2.5-t2v-preview"
+        : "veo-3.1-generate-preview";
+  writeFileSync(
+    file,
+    `channels:\n  - id: bench\n    provider: ${provider}\n    ${shapes[provider]}\n    models: { sora-2: ${model} }\n`,
+  );
+  return file;
+};
+
+const runOnce = async (jobs: number, jobMs: number, provider = "openai") => {
   const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-poller-"));
   const quiet = { env: process.env, cwd: repoRoot, onLine: () => undefined };
   const natsPort = await freePort();
@@ -45,7 +81,7 @@ const runOnce = async (jobs: number, jobMs: number) => {
       REELGATE_DATA_DIR: dataDir,
       REELGATE_SIMULATOR_URL: `http://127.0.0.1:${simPort}/v1`,
       REELGATE_NAMESPACE: namespace,
-      REELGATE_CHANNELS_FILE: "",
+      REELGATE_CHANNELS_FILE: channelsFileFor(provider, dataDir, `http://127.0.0.1:${simPort}`),
       LOG_LEVEL: "error",
     },
   });
@@ -104,7 +140,8 @@ const runOnce = async (jobs: number, jobMs: number) => {
         videoId,
         accountId: "acct_bench",
         model: "sora-2",
-        seconds: "4",
+        // Kling makes 5 or 10 s only.
+        seconds: provider === "kling" ? "5" : "4",
         size: "720x1280",
         prompt: "bench",
         quoteMicros: 400_000,
@@ -134,10 +171,16 @@ const runOnce = async (jobs: number, jobMs: number) => {
     path: string;
     method: string;
   }>;
-  const submits = requests.filter((request) => request.method === "POST").length;
-  const polls = requests.filter((request) => request.method === "GET").length;
+  const tokens = requests.filter((request) => request.path === "/oauth2/token").length;
+  const submits = requests.filter(
+    (request) =>
+      request.method === "POST" && request.path !== "/oauth2/token" && !/fetchPredictOperation/.test(request.path),
+  ).length;
+  const polls = requests.length - submits - tokens;
 
-  console.log(`\nPoller: ${jobs} jobs injected at once, simulator jobs take ${jobMs / 1000} s, one poller process`);
+  console.log(
+    `\nPoller (${provider}): ${jobs} jobs injected at once, simulator jobs take ${jobMs / 1000} s, one poller process`,
+  );
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(42)} ${value}`);
   line("jobs ended", `${ended.size} of ${jobs}`);
   line("wall time (s)", seconds.toFixed(1));
@@ -155,8 +198,9 @@ const runOnce = async (jobs: number, jobMs: number) => {
   }
   line(
     "upstream requests per completed video",
-    `${(requests.length / Math.max(1, ended.size)).toFixed(2)} (${submits} submits, ${polls} polls)`,
+    `${(requests.length / Math.max(1, ended.size)).toFixed(2)} (${submits} submits, ${polls} polls${tokens ? `, ${tokens} token requests` : ""})`,
   );
+  line("poller CPU per video (ms)", ((cpu * 1000) / Math.max(1, ended.size)).toFixed(2));
 
   for (const subscription of subscriptions) subscription.unsubscribe();
   await nc.close();
@@ -165,10 +209,21 @@ const runOnce = async (jobs: number, jobMs: number) => {
 };
 
 /** Jobs of 1 s (as asked), and long enough that every job is in flight at once (the submits take a while). */
-const jobLengths = (process.env.BENCH_POLLER_JOB_MS ?? "1000,40000").split(",").map(Number);
+const jobLengths = (process.env.BENCH_POLLER_JOB_MS ?? "1000,40000").split(",").filter(Boolean).map(Number);
+
+/**
+ * Per provider (issue 11): 1,000 jobs of 60 s each through one channel of each provider's shape, each at
+ * its own poll pace (Veo: 10 s). `BENCH_POLLER_PROVIDERS=` (empty) skips it.
+ */
+const providerRuns = (process.env.BENCH_POLLER_PROVIDERS ?? "openai,gemini,vertex,kling,dashscope,ark")
+  .split(",")
+  .filter(Boolean);
+const providerJobs = Number(process.env.BENCH_POLLER_PROVIDER_JOBS ?? 1000);
+const providerJobMs = Number(process.env.BENCH_POLLER_PROVIDER_JOB_MS ?? 60_000);
 
 export const runPollerBench = async () => {
   for (const jobMs of jobLengths) for (const jobs of sizes) await runOnce(jobs, jobMs);
+  for (const provider of providerRuns) await runOnce(providerJobs, providerJobMs, provider);
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) await runPollerBench();

@@ -7,6 +7,8 @@ import { openEventStore } from "@reelgate/event-store";
 import { openViews } from "@reelgate/ingress";
 import { connectNats } from "@reelgate/messaging";
 import { createLogger, loadConfig, secretsDir } from "@reelgate/service-kit";
+import { loadChannels, providerFor } from "@reelgate/upstream";
+import { checkChannels, formatChecks } from "./commands/channels-check.ts";
 import { describeDeadLetter, listDeadLetters, replayDeadLetters } from "./commands/dead-letters.ts";
 import {
   exportLedger,
@@ -32,6 +34,9 @@ const usage = `reelgate <command>
                    fold every account event and check the events' recorded totals, the reservations,
                    the balance view and billing's snapshots against it; one JSON line per mismatch,
                    then a summary (exit 1 on any mismatch)
+
+  channels check    ask each configured channel something free (no paid job) to learn whether it answers
+                   and takes its credentials; a table of results (exit 1 when any is refused or unreachable)
 
   dead-letters list [--service <name>]
                    every message a consumer set aside (oldest first), one JSON line each: its sequence,
@@ -76,15 +81,17 @@ if (values.help) {
 const [command, subcommand, ...extra] = positionals;
 const ledgerCall = command === "ledger";
 const deadLettersCall = command === "dead-letters";
+const channelsCall = command === "channels";
 const sequences = values.seq?.map(Number);
 if (
   !command ||
-  !["rebuild", "verify", "ledger", "dead-letters"].includes(command) ||
+  !["rebuild", "verify", "ledger", "dead-letters", "channels"].includes(command) ||
+  (channelsCall && (subcommand !== "check" || extra.length > 0)) ||
   (ledgerCall
     ? !["export", "replay", "verify"].includes(subcommand ?? "") || extra.length > 0
     : deadLettersCall
       ? !["list", "replay"].includes(subcommand ?? "") || extra.length > 0
-      : subcommand) ||
+      : subcommand && !channelsCall) ||
   ((values.service !== undefined || sequences) && !deadLettersCall) ||
   (sequences && (subcommand !== "replay" || sequences.some((n) => !Number.isSafeInteger(n) || n < 1))) ||
   values.service === "" ||
@@ -173,6 +180,20 @@ const cliNatsCredentials = () => {
   return existsSync(operator) ? { NATS_USER: "operator", NATS_PASSWORD: readFileSync(operator, "utf8").trim() } : {};
 };
 
+const runChannelsCheck = async (): Promise<number> => {
+  const { channels, usingSimulator } = loadChannels({
+    file: config.REELGATE_CHANNELS_FILE,
+    simulatorUrl: config.REELGATE_SIMULATOR_URL,
+    modelNames: [],
+  });
+  if (usingSimulator) console.log("REELGATE_CHANNELS_FILE is not set: checking the built-in simulator channel");
+  const rows = await checkChannels(channels, providerFor);
+  console.log(formatChecks(rows));
+  return rows.some((row) => row.outcome === "refused" || row.outcome === "unreachable" || row.outcome === "failed")
+    ? 1
+    : 0;
+};
+
 const runDeadLetters = async (): Promise<number> => {
   const names = natsNames(config.REELGATE_NAMESPACE);
   const nc = await connectNats({
@@ -202,7 +223,13 @@ const runDeadLetters = async (): Promise<number> => {
   }
 };
 
-const exitCode = ledgerCall ? await runLedger() : deadLettersCall ? await runDeadLetters() : await runReadModel();
+const exitCode = channelsCall
+  ? await runChannelsCheck()
+  : ledgerCall
+    ? await runLedger()
+    : deadLettersCall
+      ? await runDeadLetters()
+      : await runReadModel();
 // Let stdout drain (a pipe may still hold the end of an export) before the process ends.
 await new Promise((done) => process.stdout.write("", done));
 process.exit(exitCode);

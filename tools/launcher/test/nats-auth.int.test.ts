@@ -56,7 +56,14 @@ describe.skipIf(!binary)("npm start's nats-server: a user per service with only 
   it("keeps each service's password across restarts, one per service", () => {
     const again = writeLocalNatsConfig({ dataDir, port: 1, namespace }).credentials;
     expect(again).toEqual(credentials);
-    expect(Object.keys(credentials).sort()).toEqual(["billing", "ingress", "notifier", "operator", "poller", "storage"]);
+    expect(Object.keys(credentials).sort()).toEqual([
+      "billing",
+      "ingress",
+      "notifier",
+      "operator",
+      "poller",
+      "storage",
+    ]);
     expect(new Set(Object.values(credentials).map((user) => user.NATS_PASSWORD)).size).toBe(6);
   });
 

@@ -8,8 +8,13 @@ import { controlApi } from "./control.ts";
 import { errorBodyForStatus, openAiError } from "./errors.ts";
 import { createFaults } from "./faults.ts";
 import { createJobStore } from "./job-store.ts";
+import { arkApi } from "./providers/ark.ts";
 import { chatProvider } from "./providers/chat.ts";
+import { dashscopeApi } from "./providers/dashscope.ts";
 import { mediaLinks } from "./providers/files.ts";
+import { createOAuthTokens, geminiApi, oauthTokenEndpoint, vertexApi } from "./providers/google.ts";
+import { defaultKlingSecret, klingApi } from "./providers/kling.ts";
+import { expiringMedia } from "./providers/task-kit.ts";
 import { videosApi } from "./providers/videos-api.ts";
 import { createRequestLog } from "./request-log.ts";
 
@@ -24,6 +29,12 @@ export interface SimulatorOptions {
   videoBytes?: number;
   /** Largest accepted upload part; default 64 MiB. */
   maxUploadBytes?: number;
+  /** Kling: the secret key of an access key (default `secret-{access key}`). */
+  klingSecrets?: Record<string, string>;
+  /** Vertex's token endpoint: service-account email → public key (PEM); given, assertions are verified. */
+  serviceAccounts?: Record<string, string>;
+  /** Where the task shapes' media links point; default the other loopback name of the host asked (a second host). */
+  mediaBaseUrl?: string;
   logger?: FastifyServerOptions["logger"];
 }
 
@@ -32,8 +43,10 @@ const newSimulatorJobId = () => `sim_${randomBytes(12).toString("hex")}`;
 const isControlCall = (url: string) => /^(\/c\/[^/]+)?\/_control(\/|$|\?)/.test(url);
 
 /**
- * The upstream simulator. Every channel speaks all three provider shapes: the OpenAI videos API
- * under `/v1`, Azure's under `/openai/v1`, chat-completions streams at `/v1/chat/completions`; the
+ * The upstream simulator. Every channel speaks every provider shape: the OpenAI videos API
+ * under `/v1`, Azure's under `/openai/v1`, chat-completions streams at `/v1/chat/completions`, Veo's Gemini
+ * API under `/v1beta` and Vertex AI's under `/vertex/v1` (tokens from `/oauth2/token`), Kling under
+ * `/kling`, DashScope under `/dashscope/api/v1`, Ark under `/ark/api/v3`, their media at `/media`; the
  * unprefixed routes are the default channel, `/c/{channel}/…` a channel of its own (jobs, faults,
  * stats). The control API is `/_control` (and `/c/{channel}/_control`). Call `listen` yourself.
  */
@@ -85,7 +98,18 @@ export const buildSimulator = async (options: SimulatorOptions = {}): Promise<Fa
       .send(openAiError(`Unknown request URL: ${request.method} ${request.url}.`, { code: "unknown_url" })),
   );
 
+  const oauthTokens = createOAuthTokens(now);
+  const media = options.mediaBaseUrl === undefined ? {} : { mediaBaseUrl: options.mediaBaseUrl };
+  const klingSecrets = options.klingSecrets;
+  const secretOf = (accessKey: string) => (klingSecrets ? klingSecrets[accessKey] : defaultKlingSecret(accessKey));
+  await app.register(oauthTokenEndpoint(oauthTokens, options.serviceAccounts));
   for (const root of ["", "/c/:channel"]) {
+    await app.register(geminiApi(contextOf, media), { prefix: `${root}/v1beta` });
+    await app.register(vertexApi(contextOf, oauthTokens), { prefix: `${root}/vertex/v1` });
+    await app.register(klingApi(contextOf, { secretOf, ...media }), { prefix: `${root}/kling` });
+    await app.register(dashscopeApi(contextOf, media), { prefix: `${root}/dashscope/api/v1` });
+    await app.register(arkApi(contextOf, media), { prefix: `${root}/ark/api/v3` });
+    await app.register(expiringMedia(contextOf), { prefix: root });
     await app.register(videosApi(contextOf), { prefix: `${root}/v1` });
     await app.register(chatProvider(contextOf, linkBase), { prefix: `${root}/v1` });
     await app.register(videosApi(contextOf, { azure: true }), { prefix: `${root}/openai/v1` });

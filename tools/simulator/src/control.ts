@@ -30,6 +30,7 @@ const faultsSchema = {
     jobDurationMs: { type: "integer", minimum: 0 },
     videoBytes: { type: "integer", minimum: 0 },
     brokenDownloads: { type: "integer", minimum: 0 },
+    linkTtlMs: { type: "integer", minimum: 0 },
     mediaLinkUrl: { type: "string" },
     contentRedirectUrl: { type: "string" },
     oversizedErrors: { type: "integer", minimum: 0 },

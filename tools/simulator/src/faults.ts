@@ -26,6 +26,8 @@ export interface FaultSettings {
   brokenDownloads?: number;
   /** The next `n` chat streams break off halfway, after a moderation notice and before any video link. */
   brokenStreams?: number;
+  /** How long the media links the task shapes hand out stay valid (default 24 h); past it they answer 403. */
+  linkTtlMs?: number;
   /** A hostile upstream: chat streams end with a link to this URL instead of the simulator's own file. */
   mediaLinkUrl?: string;
   /** A hostile upstream: video downloads answer `302` to this URL. */
@@ -101,6 +103,7 @@ export const createFaults = (defaults: { jobDurationMs: number; videoBytes?: num
     latencyMs: () => settings.latencyMs ?? 0,
     jobDurationMs: () => settings.jobDurationMs ?? defaults.jobDurationMs,
     videoBytes: () => settings.videoBytes ?? defaults.videoBytes,
+    linkTtlMs: () => settings.linkTtlMs ?? 86_400_000,
   };
 };
 

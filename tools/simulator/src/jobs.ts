@@ -12,6 +12,8 @@ export interface Job {
   remixedFromVideoId: string | null;
   /** The total size of the video to serve; undefined serves the small default MP4. */
   videoBytes: number | undefined;
+  /** The prompt carried the filter marker: the job ends failed as the provider's content filter says it. */
+  filtered?: boolean;
   /** The message it fails with, when a fault set one (an oversized one, say). */
   errorMessage?: string;
   /** Stopped before its end (cancelled, or a chat stream that broke off): it ended failed then. */
@@ -38,7 +40,11 @@ export const FAIL_MARKER = "[fail]";
 /** The first part of a job's duration it spends queued, before progress starts. */
 export const QUEUED_FRACTION = 0.2;
 
-export const failsByPrompt = (prompt: string) => prompt.includes(FAIL_MARKER);
+export const FILTER_MARKER = "[filtered]";
+
+export const failsByPrompt = (prompt: string) => prompt.includes(FAIL_MARKER) || prompt.includes(FILTER_MARKER);
+
+export const filteredByPrompt = (prompt: string) => prompt.includes(FILTER_MARKER);
 
 /** `[made-seconds=8]` in a prompt: the job reports that it made this many seconds, whatever was asked (as upstreams do). */
 export const madeSecondsByPrompt = (prompt: string): string | undefined =>

@@ -1,6 +1,6 @@
 import type { SimulatorContext } from "./context.ts";
 import { type OpenAiErrorBody, openAiError } from "./errors.ts";
-import { failsByPrompt, type Job, madeSecondsByPrompt } from "./jobs.ts";
+import { failsByPrompt, filteredByPrompt, type Job, madeSecondsByPrompt } from "./jobs.ts";
 import { minimumMp4Size } from "./media/mp4.ts";
 
 export interface JobRequest {
@@ -58,6 +58,7 @@ export const newJob = (
     createdAtMs: context.now(),
     durationMs: context.faults.jobDurationMs(),
     fails: errorMessage !== undefined || failsByPrompt(prompt),
+    filtered: filteredByPrompt(prompt),
     remixedFromVideoId,
     videoBytes:
       videoBytes === undefined

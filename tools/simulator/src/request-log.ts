@@ -25,9 +25,18 @@ export interface RecordedRequest {
   status?: number;
   /** The id of the job the request created, if it created one. */
   responseId?: string;
+  /** A JSON body of the task shapes, as sent; strings longer than 256 characters (inline images) by their sha256. */
+  body?: unknown;
 }
 
-const CREDENTIAL_HEADERS = new Set(["authorization", "api-key", "x-api-key", "proxy-authorization", "cookie"]);
+const CREDENTIAL_HEADERS = new Set([
+  "authorization",
+  "api-key",
+  "x-api-key",
+  "x-goog-api-key",
+  "proxy-authorization",
+  "cookie",
+]);
 
 const redacted = (headers: IncomingHttpHeaders): Record<string, string> =>
   Object.fromEntries(

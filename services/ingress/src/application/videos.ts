@@ -16,6 +16,7 @@ import {
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
+import type { Operation } from "@reelgate/upstream";
 import { spendableMicros } from "../domain/balance-view.ts";
 import { statusOf, toVideoObject } from "../domain/video-object.ts";
 import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
@@ -31,6 +32,8 @@ export interface VideoDeps {
   catalog: Catalog;
   now: () => Date;
   onAppended: () => void;
+  /** Whether the channels serving a model can do an operation (libs/upstream's capabilities); unset: all can. */
+  supports?: (model: string, operation: Operation) => boolean;
   images: InputImageReader;
 }
 
@@ -47,7 +50,16 @@ export interface ListQuery {
 const inputKey = (accountId: string, videoId: string, at: Date, contentType: string) =>
   `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
 
-export const videoService = ({ store, objects, views, catalog, now, onAppended, images }: VideoDeps) => {
+export const videoService = ({ store, objects, views, catalog, now, onAppended, supports, images }: VideoDeps) => {
+  /** Refused before anything is reserved: an operation no channel of the model's providers can do. */
+  const requireSupport = (model: string, operation: Operation) => {
+    if (supports && !supports(model, operation))
+      throw new ApiError(400, `Model '${model}' does not support ${operation}.`, {
+        param: operation === "image-to-video" ? "input_reference" : "model",
+        code: "unsupported_operation",
+      });
+  };
+
   const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
     const found = await views.videos.get(videoId);
     // Another account's video, a deleted one, or one whose request has not reached the read model yet
@@ -165,6 +177,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
 
     create: (accountId: string, body: CreateVideoRequest, image?: PendingImage, videoId?: string) => {
       const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
+      requireSupport(spec.model, image ? "image-to-video" : "text-to-video");
       return request(accountId, {
         spec,
         prompt: body.prompt,
@@ -186,6 +199,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
       }
       // Priced as what the upstream reported making, which is what the remix starts from; as requested
       // when the catalog does not sell what it reported.
+      requireSupport(source.task.model, "remix");
       const requested = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
       const made = source.job?.made;
       const spec = made && priceOf(made, catalog, accountId) !== undefined ? made : requested;

@@ -128,10 +128,18 @@ export const channelSlots = (
       if (maxConcurrent === undefined) return true;
       await follow();
       const keys = Array.from({ length: maxConcurrent }, (_, index) => keyOf(channelId, index));
+      let asked = false;
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         if (keys.some((key) => known.get(key)?.videoId === videoId)) return true;
         const free = shuffled(keys.filter((key) => !known.get(key)?.videoId)).slice(0, TRIES_PER_ROUND);
-        if (free.length === 0) break;
+        if (free.length === 0) {
+          // Full as heard: the watch may lag the server (a slot another replica just gave back), so ask the
+          // server once before answering "no room" or reclaiming.
+          if (asked) break;
+          asked = true;
+          await Promise.all(keys.map(refresh));
+          continue;
+        }
         for (const key of free) if (await take(key, videoId)) return true;
         if (round === MAX_ROUNDS) return false;
       }

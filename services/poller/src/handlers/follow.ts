@@ -70,7 +70,7 @@ export const followJobs = (deps: JobsDeps, records: JobRecords) => {
       const decision = await records.execute(videoId, { type: "RecordReport", report, now: seconds() }, event, purpose);
       if (late) return terminal ? undefined : after(LATE_POLL_MS);
       if (decision.state.outcome) return void (await release());
-      return after(nextPollDelayMs(ageMs, undefined, deps.random()));
+      return after(nextPollDelayMs(ageMs, undefined, deps.random(), provider.pollIntervalMs));
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
       if (error.retryAfterMs !== undefined) await deps.coolDowns.hold(channel.id, deps.now() + error.retryAfterMs);
@@ -83,7 +83,7 @@ export const followJobs = (deps: JobsDeps, records: JobRecords) => {
         return undefined;
       }
       if (late) return after(LATE_POLL_MS);
-      return after(nextPollDelayMs(ageMs, error.retryAfterMs, deps.random()));
+      return after(nextPollDelayMs(ageMs, error.retryAfterMs, deps.random(), provider.pollIntervalMs));
     }
   };
 

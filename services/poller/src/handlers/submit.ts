@@ -1,6 +1,6 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
-import { type Channel, type Submitted, UpstreamError } from "@reelgate/upstream";
+import { type Channel, type Submitted, UpstreamError, upstreamModelOf } from "@reelgate/upstream";
 import { planSubmit, requestIsWrong } from "../domain/failover.ts";
 import type { JobState } from "../domain/job.ts";
 import { eligibleChannels } from "../domain/pick-channel.ts";
@@ -165,7 +165,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
           ? await provider.remix(candidates.remixOf, { prompt: request.prompt, idempotencyKey })
           : await provider.submit(
               {
-                model: channel.models[request.model] ?? request.model,
+                model: upstreamModelOf(channel.models, request.model, Boolean(request.inputReference)),
                 prompt: request.prompt,
                 seconds: request.seconds,
                 size: request.size,

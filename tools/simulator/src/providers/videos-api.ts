@@ -29,9 +29,10 @@ const idempotencyKeyOf = (request: FastifyRequest) => {
 export const sendFault = (
   reply: FastifyReply,
   fault: { status: number; body?: Record<string, unknown>; retryAfterSeconds?: number },
+  bodyFor: (status: number) => unknown = errorBodyForStatus,
 ) => {
   if (fault.retryAfterSeconds !== undefined) reply.header("retry-after", String(fault.retryAfterSeconds));
-  return reply.code(fault.status).send(fault.body ?? errorBodyForStatus(fault.status));
+  return reply.code(fault.status).send(fault.body ?? bodyFor(fault.status));
 };
 
 /** A careless upstream's 401: the key the caller presented, repeated in the message. */

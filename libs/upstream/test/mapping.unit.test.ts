@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import {
+  aspectRatioOf,
+  dataUrlOf,
+  imageModelFor,
+  klingModeOf,
+  mapRequest,
+  resolutionOf,
+  sizeFrom,
+  upstreamModelOf,
+} from "../src/mapping.ts";
+
+describe("the size mapping of SPEC §3", () => {
+  it.each([
+    ["1920x1080", "16:9", "1080p", "pro"],
+    ["1080x1920", "9:16", "1080p", "pro"],
+    ["1280x720", "16:9", "720p", "std"],
+    ["720x1280", "9:16", "720p", "std"],
+    ["1024x1024", "1:1", "1024p", "std"],
+  ])("%s → ratio %s, resolution %s, Kling mode %s", (size, ratio, resolution, mode) => {
+    expect(aspectRatioOf(size)).toBe(ratio);
+    expect(resolutionOf(size)).toBe(resolution);
+    expect(klingModeOf(size)).toBe(mode);
+  });
+
+  it("writes each provider's fields as its documentation does", () => {
+    expect(mapRequest({ size: "1920x1080", seconds: "8" })).toEqual({
+      gemini: { aspectRatio: "16:9", resolution: "1080p", durationSeconds: 8 },
+      kling: { aspect_ratio: "16:9", mode: "pro", duration: "8" },
+      dashscope: { text: { size: "1920*1080", duration: 8 }, image: { resolution: "1080P", duration: 8 } },
+      ark: { resolution: "1080p", ratio: "16:9", duration: 8 },
+    });
+  });
+
+  it("refuses what is not WxH", () => {
+    expect(() => aspectRatioOf("1080p")).toThrow(/WIDTHxHEIGHT/);
+  });
+
+  it("maps a ratio and resolution back to the public size", () => {
+    expect(sizeFrom("16:9", "1080p", "x")).toBe("1920x1080");
+    expect(sizeFrom("9:16", "720p", "x")).toBe("720x1280");
+    expect(sizeFrom("?", "720p", "1280x720")).toBe("1280x720");
+  });
+});
+
+describe("models and images", () => {
+  const models = {
+    "wan2.5": { text: "wan2.5-t2v-preview", image: "wan2.5-i2v-preview" },
+    veo: "veo-3.1-generate-preview",
+  };
+  it("picks the text or image model of the {text, image} form, and the one name otherwise", () => {
+    expect(upstreamModelOf(models, "wan2.5", false)).toBe("wan2.5-t2v-preview");
+    expect(upstreamModelOf(models, "wan2.5", true)).toBe("wan2.5-i2v-preview");
+    expect(upstreamModelOf(models, "veo", true)).toBe("veo-3.1-generate-preview");
+    expect(imageModelFor(models, "wan2.5-t2v-preview")).toBe("wan2.5-i2v-preview");
+    expect(imageModelFor(models, "veo-3.1-generate-preview")).toBeUndefined();
+  });
+  it("inlines an image as a data URL", () => {
+    expect(dataUrlOf(Buffer.from("abc"), "image/png")).toBe("data:image/png;base64,YWJj");
+  });
+});

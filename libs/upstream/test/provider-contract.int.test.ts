@@ -1,0 +1,444 @@
+import { generateKeyPairSync } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildSimulator } from "@reelgate/simulator";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Channel, ProviderName } from "../src/channels.ts";
+import { type JobReport, type Provider, providerFor, type SubmitRequest, UpstreamError } from "../src/index.ts";
+
+/**
+ * One contract every provider adapter keeps, against the simulator speaking that provider's shape: text and
+ * image jobs followed to their end, the content's bytes, failures and the content filter mapped onto the
+ * four statuses, a refused credential, a 429 with Retry-After, and cancel where the provider has one.
+ */
+
+const GOOD_KEY = "good-key";
+const SERVICE_ACCOUNT = "reelgate@sim-project.iam.gserviceaccount.com";
+const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const privatePem = keys.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const publicPem = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
+const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString();
+
+let simulator: FastifyInstance;
+let root: string;
+let submits = 0;
+/** A host outside every channel's hosts; a link there must be refused before any connection. */
+let forbidden: Server;
+let forbiddenConnections = 0;
+let forbiddenUrl: string;
+let keyDir: string;
+
+const keyFile = (name: string, privateKey: string) => {
+  const file = join(keyDir, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      type: "service_account",
+      project_id: "sim-project",
+      private_key_id: "k1",
+      private_key: privateKey,
+      client_email: SERVICE_ACCOUNT,
+      token_uri: `${root}/oauth2/token`,
+    }),
+  );
+  return file;
+};
+
+interface Harness {
+  provider: ProviderName;
+  /** Where the shape lives under the simulator's channel root. */
+  path: string;
+  model: string;
+  /** Fields that make the channel's credentials wrong. */
+  wrongCredentials: () => Partial<Channel>;
+  credentials?: () => Partial<Channel>;
+  /** The code a content-filtered job ends with. */
+  filteredCode: string;
+  cancels: boolean;
+  /** A fault that fails the next job, where a prompt marker does not (a chat stream fails by breaking off). */
+  failFault?: object;
+  /** What the upstream must have received for a 1920x1080, 8 s job (the SPEC §3 mapping), where it is JSON. */
+  sent1080?: (body: Record<string, unknown>) => void;
+}
+
+const harnesses: Harness[] = [
+  {
+    provider: "openai",
+    path: "/v1",
+    model: "sora-2",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_policy_violation",
+    cancels: true,
+  },
+  {
+    provider: "azure",
+    path: "",
+    model: "sora-2",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_policy_violation",
+    cancels: true,
+  },
+  {
+    provider: "chat-sse",
+    path: "/v1",
+    model: "sora_video2",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_policy_violation",
+    cancels: false,
+    failFault: { brokenStreams: 1 },
+  },
+  {
+    provider: "gemini",
+    path: "/v1beta",
+    model: "veo-3.1-generate-preview",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    sent1080: (body) =>
+      expect(body).toMatchObject({
+        instances: [{ prompt: "a cat" }],
+        parameters: { aspectRatio: "16:9", resolution: "1080p", durationSeconds: 8 },
+      }),
+  },
+  {
+    provider: "vertex",
+    path: "/vertex/v1",
+    model: "veo-3.1-generate-preview",
+    credentials: () => ({ key_file: keyFile("good", privatePem), project: "sim-project", location: "us-central1" }),
+    wrongCredentials: () => ({ key_file: keyFile("stranger", stranger) }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    sent1080: (body) => expect(body).toMatchObject({ parameters: { aspectRatio: "16:9", resolution: "1080p" } }),
+  },
+  {
+    provider: "kling",
+    path: "/kling",
+    model: "kling-v2-master",
+    credentials: () => ({ api_secret: `secret-${GOOD_KEY}` }),
+    wrongCredentials: () => ({ api_secret: "not-the-secret" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    sent1080: (body) =>
+      expect(body).toMatchObject({ model_name: "kling-v2-master", aspect_ratio: "16:9", mode: "pro", duration: "10" }),
+  },
+  {
+    provider: "dashscope",
+    path: "/dashscope/api/v1",
+    model: "wan2.5-t2v-preview",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: true,
+    sent1080: (body) =>
+      expect(body).toMatchObject({ model: "wan2.5-t2v-preview", parameters: { size: "1920*1080", duration: 10 } }),
+  },
+  {
+    provider: "ark",
+    path: "/ark/api/v3",
+    model: "seedance-1-0-pro-250528",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: true,
+    sent1080: (body) =>
+      expect(body).toMatchObject({
+        content: [{ type: "text", text: "a cat --resolution 1080p --ratio 16:9 --duration 10" }],
+      }),
+  },
+];
+
+const channelOf = (harness: Harness, id: string, overrides: Partial<Channel> = {}): Channel => ({
+  id,
+  provider: harness.provider,
+  base_url: `${root}/c/${id}${harness.path}`,
+  api_key: GOOD_KEY,
+  models: harness.provider === "dashscope" ? { wan: { text: harness.model, image: "wan2.5-i2v-preview" } } : {},
+  priority: 0,
+  weight: 1,
+  timeout_seconds: 10,
+  disabled: false,
+  // The simulator hands out media links on its other loopback name (the channel is on 127.0.0.1): a second host.
+  media_hosts: ["localhost"],
+  ...harness.credentials?.(),
+  ...overrides,
+});
+
+const control = async (path: string, init?: RequestInit) => (await fetch(`${root}${path}`, init)).json();
+const faults = (channel: string, body: object) =>
+  control(`/c/${channel}/_control/faults`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const sentTo = async (channel: string) =>
+  (await control(`/c/${channel}/_control/requests`)) as Array<{
+    method: string;
+    path: string;
+    body?: Record<string, unknown>;
+    responseId?: string;
+  }>;
+
+const image = { bytes: Buffer.from("a-small-png-stand-in"), contentType: "image/png", filename: "frame.png" };
+
+/** Follows a job to its end the way the poller does: its stream, or polls of `status`. */
+const followToEnd = async (
+  provider: Provider,
+  submitted: { upstreamId: string; updates?: AsyncIterable<JobReport> },
+) => {
+  if (submitted.updates) {
+    let last: JobReport | undefined;
+    for await (const report of submitted.updates) last = report;
+    if (!last) throw new Error("the stream ended without a report");
+    return last;
+  }
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const report = await provider.status(submitted.upstreamId);
+    expect(["queued", "in_progress", "completed", "failed"]).toContain(report.status);
+    if (report.status === "completed" || report.status === "failed") return report;
+    if (Date.now() > deadline) throw new Error("the job did not end in 20 s");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+};
+
+const sha256Of = async (body: ReadableStream<Uint8Array>) => {
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  for await (const chunk of body) hash.update(chunk);
+  return hash.digest("hex");
+};
+
+beforeAll(async () => {
+  simulator = await buildSimulator({
+    jobDurationMs: 300,
+    apiKeys: [GOOD_KEY],
+    serviceAccounts: { [SERVICE_ACCOUNT]: publicPem },
+  });
+  await simulator.listen({ port: 0, host: "127.0.0.1" });
+  root = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  keyDir = mkdtempSync(join(tmpdir(), "vertex-keys-"));
+  forbidden = createServer((_req, res) => res.writeHead(200, { "content-type": "video/mp4" }).end("not ours"));
+  forbidden.on("connection", () => forbiddenConnections++);
+  forbidden.listen(0, "127.0.0.2");
+  await once(forbidden, "listening");
+  forbiddenUrl = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}/video.mp4`;
+});
+afterAll(async () => {
+  await simulator?.close();
+  forbidden?.closeAllConnections();
+  forbidden?.close();
+});
+
+describe.each(harnesses)("provider contract: $provider", (harness) => {
+  const name = (what: string) => `${harness.provider}-${what}`;
+  const request = (overrides: Partial<SubmitRequest> = {}): SubmitRequest => ({
+    model: harness.model,
+    prompt: "a cat",
+    seconds: harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "8",
+    size: "1280x720",
+    // One key per submit: the videos-API shape refuses a key reused with another request (409), as OpenAI does.
+    idempotencyKey: `video_${++submits}`,
+    ...overrides,
+  });
+
+  it("text and image jobs run to completed, and the content is the upstream's bytes", async () => {
+    const id = name("ok");
+    const provider = providerFor(channelOf(harness, id));
+    for (const inputReference of [undefined, image]) {
+      const submitted = await provider.submit(request(inputReference ? { inputReference } : {}));
+      const report = await followToEnd(provider, submitted);
+      expect(report).toMatchObject({ status: "completed", error: null });
+      const made = (await sentTo(id)).filter((entry) => entry.responseId).at(-1);
+      expect(made?.responseId).toBeDefined();
+      const media = await provider.content(report.mediaId ?? submitted.upstreamId, "video");
+      const expected = (await control(`/c/${id}/_control/jobs/${made?.responseId}/sha256`)) as { sha256: string };
+      expect(await sha256Of(media.body)).toBe(expected.sha256);
+    }
+  });
+
+  it.runIf(harness.sent1080)("sends 1920x1080 as SPEC §3 maps it", async () => {
+    const id = name("map");
+    const provider = providerFor(channelOf(harness, id));
+    const seconds = harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "ark";
+    await provider.submit(request({ size: "1920x1080", seconds: seconds ? "10" : "8" }));
+    const [submit] = await sentTo(id);
+    harness.sent1080?.(submit?.body ?? {});
+  });
+
+  it("a failed job ends failed, and a filtered one with the filter's code", async () => {
+    const id = name("fail");
+    const provider = providerFor(channelOf(harness, id));
+    if (harness.failFault) await faults(id, harness.failFault);
+    const failed = await followToEnd(provider, await provider.submit(request({ prompt: "a cat [fail]" })));
+    expect(failed.status).toBe("failed");
+    expect(failed.error?.message).toBeTruthy();
+    if (harness.filteredCode === "content_filtered") expect(failed.error?.code).not.toBe("content_filtered");
+    if (harness.failFault) await faults(id, harness.failFault);
+    const filtered = await followToEnd(provider, await provider.submit(request({ prompt: "a cat [filtered]" })));
+    expect(filtered).toMatchObject({ status: "failed", error: { code: harness.filteredCode } });
+  });
+
+  it("a refused credential is a non-retryable error", async () => {
+    const provider = providerFor(channelOf(harness, name("auth"), harness.wrongCredentials()));
+    const error = await provider.submit(request()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ retryable: false });
+    expect([400, 401, 403]).toContain((error as UpstreamError).status);
+  });
+
+  it.runIf(["gemini", "vertex", "kling", "dashscope", "ark"].includes(harness.provider))(
+    "a 401 that echoes the presented credential reaches nobody with it: the message is scrubbed",
+    async () => {
+      const id = name("echo-key");
+      const channel = channelOf(harness, id);
+      await faults(id, { echoKeyErrors: 1 });
+      const error = (await providerFor(channel)
+        .submit(request())
+        .catch((caught: unknown) => caught)) as UpstreamError;
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject({
+        status: 401,
+        retryable: false,
+        upstreamMessage: expect.stringContaining("[redacted]"),
+      });
+      for (const text of [error.message, error.upstreamMessage ?? ""]) {
+        expect(text).not.toContain(channel.api_key || "no key");
+        expect(text).not.toMatch(/eyJ|ya29\./);
+      }
+    },
+  );
+
+  it("a 429 with Retry-After and a 503 are retryable; the next try goes through", async () => {
+    const id = name("busy");
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { submit: { status: 429, count: 1, retryAfterSeconds: 7 } });
+    expect(await provider.submit(request()).catch((caught: unknown) => caught)).toMatchObject({
+      status: 429,
+      retryable: true,
+      retryAfterMs: 7000,
+    });
+    await faults(id, { submit: { status: 503, count: 1 } });
+    expect(await provider.submit(request()).catch((caught: unknown) => caught)).toMatchObject({
+      status: 503,
+      retryable: true,
+    });
+    expect((await provider.submit(request())).upstreamId).toBeTruthy();
+  });
+
+  it.runIf(harness.cancels)("cancels a queued job, which then ends failed", async () => {
+    const id = name("cancel");
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { jobDurationMs: 60_000 });
+    const { upstreamId } = await provider.submit(request());
+    await provider.cancel(upstreamId);
+    expect((await provider.status(upstreamId)).status).toBe("failed");
+  });
+
+  // Vertex hands the video inline (no link); the videos-API and chat shapes have their own cases in hostile-upstream.
+  it.runIf(["gemini", "kling", "dashscope", "ark"].includes(harness.provider))(
+    "a media link to a host outside the channel's own and its media_hosts is refused, never connected to",
+    async () => {
+      const id = name("hostile-link");
+      const provider = providerFor(channelOf(harness, id));
+      await faults(id, { mediaLinkUrl: forbiddenUrl });
+      const submitted = await provider.submit(request());
+      expect(await followToEnd(provider, submitted)).toMatchObject({ status: "completed" });
+      const before = forbiddenConnections;
+      const refused = await provider
+        .content(submitted.upstreamId, "video")
+        .then(() => undefined)
+        .catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(UpstreamError);
+      expect(refused).toMatchObject({ retryable: false, message: expect.stringContaining("host_not_allowed") });
+      expect(forbiddenConnections).toBe(before);
+    },
+  );
+
+  it.runIf(harness.provider !== "chat-sse" && harness.provider !== "openai" && harness.provider !== "azure")(
+    "check() accepts good credentials and refuses wrong ones, creating no job",
+    async () => {
+      const id = name("check");
+      await providerFor(channelOf(harness, id)).check?.();
+      const refused = await providerFor(channelOf(harness, `${id}x`, harness.wrongCredentials()))
+        .check?.()
+        .catch((caught: unknown) => caught);
+      expect(refused).toBeInstanceOf(UpstreamError);
+      expect((await sentTo(id)).filter((entry) => entry.responseId)).toEqual([]);
+    },
+  );
+});
+
+describe("vertex's key file", () => {
+  it("a missing key file is a retryable error naming it (the job fails over), not a crash", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "vertex")!;
+    const provider = providerFor(channelOf(harness, "vertex-nokey", { key_file: join(keyDir, "absent.json") }));
+    const error = await provider
+      .submit({ model: harness.model, prompt: "a cat", seconds: "8", size: "1280x720", idempotencyKey: "v" })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ retryable: true, message: expect.stringContaining("absent.json") });
+  });
+});
+
+describe("kling's answer envelope", () => {
+  it("code ≠ 0 is an error even on HTTP 200: a concurrency limit is retryable, a bad parameter is not", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "kling")!;
+    const provider = providerFor(channelOf(harness, "kling-envelope"));
+    const submit = () =>
+      provider
+        .submit({ model: harness.model, prompt: "a cat", seconds: "5", size: "1280x720", idempotencyKey: "v" })
+        .catch((caught: unknown) => caught);
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1303, message: "busy" } } });
+    expect(await submit()).toMatchObject({ retryable: true, upstreamCode: "kling_1303", upstreamMessage: "busy" });
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1201, message: "bad" } } });
+    expect(await submit()).toMatchObject({ retryable: false, status: 400, upstreamCode: "kling_1201" });
+    await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1301, message: "risk" } } });
+    expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+  });
+});
+
+describe("media links", () => {
+  it("a link past its lifetime is refused, and the adapter asks the task again on each download", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "dashscope")!;
+    const id = "dashscope-expiry";
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { linkTtlMs: 0 });
+    const submitted = await provider.submit({
+      model: harness.model,
+      prompt: "a cat",
+      seconds: "5",
+      size: "1280x720",
+      idempotencyKey: "v",
+    });
+    await followToEnd(provider, submitted);
+    expect(await provider.content(submitted.upstreamId, "video").catch((caught: unknown) => caught)).toMatchObject({
+      status: 403,
+    });
+  });
+
+  it("Veo's download goes to the API host with the key and is redirected, without it, to a second host", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "gemini")!;
+    const id = "gemini-media";
+    const provider = providerFor(channelOf(harness, id));
+    const submitted = await provider.submit({
+      model: harness.model,
+      prompt: "a cat",
+      seconds: "8",
+      size: "1280x720",
+      idempotencyKey: "v",
+    });
+    await followToEnd(provider, submitted);
+    await sha256Of((await provider.content(submitted.upstreamId, "video")).body);
+    const all = (await control("/_control/requests")) as Array<{ path: string; headers: Record<string, string> }>;
+    const download = all.find((entry) => entry.path.startsWith(`/c/${id}/v1beta/files/`));
+    const media = all.find((entry) => entry.path.startsWith(`/c/${id}/media/`));
+    expect(download?.headers["x-goog-api-key"]).toBe("[redacted]");
+    expect(media?.headers.host).toMatch(/^localhost:/);
+    expect(media?.headers["x-goog-api-key"]).toBeUndefined();
+  });
+});
