@@ -25,6 +25,14 @@ import { openViews } from "./views/views.ts";
 const config = loadConfig();
 const log = createLogger("ingress", config.LOG_LEVEL);
 
+/** What REELGATE_OUTBOUND_ALLOW (and the older REELGATE_FETCH_ALLOWED_CIDRS) exempt for input-image fetches. */
+const inputImageExemptions = (config: { REELGATE_OUTBOUND_ALLOW?: string; REELGATE_FETCH_ALLOWED_CIDRS?: string }) => {
+  const { cidrs, hosts } = outboundAllowEntries(
+    [config.REELGATE_OUTBOUND_ALLOW, config.REELGATE_FETCH_ALLOWED_CIDRS].filter(Boolean).join(","),
+  );
+  return { allowedCidrs: cidrs, allowedHosts: hosts };
+};
+
 await runService({
   log,
   async start() {
@@ -78,9 +86,7 @@ await runService({
         timeoutMs: config.REELGATE_FETCH_TIMEOUT_MS,
         maxRedirects: 3,
         // REELGATE_OUTBOUND_ALLOW (SPEC §2); the older REELGATE_FETCH_ALLOWED_CIDRS still counts.
-        allowedCidrs: outboundAllowEntries(
-          [config.REELGATE_OUTBOUND_ALLOW, config.REELGATE_FETCH_ALLOWED_CIDRS].filter(Boolean).join(","),
-        ).cidrs,
+        ...inputImageExemptions(config),
         maxFetchesPerAccount: config.REELGATE_IMAGE_FETCHES_PER_ACCOUNT,
         maxFetches: config.REELGATE_IMAGE_FETCHES_TOTAL,
       }),

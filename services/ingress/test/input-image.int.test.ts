@@ -334,3 +334,24 @@ describe("https", () => {
     }
   });
 });
+
+describe("host names in REELGATE_OUTBOUND_ALLOW", () => {
+  it("let an exempt host name reach its private address, and only that name", async () => {
+    const exempt = await listen("127.0.0.3", { "/a.png": serve(png) });
+    try {
+      // Both names resolve to the same private address: only the one the operator named is exempt.
+      const lookup: HostLookup = async () => [{ address: "127.0.0.3", family: 4 }];
+      const exempting = inputImageReader({ ...readerOptions, allowedCidrs: [], allowedHosts: ["exempt.test"], lookup });
+      const image = await exempting.read(fromString(`http://exempt.test:${exempt.port}/a.png`));
+      expect(image.bytes.equals(png)).toBe(true);
+      expect(await failureOf(exempting.read(fromString(`http://other.test:${exempt.port}/a.png`)))).toEqual({
+        status: 400,
+        param: "input_reference",
+        code: codes.blocked,
+      });
+      expect(exempt.hits.map((hit) => hit.host)).toEqual([`exempt.test:${exempt.port}`]);
+    } finally {
+      exempt.close();
+    }
+  });
+});

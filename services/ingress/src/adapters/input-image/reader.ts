@@ -26,6 +26,8 @@ export interface InputImageReaderOptions {
   lookup?: HostLookup;
   /** Operator exceptions to the address rules, e.g. an internal image host (`10.1.2.0/24`). */
   allowedCidrs?: string[];
+  /** Host names an operator exempts from the address rules (the host-name entries of REELGATE_OUTBOUND_ALLOW). */
+  allowedHosts?: string[];
   /** Remote fetches one account may have in flight at once (429 beyond). */
   maxFetchesPerAccount?: number;
   /** Remote fetches this ingress may have in flight at once (503 beyond). */
@@ -40,7 +42,7 @@ export const inputImageReader = (options: InputImageReaderOptions = {}) => {
     ...inputImageDefaults,
     ...options,
   };
-  const policy = addressPolicy(options.allowedCidrs ?? []);
+  const policy = { ...addressPolicy(options.allowedCidrs ?? []), hosts: new Set(options.allowedHosts ?? []) };
   const remote = remoteImageFetcher({
     maxBytes,
     timeoutMs,
