@@ -19,7 +19,9 @@ describe.skipIf(!binary)("deploy/k8s/nats/authorization.conf on a real nats-serv
   let dir: string;
   let server: ChildProcess;
   let url: string;
-  const passwords = Object.fromEntries(services.map((service) => [service, randomBytes(24).toString("base64url")]));
+  // nats-server parses a variable's value as config: one that starts with '-' or reads as a number ("9e5…")
+  // stops it, so passwords start with a letter (as docs/deploy.md tells operators to make them).
+  const passwords = Object.fromEntries(services.map((service) => [service, `p${randomBytes(24).toString("hex")}`]));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "reelgate-k8s-nats-"));
