@@ -60,3 +60,39 @@ export const Thumbnail = ({ session, videoId, alt }: { session: Session; videoId
 };
 
 export const when = (unixSeconds: number | null) => (unixSeconds ? new Date(unixSeconds * 1000).toLocaleString() : "—");
+
+/** Previous/next over a cursor-paged list: `cursors` holds the `after` of every page before this one. */
+export const Pager = <C,>({
+  label,
+  cursors,
+  setCursors,
+  hasMore,
+  nextCursor,
+  previous = "Previous",
+  next = "Next",
+}: {
+  label: string;
+  cursors: C[];
+  setCursors: (cursors: C[]) => void;
+  hasMore: boolean | undefined;
+  /** The cursor of the page after this one (its last item's), if there is a last item. */
+  nextCursor: C | undefined;
+  previous?: string;
+  next?: string;
+}) => (
+  <nav className="pager" aria-label={label}>
+    <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+      {previous}
+    </button>
+    <span className="muted">Page {cursors.length + 1}</span>
+    <button
+      type="button"
+      disabled={!hasMore}
+      onClick={() => {
+        if (nextCursor !== undefined) setCursors([...cursors, nextCursor]);
+      }}
+    >
+      {next}
+    </button>
+  </nav>
+);

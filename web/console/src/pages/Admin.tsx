@@ -12,7 +12,7 @@ import {
 } from "../api.ts";
 import { LedgerTable } from "../ledger.tsx";
 import { go } from "../route.ts";
-import { Failure, FieldError, Status } from "../ui.tsx";
+import { Failure, FieldError, Pager, Status } from "../ui.tsx";
 import { Balances } from "./Account.tsx";
 import { DeadLetters } from "./DeadLetters.tsx";
 
@@ -74,22 +74,13 @@ const Accounts = ({ session }: { session: Session }) => {
           </tbody>
         </table>
       </div>
-      <nav className="pager" aria-label="Pages of accounts">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <span className="muted">Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page?.has_more}
-          onClick={() => {
-            const last = page?.data.at(-1);
-            if (last) setCursors([...cursors, last.id]);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager
+        label="Pages of accounts"
+        cursors={cursors}
+        setCursors={setCursors}
+        hasMore={page?.has_more}
+        nextCursor={page?.data.at(-1)?.id}
+      />
       <form onSubmit={open} aria-labelledby="open-title">
         <h2 id="open-title">Open an account</h2>
         <div className="grid">

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { call, get, type Page, type Session } from "../api.ts";
-import { Failure } from "../ui.tsx";
+import { Failure, Pager } from "../ui.tsx";
 
 /** One dead letter as GET /admin/v1/dead_letters shows it. */
 interface DeadLetter {
@@ -152,22 +152,13 @@ export const DeadLetters = ({ session }: { session: Session }) => {
         </table>
       </div>
       {page && page.data.length === 0 && <p role="status">No dead letters{service ? ` of ${service}` : ""}.</p>}
-      <nav className="pager" aria-label="Pages of dead letters">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous
-        </button>
-        <span className="muted">Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page?.has_more}
-          onClick={() => {
-            const last = page?.data.at(-1);
-            if (last) setCursors([...cursors, last.sequence]);
-          }}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager
+        label="Pages of dead letters"
+        cursors={cursors}
+        setCursors={setCursors}
+        hasMore={page?.has_more}
+        nextCursor={page?.data.at(-1)?.sequence}
+      />
       <div className="actions">
         {confirming ? (
           <fieldset className="confirm">

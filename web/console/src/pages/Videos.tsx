@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { get, type Page, type Session, type Video } from "../api.ts";
 import { useLiveVideo } from "../poll.ts";
-import { Failure, Status, Thumbnail, when } from "../ui.tsx";
+import { Failure, Pager, Status, Thumbnail, when } from "../ui.tsx";
 
 const pageSize = 12;
 
@@ -54,22 +54,15 @@ export const VideosPage = ({ session }: { session: Session }) => {
           <Row key={video.id} session={session} initial={video} />
         ))}
       </ul>
-      <nav className="pager" aria-label="Pages of videos">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <span className="muted">Page {cursors.length + 1}</span>
-        <button
-          type="button"
-          disabled={!page?.has_more}
-          onClick={() => {
-            const last = page?.data.at(-1);
-            if (last) setCursors([...cursors, last.id]);
-          }}
-        >
-          Older
-        </button>
-      </nav>
+      <Pager
+        label="Pages of videos"
+        cursors={cursors}
+        setCursors={setCursors}
+        hasMore={page?.has_more}
+        nextCursor={page?.data.at(-1)?.id}
+        previous="Newer"
+        next="Older"
+      />
     </section>
   );
 };
