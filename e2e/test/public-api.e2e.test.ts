@@ -264,10 +264,10 @@ describe.skipIf(!nats.url)("the public API", () => {
       expect(played.headers.get("content-type")).toBe("video/mp4");
       expect((await played.arrayBuffer()).byteLength).toBeGreaterThan(0);
 
-      const byQuery = await (await post(key, "/v1/videos/query", { video_id: video.id })).json();
-      const byPath = await (
+      const byQuery = (await (await post(key, "/v1/videos/query", { video_id: video.id })).json()) as typeof result;
+      const byPath = (await (
         await fetch(`${platform.url}/v1/videos/query/${video.id}`, { headers: { authorization: `Bearer ${key}` } })
-      ).json();
+      ).json()) as typeof result;
       // Each answer signs its URL afresh, so the expiry (and with it the signature) may be a second later.
       const unsigned = (answer: typeof result) =>
         JSON.parse(JSON.stringify(answer).replace(/\?expires=\d+&signature=[\w-]+/g, "?signed"));
