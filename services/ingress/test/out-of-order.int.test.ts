@@ -166,6 +166,11 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
   it("serves nothing until the request, waits for nothing, dead-letters nothing, and ends completed", async () => {
     // An ingress ran (its projection consumer exists) and died.
     await kill(await startIngress());
+    // The dead ingress's last pull request outlives it on the server until it expires; a message published
+    // before then may go to that ghost (and sit out ack_wait), so the test waits for it to lapse.
+    await waitFor("the dead ingress's pull request lapsed", async () => (await projection()).num_waiting === 0, {
+      timeoutMs: 30_000,
+    });
     // The request reaches the stream; the dead ingress had pulled it and holds it until ack_wait runs out.
     await publish(requested);
     const [held] = await (async () => {
