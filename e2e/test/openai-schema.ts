@@ -110,6 +110,12 @@ export const schemaRefFor = (operation: Operation, status: number): string => {
   return ref;
 };
 
+/** The media types OpenAI declares for a `status` answer to `operation` (the content route: its bytes' types). */
+export const declaredMediaTypes = (operation: Operation, status: number): string[] => {
+  const responses = document["x-operations"][operation].responses as Record<string, { content?: object }>;
+  return Object.keys(responses[String(status)]?.content ?? {});
+};
+
 /**
  * What is wrong with an answer to `operation`, by OpenAI's schema (with the deviations): nothing → [].
  * A 2xx JSON answer validates against the operation's declared response; any other status against
