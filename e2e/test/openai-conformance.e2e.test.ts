@@ -29,7 +29,7 @@ interface Case {
   name: string;
   operation: Operation;
   status: number;
-  request: (ctx: Ctx) => { method: string; path: string; headers?: Record<string, string>; body?: BodyInit };
+  request: (ctx: Ctx) => { method: string; path: string; headers?: Record<string, string>; body?: string | FormData };
   /** The error's `code` (or `param`), where the answer is an error. */
   code?: string | null;
   param?: string;

@@ -7,6 +7,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256, startImageHost, tinyPng } from "./images.ts";
+import { conformanceRecorder } from "./openai-schema.ts";
 import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
@@ -66,7 +67,10 @@ describe.skipIf(!nats.url)("the public API", () => {
 
   describe("through the openai SDK", () => {
     it("creates, retrieves, lists across pages, remixes, downloads every variant and deletes", async () => {
-      const { client, key } = await platform.account("20");
+      const { client: sdk, key } = await platform.account("20");
+      // Every JSON answer the SDK gets is also checked against OpenAI's own schema (openai-schema.ts).
+      const conformance = conformanceRecorder();
+      const client = sdk.withOptions({ fetch: conformance.fetch });
       const plain = await client.videos.create({ prompt: "plain", seconds: "4" });
       const withImage = await client.videos.create({
         prompt: "animate this",
@@ -137,6 +141,8 @@ describe.skipIf(!nats.url)("the public API", () => {
       const after: string[] = [];
       for await (const video of client.videos.list({ limit: 100 })) after.push(video.id);
       expect(after).not.toContain(remix.id);
+      expect(conformance.problems).toEqual([]);
+      expect(conformance.checked).toBeGreaterThan(15);
     });
 
     it("cancels a running job when its video is deleted, and charges nothing", async () => {

@@ -2,6 +2,7 @@ import { testNats } from "@reelgate/testkit";
 import OpenAI from "openai";
 import { pollWithResponse } from "openai/lib/polling";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conformanceRecorder } from "./openai-schema.ts";
 import { type Platform, startPlatform } from "./platform.ts";
 
 const nats = testNats();
@@ -28,10 +29,12 @@ describe.skipIf(!nats.url)("openai-poll-after-ms with the official JavaScript SD
   it("every unfinished answer names a wait, and the SDK's poll waits exactly that, not its 5 s default", async () => {
     const { key } = await platform.account("10");
     const polls: Poll[] = [];
+    // Each answer is also checked against OpenAI's own schema on its way (openai-schema.ts).
+    const conformance = conformanceRecorder();
     // The SDK's own fetch, watched: when each GET of the video was sent and answered, and what it said.
     const watched: typeof fetch = async (input, init) => {
       const sentAt = Date.now();
-      const response = await fetch(input, init);
+      const response = await conformance.fetch(input, init);
       const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
       if ((init?.method ?? "GET") === "GET" && /^\/v1\/videos\/video_/.test(url.pathname)) {
         const status = ((await response.clone().json()) as { status: string }).status;
@@ -63,6 +66,8 @@ describe.skipIf(!nats.url)("openai-poll-after-ms with the official JavaScript SD
       expect(poll.pollAfterMs).toBeLessThanOrEqual(15_000);
     }
     expect(polls.at(-1)).toMatchObject({ status: "completed", pollAfterMs: null });
+    expect(conformance.problems).toEqual([]);
+    expect(conformance.checked).toBe(polls.length + 1);
     // The SDK slept at least what each answer said before asking again...
     const gaps = unfinished.map((poll, i) => ({
       said: poll.pollAfterMs!,

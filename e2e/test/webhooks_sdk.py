@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import openai
 from openai import InvalidWebhookSignatureError, NotFoundError, OpenAI
+from record_answers import recording_http_client
 
 received = []
 
@@ -48,7 +49,12 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    client = OpenAI(api_key=os.environ["REELGATE_API_KEY"], base_url=os.environ["REELGATE_BASE_URL"], max_retries=0)
+    client = OpenAI(
+        api_key=os.environ["REELGATE_API_KEY"],
+        base_url=os.environ["REELGATE_BASE_URL"],
+        max_retries=0,
+        http_client=recording_http_client(),
+    )
     seen = {"sdk_version": openai.__version__}
 
     types = client.webhooks.event_types.list()
