@@ -2,6 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 
 interface Pending {
   work: () => unknown;
+  clean: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -11,7 +12,9 @@ interface Pending {
  * share one WAL write instead of paying one each. A failing write rolls back alone: the batch first runs
  * without savepoints (two statements per batch instead of two more per write, the common case); if a
  * write throws, the whole transaction is rolled back and the batch runs again with each write in its
- * own savepoint, as before. So a write must be a pure function of the database (no effects outside it):
+ * own savepoint, as before. A write queued with `{ clean: true }` promises that when it throws it has
+ * written nothing (its one write is a single statement, which SQLite undoes alone, or it throws before
+ * writing): its failure is recorded and the batch goes on (a document's revision conflict, say). So a write must be a pure function of the database (no effects outside it):
  * it may run twice, and only the second run counts. Promises settle only after COMMIT, so a resolved
  * write is durable (to the degree `synchronous` promises).
  */
@@ -29,10 +32,15 @@ export const sqliteGroupCommit = (db: DatabaseSync) => {
   const optimistic = (batch: Pending[]): Outcome[] | undefined => {
     const outcomes: Outcome[] = [];
     begin.run();
-    for (const { work } of batch) {
+    for (const { work, clean } of batch) {
       try {
         outcomes.push({ ok: true, value: work() });
       } catch (error) {
+        // Still in the transaction (an I/O error may end it): nothing of this write is in it.
+        if (clean && db.isTransaction) {
+          outcomes.push({ ok: false, value: error });
+          continue;
+        }
         // Some errors (SQLITE_FULL, say) end the transaction themselves.
         if (db.isTransaction) rollback.run();
         // Alone in the batch: rolling back the transaction was rolling back the write.
@@ -82,10 +90,11 @@ export const sqliteGroupCommit = (db: DatabaseSync) => {
   };
 
   return {
-    /** Queues `work` (synchronous statements) for the next group transaction. */
-    write: <T>(work: () => T): Promise<T> =>
+    /** Queues `work` (synchronous statements, no effects outside the database) for the next group transaction. */
+    write: <T>(work: () => T, { clean = false }: { clean?: boolean } = {}): Promise<T> =>
       new Promise<T>((resolve, reject) => {
-        if (pending.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1) setImmediate(flush);
+        if (pending.push({ work, clean, resolve: resolve as (value: unknown) => void, reject }) === 1)
+          setImmediate(flush);
       }),
     /** Commits what is queued now (before closing the database). */
     flush,
