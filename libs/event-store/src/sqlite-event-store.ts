@@ -80,6 +80,10 @@ export const openSqliteEventStore = (path: string): EventStore => {
   const selectStream = db.prepare(
     "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY version LIMIT ?",
   );
+  // Without LIMIT when there is none: binding LIMIT -1 made this hot query about half again as slow.
+  const selectWholeStream = db.prepare(
+    "SELECT position, version, events FROM commits WHERE stream_id = ? AND version > ? ORDER BY version",
+  );
   const selectAll = db.prepare(
     "SELECT position, version, events FROM commits WHERE position > ? ORDER BY position LIMIT ?",
   );
@@ -164,11 +168,9 @@ export const openSqliteEventStore = (path: string): EventStore => {
 
     readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
       // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
-      const rows = selectStream.all(
-        stream,
-        afterVersion,
-        Number.isFinite(limit) ? limit : -1,
-      ) as unknown as CommitRow[];
+      const rows = (Number.isFinite(limit)
+        ? selectStream.all(stream, afterVersion, limit)
+        : selectWholeStream.all(stream, afterVersion)) as unknown as CommitRow[];
       return rows
         .flatMap((row) => storedEventsOf(row.position, JSON.parse(row.events) as Envelope[]))
         .filter((event) => event.version > afterVersion)
