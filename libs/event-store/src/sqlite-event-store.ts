@@ -99,6 +99,30 @@ export const openSqliteEventStore = (path: string): EventStore => {
   );
   const markOnePublished = db.prepare("UPDATE commits SET published = 1 WHERE position = ?");
 
+  /**
+   * Each stream's last version as this connection last saw it, trusted only while no other connection
+   * has committed (`PRAGMA data_version` moves when one does, never for this connection's own commits):
+   * a cached aggregate asking what follows its version then costs no query. A stream with an append in
+   * flight here is not recorded by reads until that append has settled.
+   */
+  const dataVersionStatement = db.prepare("PRAGMA data_version");
+  const dataVersion = () => Number((dataVersionStatement.get() as { data_version: number }).data_version);
+  const heads = new Map<string, number>();
+  let headsAt = dataVersion();
+  const appending = new Map<string, number>();
+  /** Forgets every head if another connection has committed since they were learnt. */
+  const checkHeads = () => {
+    const now = dataVersion();
+    if (now !== headsAt) {
+      heads.clear();
+      headsAt = now;
+    }
+  };
+  const knowHead = (stream: string, version: number) => {
+    if (heads.size >= 100_000) heads.clear();
+    heads.set(stream, version);
+  };
+
   const headOf = (stream: string) => {
     const head = selectHead.get(stream) as { seq: number; version: number } | undefined;
     return head ?? { seq: 0, version: 0 };
@@ -123,8 +147,13 @@ export const openSqliteEventStore = (path: string): EventStore => {
       }
       return { nextVersion: version, events: [], duplicate: false };
     }
+    heads.delete(stream);
+    appending.set(stream, (appending.get(stream) ?? 0) + 1);
+    let versionInside = -1;
     try {
-      return await write(() => {
+      const result = await write(() => {
+        // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
+        versionInside = dataVersion();
         const head = headOf(stream);
         if (expectedVersion !== "any" && expectedVersion !== head.version) {
           // A retried command carries the version it saw before its first append went through.
@@ -146,6 +175,11 @@ export const openSqliteEventStore = (path: string): EventStore => {
         for (const envelope of envelopes) insertEventId.run(envelope.id, lastInsertRowid);
         return { nextVersion, events: envelopes, duplicate: false };
       });
+      // No other commit since this one: this is the head. Otherwise, whatever is known goes.
+      checkHeads();
+      if (!result.duplicate && headsAt === versionInside && appending.get(stream) === 1)
+        knowHead(stream, result.nextVersion);
+      return result;
     } catch (error) {
       // Settled after COMMIT: the first append, if it was in the same group, is visible now.
       if (isUniqueViolation(error, "commits.commit_id") || isUniqueViolation(error, "event_ids.id")) {
@@ -157,6 +191,10 @@ export const openSqliteEventStore = (path: string): EventStore => {
         throw new ConcurrencyError(stream, expectedVersion, headOf(stream).version);
       }
       throw error;
+    } finally {
+      const left = (appending.get(stream) ?? 1) - 1;
+      if (left > 0) appending.set(stream, left);
+      else appending.delete(stream);
     }
   };
 
@@ -167,10 +205,15 @@ export const openSqliteEventStore = (path: string): EventStore => {
     append,
 
     readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
+      checkHeads();
+      if (heads.get(stream) === afterVersion) return [];
       // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
       const rows = (Number.isFinite(limit)
         ? selectStream.all(stream, afterVersion, limit)
         : selectWholeStream.all(stream, afterVersion)) as unknown as CommitRow[];
+      // Read to its end: the last row is the head (none: nothing follows afterVersion).
+      if (!Number.isFinite(limit) && !appending.has(stream))
+        knowHead(stream, rows.length > 0 ? rows.at(-1)!.version : afterVersion);
       return rows
         .flatMap((row) => storedEventsOf(row.position, JSON.parse(row.events) as Envelope[]))
         .filter((event) => event.version > afterVersion)
