@@ -96,20 +96,24 @@ const sqliteCollection = <T extends { id: string }>(
     async put(doc, expectedRev) {
       const json = JSON.stringify(doc);
       const values = indexedValues(doc);
-      return writes.write(() => {
-        if (expectedRev === null) {
-          const { changes } = statement(insertSql).run(doc.id, json, ...values);
-          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
-          return 1;
-        }
-        const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
-        if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
-        return expectedRev + 1;
-      });
+      return writes.write(
+        () => {
+          if (expectedRev === null) {
+            const { changes } = statement(insertSql).run(doc.id, json, ...values);
+            if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
+            return 1;
+          }
+          const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
+          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
+          return expectedRev + 1;
+        },
+        // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
+        { clean: true },
+      );
     },
     update: (id, fn) => updateWithRetry(collection, id, fn),
     async delete(id) {
-      await writes.write(() => statement(`DELETE FROM ${table} WHERE id = ?`).run(id));
+      await writes.write(() => statement(`DELETE FROM ${table} WHERE id = ?`).run(id), { clean: true });
     },
     async find(query) {
       const plan = planFind(fields, query);

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import type { NewEvent } from "@reelgate/contracts";
+import { afterAll, describe, expect, it } from "vitest";
 import { describeEventStoreContract } from "../src/contract-suite.ts";
 import { openSqliteEventStore } from "../src/sqlite-event-store.ts";
 
@@ -10,3 +11,43 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Every open() is a new connection to the same file, as a CLI replaying beside a running service would be.
 describeEventStoreContract("SQLite", async () => openSqliteEventStore(join(dir, "events.db")));
+
+describe("SQLite stream heads known in memory", () => {
+  const event = (id: string): NewEvent => ({
+    id,
+    type: "Tested",
+    schemaVersion: 1,
+    data: {},
+    occurredAt: new Date().toISOString(),
+    correlationId: id,
+    causationId: null,
+    accountId: null,
+  });
+
+  it("answers a read past the head from memory, yet sees another connection's append at once", async () => {
+    const path = join(dir, "heads.db");
+    const mine = openSqliteEventStore(path);
+    const other = openSqliteEventStore(path);
+    await mine.append("task-h1", [event("h1-1")], { expectedVersion: 0 });
+    expect(await mine.readStream("task-h1", 1)).toEqual([]);
+    await other.append("task-h1", [event("h1-2")], { expectedVersion: 1 });
+    expect((await mine.readStream("task-h1", 1)).map((e) => e.id)).toEqual(["h1-2"]);
+    // Learnt by reading to the end, then moved by this connection's own append.
+    expect(await mine.readStream("task-h1", 2)).toEqual([]);
+    await mine.append("task-h1", [event("h1-3")], { expectedVersion: 2 });
+    expect((await mine.readStream("task-h1", 2)).map((e) => e.id)).toEqual(["h1-3"]);
+    expect(await mine.readStream("task-h1", 3)).toEqual([]);
+    await Promise.all([mine.close(), other.close()]);
+  });
+
+  it("does not take a read made while an append is in flight for the head", async () => {
+    const store = openSqliteEventStore(join(dir, "heads-inflight.db"));
+    await store.append("task-h2", [event("h2-1")], { expectedVersion: 0 });
+    const appended = store.append("task-h2", [event("h2-2")], { expectedVersion: 1 });
+    // Before the group commit runs: the read sees version 1 as the end, but must not remember it.
+    expect(await store.readStream("task-h2", 1)).toEqual([]);
+    await appended;
+    expect((await store.readStream("task-h2", 1)).map((e) => e.id)).toEqual(["h2-2"]);
+    await store.close();
+  });
+});

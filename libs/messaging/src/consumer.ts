@@ -109,11 +109,24 @@ export const startConsumer = async ({
 
   const failures = failureCounts();
 
+  // Acks of one event-loop turn go out together: the client writes its buffer to the socket once per
+  // microtask flush, and handlers finishing one by one would each pay a socket write of their own.
+  // An ack held until the turn ends only delays it; a crash before it means a redelivery, as ever.
+  let acks: JsMsg[] = [];
+  const flushAcks = () => {
+    const batch = acks;
+    acks = [];
+    for (const msg of batch) msg.ack();
+  };
+  const ack = (msg: JsMsg) => {
+    if (acks.push(msg) === 1) setImmediate(flushAcks);
+  };
+
   const settle = async (msg: JsMsg, outcome: Outcome) => {
     const { deliveryCount, streamSequence } = msg.info;
     if (outcome.kind === "ack") {
       failures.settled(streamSequence);
-      return msg.ack();
+      return ack(msg);
     }
     // Waiting for something else to happen is not a failure: it never leads to a dead letter.
     if (outcome.kind === "retry") return msg.nak(outcome.delayMs);
@@ -197,6 +210,7 @@ export const startConsumer = async ({
     await pull?.close();
     await loop;
     await pool.idle();
+    flushAcks();
     log.info("consumer stopped");
   };
   return {

@@ -50,11 +50,17 @@ export const runHandler = async (msg: JsMsg, handle: Handler, log: Logger): Prom
   } catch (error) {
     return { kind: "poison", reason: (error as Error).message };
   }
+  const { deliveryCount, streamSequence } = msg.info;
+  let child: Logger | undefined;
   const ctx: HandlerContext = {
-    deliveryCount: msg.info.deliveryCount,
-    streamSequence: msg.info.streamSequence,
+    deliveryCount,
+    streamSequence,
     working: () => msg.working(),
-    log: log.child({ videoId: event.correlationId, eventId: event.id, eventType: event.type }),
+    // Made on first use: most handlers never log, and a pino child per message is a cost on every event.
+    get log() {
+      child ??= log.child({ videoId: event.correlationId, eventId: event.id, eventType: event.type });
+      return child;
+    },
   };
   try {
     const result = await handle(event, ctx);

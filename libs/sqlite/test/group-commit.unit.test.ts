@@ -25,6 +25,45 @@ describe("sqliteGroupCommit", () => {
     expect(db.isTransaction).toBe(false);
   });
 
+  it("runs each write once when none fails, and a lone failing write rolls back alone", async () => {
+    const { db, insert, keys } = openTable();
+    const { write } = sqliteGroupCommit(db);
+    let runs = 0;
+    const counted = (key: string) => () => {
+      runs++;
+      return insert.run(key);
+    };
+    await Promise.all([write(counted("a")), write(counted("b")), write(counted("c"))]);
+    expect(runs).toBe(3);
+    await expect(
+      write(() => {
+        insert.run("d");
+        insert.run("a");
+      }),
+    ).rejects.toThrow(/UNIQUE/);
+    expect(keys.all().map((row) => row.k)).toEqual(["a", "b", "c"]);
+    expect(db.isTransaction).toBe(false);
+  });
+
+  it("records a clean write's failure without running the batch again", async () => {
+    const { db, insert, keys } = openTable();
+    const { write } = sqliteGroupCommit(db);
+    let runs = 0;
+    const counted = (key: string) => () => {
+      runs++;
+      return insert.run(key);
+    };
+    await write(counted("a"));
+    const outcomes = await Promise.allSettled([
+      write(counted("b")),
+      write(counted("a"), { clean: true }), // one statement that fails: SQLite undoes it alone
+      write(counted("c")),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(runs).toBe(4);
+    expect(keys.all().map((row) => row.k)).toEqual(["a", "b", "c"]);
+  });
+
   it("commits what is queued when flushed before close", async () => {
     const { db, insert, keys } = openTable();
     const { write, flush } = sqliteGroupCommit(db);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { startStack } from "@reelgate/launcher";
 
 /** The platform as `npm start` runs it, in a scratch dir, with jobs that complete at once. */
-export const startBenchPlatform = async () => {
+export const startBenchPlatform = async (nodeArgs: string[] = []) => {
   const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-"));
   const stack = await startStack({
     dataDir,
@@ -13,6 +13,7 @@ export const startBenchPlatform = async () => {
     onLine: () => undefined,
     // The bench is one key hammering the API: lift its rate limit.
     env: { REELGATE_RATE_LIMIT_PER_MINUTE: String(1_000_000_000) },
+    nodeArgs: () => nodeArgs,
   });
   const admin = async <T>(path: string, body: unknown) => {
     const response = await fetch(`${stack.url}${path}`, {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
 import { freePort, httpOk, portAccepts, startProcess, stopProcess, waitUntil } from "@reelgate/launcher";
-import { cpuSeconds, peakRssMiB } from "./cpu.ts";
+import { cpuSeconds, peakRssMiB, rssMiB } from "./cpu.ts";
 
 /**
  * `npm run bench:poller` (also run by `npm run bench`): one poller process following N jobs at
@@ -53,7 +53,16 @@ const channelsFileFor = (provider: string, dataDir: string, simulator: string) =
   return file;
 };
 
-const runOnce = async (jobs: number, jobMs: number, provider = "openai") => {
+/**
+ * `hold`: the simulator never finishes a job; once every job is submitted the poller's RSS is sampled
+ * for `holdMs` (poll rounds included) and the run ends, with a heap snapshot in `snapshotDir` if given.
+ */
+const runOnce = async (
+  jobs: number,
+  jobMs: number,
+  provider = "openai",
+  hold?: { holdMs: number; snapshotDir?: string },
+) => {
   const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-poller-"));
   const quiet = { env: process.env, cwd: repoRoot, onLine: () => undefined };
   const natsPort = await freePort();
@@ -83,6 +92,9 @@ const runOnce = async (jobs: number, jobMs: number, provider = "openai") => {
       REELGATE_NAMESPACE: namespace,
       REELGATE_CHANNELS_FILE: channelsFileFor(provider, dataDir, `http://127.0.0.1:${simPort}`),
       LOG_LEVEL: "error",
+      ...(hold?.snapshotDir
+        ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${hold.snapshotDir}` }
+        : {}),
     },
   });
   await waitUntil("poller", () => httpOk(`http://127.0.0.1:${pollerPort}/readyz`), poller);
@@ -162,6 +174,46 @@ const runOnce = async (jobs: number, jobMs: number, provider = "openai") => {
     }
     await Promise.all(batch);
   }
+  if (hold) {
+    const holdDeadline = Date.now() + 10 * 60_000;
+    while (submitted.size < jobs && Date.now() < holdDeadline) await new Promise((done) => setTimeout(done, 200));
+    const submittedAfter = (performance.now() - started) / 1000;
+    let peak = rssMiB(poller.child.pid) ?? 0;
+    const until = Date.now() + hold.holdMs;
+    while (Date.now() < until) {
+      await new Promise((done) => setTimeout(done, 100));
+      peak = Math.max(peak, rssMiB(poller.child.pid) ?? 0);
+    }
+    console.log(`\nPoller: ${jobs} jobs in flight (the simulator holds them unfinished), one poller process`);
+    const say = (label: string, value: string) => console.log(`  ${label.padEnd(42)} ${value}`);
+    say("jobs submitted", `${submitted.size} of ${jobs} in ${submittedAfter.toFixed(1)} s`);
+    say(
+      `RSS over ${hold.holdMs / 1000} s with all in flight`,
+      `now ${rssMiB(poller.child.pid)?.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`,
+    );
+    say("peak RSS since start (VmHWM)", `${peakRssMiB(poller.child.pid)?.toFixed(0)} MiB`);
+    if (hold.snapshotDir) {
+      const dir = hold.snapshotDir;
+      const before = new Set(readdirSync(dir));
+      poller.child.kill("SIGUSR2");
+      // Written into --diagnostic-dir; done once its size stops growing.
+      const snapshotDeadline = Date.now() + 180_000;
+      let written: string | undefined;
+      for (let size = -1; Date.now() < snapshotDeadline; ) {
+        await new Promise((done) => setTimeout(done, 1000));
+        written = readdirSync(dir).find((name) => name.endsWith(".heapsnapshot") && !before.has(name));
+        const now = written ? statSync(join(dir, written)).size : -1;
+        if (now > 0 && now === size) break;
+        size = now;
+      }
+      say("heap snapshot", written ? join(dir, written) : "not written");
+    }
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await nc.close();
+    for (const child of [poller, simulator, nats]) await stopProcess(child);
+    rmSync(dataDir, { recursive: true, force: true });
+    return;
+  }
   const deadline = Date.now() + 15 * 60_000;
   while (ended.size < jobs && Date.now() < deadline) await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   const seconds = (performance.now() - started) / 1000;
@@ -225,5 +277,9 @@ export const runPollerBench = async () => {
   for (const jobMs of jobLengths) for (const jobs of sizes) await runOnce(jobs, jobMs);
   for (const provider of providerRuns) await runOnce(providerJobs, providerJobMs, provider);
 };
+
+/** The poller's memory with `jobs` in flight at once (issue 14: ≤ 200 MiB for 10,000). */
+export const runPollerInFlight = (jobs: number, snapshotDir?: string) =>
+  runOnce(jobs, 3_600_000, "openai", { holdMs: Number(process.env.BENCH_INFLIGHT_HOLD_MS ?? 15_000), snapshotDir });
 
 if (import.meta.url === `file://${process.argv[1]}`) await runPollerBench();

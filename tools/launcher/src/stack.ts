@@ -44,6 +44,8 @@ export interface StackOptions {
    * the abort reason (Ctrl-C while the platform starts leaves nothing behind).
    */
   signal?: AbortSignal;
+  /** Extra node flags for a service's processes (the bench's `--cpu-prof`, not allowed in NODE_OPTIONS). */
+  nodeArgs?: (service: ServiceName) => string[];
   /** Called as each process is spawned (before it is ready). */
   onSpawn?: (name: string, process: ManagedProcess) => void;
   /**
@@ -231,11 +233,16 @@ export const startStack = async (options: StackOptions) => {
                 REELGATE_OPERATIONS_PORT: String(port),
               };
         const spawn = () =>
-          startProcess(name, process.execPath, [join(repoRoot, `services/${service}/src/main.ts`)], {
-            env: { ...envFor(service), ...portEnv },
-            cwd: repoRoot,
-            onLine: line(name),
-          });
+          startProcess(
+            name,
+            process.execPath,
+            [...(options.nodeArgs?.(service) ?? []), join(repoRoot, `services/${service}/src/main.ts`)],
+            {
+              env: { ...envFor(service), ...portEnv },
+              cwd: repoRoot,
+              onLine: line(name),
+            },
+          );
         const child = spawn();
         track(name, child);
         try {

@@ -1,4 +1,5 @@
 import { categoryOf, type TypedEnvelope } from "@reelgate/contracts";
+import { RevisionConflict } from "@reelgate/documents";
 import { applyToBalanceView } from "../domain/balance-view.ts";
 import { historyVideoIdOf, toVideoEventView } from "../domain/video-history.ts";
 import { applyToVideoView, videoIdOf } from "../domain/video-view.ts";
@@ -17,11 +18,14 @@ export const projectEvent = async (views: Views, event: TypedEnvelope): Promise<
   // The video's history: one document per event, keyed by the event's id, so a redelivery writes nothing.
   const historyOf = historyVideoIdOf(event);
   if (historyOf) {
-    let recorded = false;
-    await views.videoEvents.update(event.id, (current) => {
-      recorded = !current;
-      return current ? undefined : toVideoEventView(event, historyOf);
-    });
+    // Insert-only, without reading first: a redelivery's insert conflicts and writes nothing.
+    const recorded = await views.videoEvents.put(toVideoEventView(event, historyOf), null).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof RevisionConflict) return false;
+        throw error;
+      },
+    );
     if (recorded) outcome = "applied";
   }
   if (category === "account") {
