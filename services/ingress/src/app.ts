@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } fro
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import type { DeadLetters } from "./adapters/dead-letters.ts";
-import { inputImageDefaults } from "./adapters/input-image/index.ts";
+import { type InputImageReader, inputImageDefaults } from "./adapters/input-image/index.ts";
 import type { NotifierClient } from "./adapters/notifier-client.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
@@ -17,7 +17,6 @@ import type { ConfiguredChannel } from "./domain/channel-status.ts";
 import { apiScope } from "./http/api-scope.ts";
 import { adminGuard } from "./http/auth.ts";
 import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
-import type { InputImageReader } from "./http/form.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtInCatalog, type EventData, type EventType, sha256Hex, type TypedEnvelope } from "@reelgate/contracts";
+import { builtInCatalog, type EventInput, type EventType, sha256Hex, type TypedEnvelope } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
@@ -75,7 +75,7 @@ describe("content of a copy that failed", () => {
     });
     const videoId = `video_${upstreamId.slice(-16)}`;
     let version = 0;
-    const project = <T extends EventType>(type: T, data: EventData<T>, stream: string) =>
+    const project = <T extends EventType>(type: T, data: EventInput<T>, stream: string) =>
       projectEvent(views, {
         id: `evt_${++version}`,
         type,
