@@ -86,7 +86,8 @@ describe("POST /v1/videos/edits and /extensions, characters", () => {
     });
     expect(answer.statusCode).toBe(200);
     const [requested] = await api.store.readStream(`task-${answer.json().id}`);
-    const upload = (requested?.data as { sourceUpload: { key: string; bytes: number } }).sourceUpload;
+    expect(requested?.type).toBe("VideoRequested");
+    const upload = (requested!.data as { sourceUpload: { key: string; bytes: number } }).sourceUpload;
     expect(upload.key).toMatch(/^inputs\/acct_1\/\d{4}\/\d{2}\/video_[0-9a-f]+-source\.\w+$/);
     expect(upload.bytes).toBe(mp4.length);
     expect((await api.objects.head(upload.key))?.bytes).toBe(mp4.length);
