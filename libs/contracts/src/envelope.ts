@@ -1,10 +1,10 @@
 import { z } from "zod";
 
 /**
- * Event categories; each is written by exactly one service (apikey and task: ingress, account: billing, job: poller,
+ * Event categories; each is written by exactly one service (apikey, task and character: ingress, account: billing, job: poller,
  * asset: storage, webhook and delivery: notifier).
  */
-export const categories = ["task", "account", "job", "asset", "apikey", "webhook", "delivery"] as const;
+export const categories = ["task", "account", "job", "asset", "apikey", "webhook", "delivery", "character"] as const;
 export type Category = (typeof categories)[number];
 
 /** Stream ids are `{category}-{entityId}`, so the category can always be read back from a stream id. */

@@ -35,6 +35,24 @@ const completion = z.object({
   expiresAt: z.number().int().nullable(),
 });
 
+/**
+ * What a job does and what it starts from (edits and extensions, SPEC §1.1); defaults keep every event
+ * stored before them valid. Carried by VideoRequested and, copied by the poller, JobQueued.
+ */
+export const videoOperation = {
+  /** What the job does; a remix is also still marked by remixedFromVideoId (older events carry no operation). */
+  operation: z.enum(["create", "remix", "edit", "extend"]).default("create"),
+  /** edit/extend of a Reelgate video: that video's id (same account, completed). Null otherwise. */
+  sourceVideoId: z.string().nullable().default(null),
+  /** edit/extend of an uploaded video file: where ingress stored it (inputs/{account}/…). Null otherwise. */
+  sourceUpload: z
+    .object({ key: z.string(), contentType: z.string(), bytes: z.number().int() })
+    .nullable()
+    .default(null),
+  /** extend: the source video's seconds (string, as Video.seconds), so the result shows the stitched total. */
+  sourceSeconds: z.string().nullable().default(null),
+};
+
 /** Each event type: its category (which service writes it), data schema and schema version. */
 export const eventTypes = {
   // ingress
@@ -50,12 +68,29 @@ export const eventTypes = {
       remixedFromVideoId: z.string().nullable(),
       inputReference,
       createdAt: z.number().int(),
+      ...videoOperation,
     }),
   },
   VideoDeleted: {
     category: "task",
     schemaVersion: 1,
     data: z.object({ videoId, accountId: z.string(), deletedAt: z.number().int() }),
+  },
+  /** A character (SPEC §1.1) made upstream from a video; its stream is `character-{characterId}`. */
+  CharacterCreated: {
+    category: "character",
+    schemaVersion: 1,
+    data: z.object({
+      /** "char_" + 32 hex, minted by Reelgate; upstream ids never leak. */
+      characterId: z.string(),
+      accountId: z.string(),
+      name: z.string(),
+      /** The channel that holds it. */
+      channelId: z.string(),
+      /** The upstream's character id. */
+      upstreamId: z.string(),
+      createdAt: z.number().int(),
+    }),
   },
   ApiKeyIssued: {
     category: "apikey",
@@ -300,6 +335,8 @@ export const eventTypes = {
 
 export type EventType = keyof typeof eventTypes;
 export type EventData<T extends EventType> = z.infer<(typeof eventTypes)[T]["data"]>;
+/** An event's data as a writer may give it: fields with defaults (added later to a schema) may be left out. */
+export type EventInput<T extends EventType> = z.input<(typeof eventTypes)[T]["data"]>;
 
 /** A domain event: its type name and its data, before it is wrapped in an envelope. */
 export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];

@@ -22,3 +22,4 @@ export const sha256Hex = (text: string) => createHash("sha256").update(text).dig
 export const newWebhookEndpointId = () => `whe_${randomBytes(12).toString("hex")}`;
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
+export const newCharacterId = () => `char_${randomBytes(16).toString("hex")}`;

@@ -34,9 +34,9 @@ const merge = (base: NatsPermissions, extra: Partial<NatsPermissions>): NatsPerm
 export const servicePermissions = (namespace = "reelgate"): Record<string, NatsPermissions> => {
   const names = natsNames(namespace);
   return {
-    // Writes tasks and API keys; asks billing (admin commands) and the notifier (webhook endpoints); answers
+    // Writes tasks, characters and API keys; asks billing (admin commands) and the notifier (webhook endpoints); answers
     // the notifier's question of what a video's GET says now.
-    ingress: merge(common("ingress", names, ["task", "apikey"]), {
+    ingress: merge(common("ingress", names, ["task", "apikey", "character"]), {
       publish: [names.rpcSubject("billing", "*"), names.rpcSubject("notifier", "*")],
       subscribe: [names.rpcSubject("ingress", "*")],
       allowResponses: true,

@@ -8,16 +8,16 @@ import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } fro
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import type { DeadLetters } from "./adapters/dead-letters.ts";
-import { inputImageDefaults } from "./adapters/input-image/index.ts";
+import { type InputImageReader, inputImageDefaults } from "./adapters/input-image/index.ts";
 import type { NotifierClient } from "./adapters/notifier-client.ts";
 import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
+import { type CharacterMaker, characterService } from "./application/characters.ts";
 import { videoService } from "./application/videos.ts";
 import type { ConfiguredChannel } from "./domain/channel-status.ts";
 import { apiScope } from "./http/api-scope.ts";
 import { adminGuard } from "./http/auth.ts";
 import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
-import type { InputImageReader } from "./http/form.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
@@ -30,6 +30,7 @@ import { contentRoute } from "./http/routes/content.ts";
 import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
 import { modelRoutes } from "./http/routes/models.ts";
+import { videoOperationRoutes } from "./http/routes/video-operations.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
 import { webhookAdminRoutes, webhookEndpointRoutes } from "./http/routes/webhook-endpoints.ts";
 import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
@@ -66,6 +67,10 @@ export interface IngressDeps {
   upstreamContent?: UpstreamContent;
   /** Whether the channels serving a model can do an operation; unset: all can. */
   supports?: (model: string, operation: Operation) => boolean;
+  /** Whether the channel that made a video can do an operation on it (edits and extensions are pinned there). */
+  channelSupports?: (channelId: string, operation: Operation) => boolean | undefined;
+  /** Makes characters upstream (SPEC §1.1); without it `POST /v1/videos/characters` answers 400 `unsupported_operation`. */
+  characterMaker?: CharacterMaker;
   /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void;
   /** The channels in force now, for the admin channel list (none given: the list shows only channels seen in events). */
@@ -138,9 +143,12 @@ export const buildApp = async (deps: IngressDeps) => {
   });
   const videos = videoService(deps);
   const accounts = accountService(deps);
+  const characters = characterService({ ...deps, maker: deps.characterMaker });
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
     apiScope(deps.views, throttles, (api) => {
+      // The fixed paths (edits, extensions, characters) first, so no reader mistakes them for `/v1/videos/:id`.
+      videoOperationRoutes(api, { videos, characters, idempotency: once, now: deps.now });
       videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });

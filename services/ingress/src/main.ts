@@ -11,11 +11,12 @@ import {
   secretsDir,
   startOperationsServer,
 } from "@reelgate/service-kit";
-import { channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
+import { canDo, channelsSourceFromConfig, modelSupports } from "@reelgate/upstream";
 import { natsBillingClient } from "./adapters/billing-client.ts";
 import { natsDeadLetters } from "./adapters/dead-letters.ts";
 import { inputImageReader } from "./adapters/input-image/index.ts";
 import { natsNotifierClient } from "./adapters/notifier-client.ts";
+import { upstreamCharacters } from "./adapters/upstream-characters.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
 import { serveVideoStatus } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
@@ -98,6 +99,12 @@ await runService({
       signingSecret,
       upstreamContent: upstreamContent(channels.current),
       supports: (model, operation) => modelSupports(channels.current(), model, operation),
+      // Edits and extensions are pinned to the channel that made the source: its provider must be able to.
+      channelSupports: (channelId, operation) => {
+        const channel = channels.current().find((candidate) => candidate.id === channelId);
+        return channel ? canDo(channel.provider, operation) : undefined;
+      },
+      characterMaker: upstreamCharacters(channels.current),
       bodyLimitBytes: config.REELGATE_BODY_LIMIT_BYTES,
       rateLimitPerMinute: config.REELGATE_RATE_LIMIT_PER_MINUTE,
       rateLimits: {

@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { builtInCatalog, sha256Hex } from "@reelgate/contracts";
+import { sha256Hex } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
-import { createLogger, createMetrics } from "@reelgate/service-kit";
 import type { RouteOptions } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { InputImageReader } from "../src/adapters/input-image/index.ts";
 import { inputImageReader } from "../src/adapters/input-image/index.ts";
-import { buildApp, multipartFieldSize } from "../src/app.ts";
+import { multipartFieldSize } from "../src/app.ts";
 import { ApiError } from "../src/http/api-error.ts";
-import type { InputImageReader } from "../src/http/form.ts";
 import { PENDING_LEASE_MS } from "../src/http/idempotency.ts";
 import { openViews, type Views } from "../src/views/views.ts";
+import { buildTestApp } from "./support/test-app.ts";
 import { wholePngWith } from "./whole-images.ts";
 
 const KEY = "rg-test-key";
@@ -62,34 +62,21 @@ const ingress = async ({
     { id: "acct_1", name: "test", version: 2, balanceMicros: 100_000_000, reservedMicros: 0 },
     null,
   );
-  const app = await buildApp({
-    store,
-    views,
-    objects: fileStorage(join(dir, "media")),
-    billing: {
-      openAccount: () => Promise.reject(new Error("not used")),
-      getAccount: () => Promise.reject(new Error("not used")),
-      credit: () => Promise.reject(new Error("not used")),
-      ledger: () => Promise.reject(new Error("not used")),
+  const app = await buildTestApp(
+    { store, views, objects: fileStorage(join(dir, "media")) },
+    {
+      images,
+      // Present so its routes are registered (and documented); no test here calls them.
+      deadLetters: {
+        page: () => Promise.reject(new Error("not used")),
+        replay: () => Promise.reject(new Error("not used")),
+      },
+      bodyLimitBytes,
+      rateLimitPerMinute,
+      ...(onRoute ? { onRoute } : {}),
+      ...(supports ? { supports } : {}),
     },
-    catalog: builtInCatalog,
-    images,
-    playableUrl: async () => null,
-    adminToken: "admin",
-    // Present so its routes are registered (and documented); no test here calls them.
-    deadLetters: {
-      page: () => Promise.reject(new Error("not used")),
-      replay: () => Promise.reject(new Error("not used")),
-    },
-    log: createLogger("ingress", "silent"),
-    metrics: createMetrics("ingress"),
-    now: () => new Date(),
-    onAppended: () => undefined,
-    bodyLimitBytes,
-    rateLimitPerMinute,
-    ...(onRoute ? { onRoute } : {}),
-    ...(supports ? { supports } : {}),
-  });
+  );
   return {
     app,
     store,

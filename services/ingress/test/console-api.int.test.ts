@@ -5,13 +5,12 @@ import { builtInCatalog, sha256Hex } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
-import { createLogger, createMetrics } from "@reelgate/service-kit";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp, type IngressDeps } from "../src/app.ts";
+import type { IngressDeps } from "../src/app.ts";
 import type { VideoEventView } from "../src/domain/video-history.ts";
-import { ApiError } from "../src/http/api-error.ts";
 import { mediaOrigins } from "../src/http/routes/console.ts";
 import { openViews } from "../src/views/views.ts";
+import { buildTestApp, stubBilling } from "./support/test-app.ts";
 
 const KEY = "rg-console-test-key";
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
@@ -24,32 +23,16 @@ const ingress = async (extra: Partial<IngressDeps> = {}) => {
   const views = await openViews(documents);
   await views.keys.put({ id: "key_1", accountId: "acct_1", name: "t", sha256: sha256Hex(KEY), revoked: false }, null);
   const snapshot = { accountId: "acct_1", name: "one", version: 3, balanceMicros: 7_000_000, reservedMicros: 400_000 };
-  const app = await buildApp({
-    store,
-    views,
-    objects: fileStorage(join(dir, "media")),
-    billing: {
-      openAccount: () => Promise.reject(new Error("not used")),
-      getAccount: async () => snapshot,
-      credit: () => Promise.reject(new Error("not used")),
-      ledger: async () => ({ events: [], hasMore: false }),
+  const app = await buildTestApp(
+    { store, views, objects: fileStorage(join(dir, "media")) },
+    {
+      billing: stubBilling({ getAccount: async () => snapshot, ledger: async () => ({ events: [], hasMore: false }) }),
+      catalog: { ...builtInCatalog, accountMultipliers: { acct_1: 0.5 } },
+      now: () => new Date(NOW),
+      rateLimitPerMinute: 1000,
+      ...extra,
     },
-    catalog: { ...builtInCatalog, accountMultipliers: { acct_1: 0.5 } },
-    images: {
-      receive: () => Promise.reject(new ApiError(400, "no images")),
-      read: () => Promise.reject(new ApiError(400, "no images")),
-      fit: () => Promise.reject(new ApiError(400, "no images")),
-    },
-    playableUrl: async () => null,
-    adminToken: "admin",
-    log: createLogger("ingress", "silent"),
-    metrics: createMetrics("ingress"),
-    now: () => new Date(NOW),
-    onAppended: () => undefined,
-    bodyLimitBytes: 1024 * 1024,
-    rateLimitPerMinute: 1000,
-    ...extra,
-  });
+  );
   return {
     app,
     views,

@@ -2,20 +2,18 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtInCatalog, type EventData, type EventType, sha256Hex, type TypedEnvelope } from "@reelgate/contracts";
+import { type EventInput, type EventType, sha256Hex, type TypedEnvelope } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
-import { createLogger, createMetrics } from "@reelgate/service-kit";
 import { buildSimulator } from "@reelgate/simulator";
 import { openAiProvider, simulatorChannel } from "@reelgate/upstream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { upstreamContent } from "../src/adapters/upstream-content.ts";
-import { buildApp } from "../src/app.ts";
-import { ApiError } from "../src/http/api-error.ts";
 import { projectEvent } from "../src/views/projection.ts";
 import { openViews } from "../src/views/views.ts";
+import { buildTestApp } from "./support/test-app.ts";
 
 const KEY = "rg-fallback-key";
 const ACCOUNT = "acct_fallback";
@@ -40,32 +38,10 @@ describe("content of a copy that failed", () => {
     const views = await openViews(openSqliteDocumentStore(join(dir, "views.db")));
     await views.keys.put({ id: "key_1", accountId: ACCOUNT, name: "t", sha256: sha256Hex(KEY), revoked: false }, null);
     const channel = { ...simulatorChannel(baseUrl, ["sora-2"]), id: "sim" };
-    const app = await buildApp({
-      store: openSqliteEventStore(join(dir, "events.db")),
-      views,
-      objects: fileStorage(join(dir, "media")),
-      billing: {
-        openAccount: () => Promise.reject(new Error("not used")),
-        getAccount: () => Promise.reject(new Error("not used")),
-        credit: () => Promise.reject(new Error("not used")),
-        ledger: () => Promise.reject(new Error("not used")),
-      },
-      catalog: builtInCatalog,
-      images: {
-        receive: () => Promise.reject(new ApiError(400, "no images here")),
-        read: () => Promise.reject(new ApiError(400, "no images here")),
-        fit: (image) => Promise.resolve(image),
-      },
-      playableUrl: async () => null,
-      adminToken: "admin",
-      log: createLogger("ingress", "silent"),
-      metrics: createMetrics("ingress"),
-      now: () => now,
-      onAppended: () => undefined,
-      bodyLimitBytes: 1024 * 1024,
-      rateLimitPerMinute: 1000,
-      upstreamContent: upstreamContent([channel]),
-    });
+    const app = await buildTestApp(
+      { store: openSqliteEventStore(join(dir, "events.db")), views, objects: fileStorage(join(dir, "media")) },
+      { now: () => now, rateLimitPerMinute: 1000, upstreamContent: upstreamContent([channel]) },
+    );
     const { upstreamId } = await openAiProvider(channel).submit({
       model: "sora-2",
       prompt: "kept upstream",
@@ -75,7 +51,7 @@ describe("content of a copy that failed", () => {
     });
     const videoId = `video_${upstreamId.slice(-16)}`;
     let version = 0;
-    const project = <T extends EventType>(type: T, data: EventData<T>, stream: string) =>
+    const project = <T extends EventType>(type: T, data: EventInput<T>, stream: string) =>
       projectEvent(views, {
         id: `evt_${++version}`,
         type,

@@ -1,14 +1,14 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtInCatalog, sha256Hex } from "@reelgate/contracts";
+import { sha256Hex } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
-import { createLogger, createMetrics } from "@reelgate/service-kit";
 import { inputImageReader } from "../src/adapters/input-image/index.ts";
-import { buildApp, type IngressDeps } from "../src/app.ts";
+import type { IngressDeps } from "../src/app.ts";
 import { openViews, type Views } from "../src/views/views.ts";
+import { buildTestApp } from "./support/test-app.ts";
 
 export const KEY = "rg-test-key";
 export const POOR_KEY = "rg-poor-key";
@@ -52,28 +52,16 @@ export const ingress = async (overrides: Partial<IngressDeps> = {}) => {
   }
   const media = join(dir, "media");
   const objects = fileStorage(media);
-  const app = await buildApp({
-    store,
-    views,
-    objects,
-    billing: {
-      openAccount: () => Promise.reject(new Error("not used")),
-      getAccount: () => Promise.reject(new Error("not used")),
-      credit: () => Promise.reject(new Error("not used")),
-      ledger: () => Promise.reject(new Error("not used")),
+  const app = await buildTestApp(
+    { store, views, objects },
+    {
+      images: inputImageReader({ allowedCidrs: ["127.0.0.0/8"], timeoutMs: 5_000 }),
+      adminToken: ADMIN_TOKEN,
+      bodyLimitBytes: 8 * 1024 * 1024,
+      rateLimitPerMinute: 1000,
+      ...overrides,
     },
-    catalog: builtInCatalog,
-    images: inputImageReader({ allowedCidrs: ["127.0.0.0/8"], timeoutMs: 5_000 }),
-    playableUrl: async () => null,
-    adminToken: ADMIN_TOKEN,
-    log: createLogger("ingress", "silent"),
-    metrics: createMetrics("ingress"),
-    now: () => new Date(),
-    onAppended: () => undefined,
-    bodyLimitBytes: 8 * 1024 * 1024,
-    rateLimitPerMinute: 1000,
-    ...overrides,
-  });
+  );
   /** Every file under the media directory: what a request left in object storage. */
   const storedFiles = () => {
     try {

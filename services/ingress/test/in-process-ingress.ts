@@ -1,12 +1,10 @@
 import { join } from "node:path";
-import { builtInCatalog, sha256Hex } from "@reelgate/contracts";
+import { sha256Hex } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
-import { createLogger, createMetrics } from "@reelgate/service-kit";
-import { buildApp } from "../src/app.ts";
-import { ApiError } from "../src/http/api-error.ts";
 import { openViews } from "../src/views/views.ts";
+import { buildTestApp } from "./support/test-app.ts";
 
 export const TEST_KEY = "rg-test-key";
 
@@ -26,31 +24,7 @@ export const inProcessIngress = async (dir: string, { onAppended = (): void => u
   await views.balances.update("acct_1", (current) =>
     current ? undefined : { id: "acct_1", name: "test", version: 2, balanceMicros: 100_000_000, reservedMicros: 0 },
   );
-  const app = await buildApp({
-    store,
-    views,
-    objects: fileStorage(join(dir, "media")),
-    billing: {
-      openAccount: () => Promise.reject(new Error("not used")),
-      getAccount: () => Promise.reject(new Error("not used")),
-      credit: () => Promise.reject(new Error("not used")),
-      ledger: () => Promise.reject(new Error("not used")),
-    },
-    catalog: builtInCatalog,
-    images: {
-      receive: () => Promise.reject(new ApiError(400, "no images in this test")),
-      read: () => Promise.reject(new ApiError(400, "no images in this test")),
-      fit: () => Promise.reject(new ApiError(400, "no images in this test")),
-    },
-    playableUrl: async () => null,
-    adminToken: "admin",
-    log: createLogger("ingress", "silent"),
-    metrics: createMetrics("ingress"),
-    now: () => new Date(),
-    onAppended,
-    bodyLimitBytes: 1024 * 1024,
-    rateLimitPerMinute: 10_000,
-  });
+  const app = await buildTestApp({ store, views, objects: fileStorage(join(dir, "media")) }, { onAppended });
   return {
     app,
     store,

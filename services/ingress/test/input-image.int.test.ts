@@ -11,7 +11,8 @@ import {
   type InputReference,
   inputImageReader,
 } from "../src/adapters/input-image/index.ts";
-import { ApiError } from "../src/http/api-error.ts";
+import { DomainError } from "../src/domain/errors.ts";
+import { toApiError } from "../src/http/error-handler.ts";
 import { imageOf, wholePngWith } from "./whole-images.ts";
 
 // A self-signed certificate for images.test: no system trusts it, which is what the HTTPS test relies on.
@@ -102,7 +103,10 @@ const failureOf = async (promise: Promise<unknown>) => {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof ApiError) return { status: error.status, param: error.param, code: error.code };
+    if (error instanceof DomainError) {
+      const { status, param, code } = toApiError(error);
+      return { status, param, code };
+    }
     throw error;
   }
   throw new Error("expected the read to fail");

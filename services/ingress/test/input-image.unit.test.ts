@@ -9,7 +9,8 @@ import {
   isCompleteImage,
   sniffImageType,
 } from "../src/adapters/input-image/index.ts";
-import { ApiError } from "../src/http/api-error.ts";
+import { DomainError } from "../src/domain/errors.ts";
+import { toApiError } from "../src/http/error-handler.ts";
 import { imageOf, pngChunk, wholePngWith } from "./whole-images.ts";
 
 const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
@@ -20,10 +21,13 @@ const apiErrorOf = (run: () => unknown) => {
   try {
     run();
   } catch (error) {
-    if (error instanceof ApiError) return { status: error.status, param: error.param, code: error.code };
+    if (error instanceof DomainError) {
+      const { status, param, code } = toApiError(error);
+      return { status, param, code };
+    }
     throw error;
   }
-  throw new Error("expected an ApiError");
+  throw new Error("expected a typed refusal");
 };
 
 describe("address policy", () => {
@@ -260,8 +264,8 @@ describe("inputImageReader refuses a cut-off image in every form", () => {
       () => undefined,
       (reason: unknown) => reason,
     );
-    expect(error).toBeInstanceOf(ApiError);
-    const { status, param, code } = error as ApiError;
+    expect(error).toBeInstanceOf(DomainError);
+    const { status, param, code } = toApiError(error);
     return { status, param, code };
   };
   const invalidImage = { status: 415, param: "input_reference", code: "invalid_image" };

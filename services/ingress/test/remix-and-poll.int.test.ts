@@ -1,56 +1,10 @@
-import type { TypedEnvelope } from "@reelgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyToVideoView } from "../src/domain/video-view.ts";
 import { form, type Ingress, ingress, KEY, multipartHeaders } from "./harness.ts";
+import { completeVideo } from "./support/complete-video.ts";
 
 const auth = { authorization: `Bearer ${KEY}` };
 
-let n = 0;
-const envelope = (videoId: string, stream: string, version: number, type: string, data: object) =>
-  ({
-    id: `evt_t${++n}`,
-    type,
-    schemaVersion: 1,
-    stream,
-    version,
-    occurredAt: new Date().toISOString(),
-    correlationId: videoId,
-    causationId: null,
-    accountId: "acct_1",
-    data,
-  }) as TypedEnvelope;
-
-/** Brings a created video's view to `completed`, as the projection would from the other services' events. */
-const complete = async (api: Ingress, videoId: string) => {
-  const events = [
-    envelope(videoId, `job-${videoId}`, 2, "JobSubmitted", {
-      videoId,
-      channelId: "c",
-      upstreamId: "u",
-      submittedAt: 1,
-    }),
-    envelope(videoId, `job-${videoId}`, 3, "JobCompleted", {
-      videoId,
-      channelId: "c",
-      upstreamId: "u",
-      model: "sora-2",
-      seconds: "4",
-      size: "720x1280",
-      variants: ["video"],
-      completedAt: Math.floor(Date.now() / 1000),
-      expiresAt: null,
-    }),
-    envelope(videoId, `asset-${videoId}`, 1, "MediaStored", {
-      videoId,
-      variant: "video",
-      key: "k",
-      bytes: 10,
-      sha256: "a".repeat(64),
-      contentType: "video/mp4",
-    }),
-  ];
-  for (const event of events) await api.views.videos.update(videoId, (view) => applyToVideoView(view, event));
-};
+const complete = completeVideo;
 
 describe("remix in multipart, and openai-poll-after-ms on unfinished videos", () => {
   let api: Ingress;

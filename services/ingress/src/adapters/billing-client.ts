@@ -12,7 +12,8 @@ import {
 } from "@reelgate/contracts";
 import { requestRpc } from "@reelgate/messaging";
 import type { z } from "zod";
-import { ApiError } from "../http/api-error.ts";
+import { type DomainError, UnavailableError } from "../domain/errors.ts";
+import { fromRemoteRefusal } from "./remote-refusal.ts";
 
 export interface LedgerPage {
   events: Envelope[];
@@ -29,11 +30,8 @@ export interface BillingClient {
 }
 
 /** Billing's refusal as the API's error, with the code and field billing named. */
-export const billingError = ({ status, message, code, param }: RpcFailure): ApiError =>
-  new ApiError(status, param ? `Invalid '${param}': ${message}.` : message, {
-    code: code ?? (status === 404 ? "not_found" : "billing_error"),
-    ...(param ? { param } : {}),
-  });
+export const billingError = (failure: RpcFailure): DomainError =>
+  fromRemoteRefusal(failure, (status) => (status === 404 ? "not_found" : "billing_error"));
 
 const unwrap = (reply: RpcReply): AccountSnapshot => {
   if (reply.ok) return reply.account;
@@ -52,7 +50,9 @@ export const natsBillingClient = (nc: NatsConnection, names: NatsNames): Billing
     try {
       reply = await requestRpc(nc, names.rpcSubject("billing", command), payload, 10_000);
     } catch (error) {
-      throw new ApiError(503, `Billing is not answering: ${(error as Error).message}`, { code: "billing_unavailable" });
+      throw new UnavailableError(`Billing is not answering: ${(error as Error).message}`, {
+        code: "billing_unavailable",
+      });
     }
     return read(reply);
   };

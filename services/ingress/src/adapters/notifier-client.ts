@@ -2,7 +2,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type NatsNames, type NotifierCommand, notifierReplySchema, type notifierRpc } from "@reelgate/contracts";
 import { requestRpc } from "@reelgate/messaging";
 import type { z } from "zod";
-import { ApiError } from "../http/api-error.ts";
+import { UnavailableError } from "../domain/errors.ts";
+import { fromRemoteRefusal } from "./remote-refusal.ts";
 
 type Request<C extends NotifierCommand> = z.infer<(typeof notifierRpc)[C]>;
 
@@ -20,16 +21,12 @@ export const natsNotifierClient = (nc: NatsConnection, names: NatsNames): Notifi
     try {
       reply = await requestRpc(nc, names.rpcSubject("notifier", command), request, TIMEOUT_MS[command] ?? 10_000);
     } catch (error) {
-      throw new ApiError(503, `The notifier is not answering: ${(error as Error).message}`, {
+      throw new UnavailableError(`The notifier is not answering: ${(error as Error).message}`, {
         code: "notifier_unavailable",
       });
     }
     const parsed = notifierReplySchema.parse(reply);
     if (parsed.ok) return parsed.result;
-    const { status, message, code, param } = parsed;
-    throw new ApiError(status, param ? `Invalid '${param}': ${message}.` : message, {
-      code: code ?? null,
-      ...(param ? { param } : {}),
-    });
+    throw fromRemoteRefusal(parsed, () => null);
   },
 });

@@ -1,6 +1,5 @@
 import {
   type AccountSnapshot,
-  eventTypes,
   formatUsd,
   newAccountId,
   newApiKey,
@@ -10,12 +9,13 @@ import {
   streamId,
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
+import { toNewEvents } from "@reelgate/runtime";
 import type { BillingClient } from "../adapters/billing-client.ts";
+import { notFound } from "../domain/errors.ts";
 import { toLedgerEntry } from "../domain/ledger-entry.ts";
 import { historyItem, orderHistory } from "../domain/video-history.ts";
 import { toVideoObject } from "../domain/video-object.ts";
 import { isRequested } from "../domain/video-view.ts";
-import { notFound } from "../http/api-error.ts";
 import type { KeyView, Views } from "../views/views.ts";
 
 export const accountJson = (account: AccountSnapshot) => ({
@@ -70,22 +70,10 @@ export const accountService = ({
       const keyId = newKeyId();
       const key = newApiKey();
       const data = { keyId, accountId, name, sha256: sha256Hex(key) };
-      await store.append(
-        streamId("apikey", keyId),
-        [
-          {
-            id: newEventId(),
-            type: "ApiKeyIssued",
-            schemaVersion: eventTypes.ApiKeyIssued.schemaVersion,
-            occurredAt: now().toISOString(),
-            correlationId: keyId,
-            causationId: null,
-            accountId,
-            data,
-          },
-        ],
-        { expectedVersion: 0 },
-      );
+      const meta = { commitId: `issue:${keyId}`, correlationId: keyId, causationId: null, accountId, now: now() };
+      await store.append(streamId("apikey", keyId), toNewEvents([{ type: "ApiKeyIssued", data }], meta), {
+        expectedVersion: 0,
+      });
       onAppended();
       await views.keys.update(
         keyId,
@@ -116,22 +104,11 @@ export const accountService = ({
       const [issued] = await store.readStream(stream, 0, 1);
       if (issued?.type !== "ApiKeyIssued") throw notFound(`API key with id '${keyId}'`);
       const { accountId, name, sha256 } = issued.data as Omit<KeyView, "id" | "revoked">;
-      await store.append(
-        stream,
-        [
-          {
-            id: newEventId(),
-            type: "ApiKeyRevoked",
-            schemaVersion: eventTypes.ApiKeyRevoked.schemaVersion,
-            occurredAt: now().toISOString(),
-            correlationId: keyId,
-            causationId: null,
-            accountId,
-            data: { keyId },
-          },
-        ],
-        { expectedVersion: "any", commitId: `revoke:${keyId}` },
-      );
+      const meta = { commitId: `revoke:${keyId}`, correlationId: keyId, causationId: null, accountId, now: now() };
+      await store.append(stream, toNewEvents([{ type: "ApiKeyRevoked", data: { keyId } }], meta), {
+        expectedVersion: "any",
+        commitId: meta.commitId,
+      });
       onAppended();
       await views.keys.update(keyId, (current) =>
         current?.revoked ? undefined : { ...(current ?? { id: keyId, accountId, name, sha256 }), revoked: true },

@@ -4,25 +4,22 @@ import {
   type CreateVideoRequest,
   type Envelope,
   type EventData,
-  eventTypes,
-  newEventId,
   newVideoId,
   parseEvent,
-  priceOf,
   streamId,
-  type TypedEnvelope,
   type Video,
-  type VideoSpec,
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
 import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
+import { aggregateRepository } from "@reelgate/runtime";
 import type { Operation } from "@reelgate/upstream";
+import type { InputFit, InputImageReader, PendingImage } from "../adapters/input-image/index.ts";
 import { spendableMicros } from "../domain/balance-view.ts";
+import { InvalidFieldError, notFound } from "../domain/errors.ts";
+import { quoteRequest } from "../domain/quote.ts";
+import { type SourceVideo, type TaskCommand, taskAggregate } from "../domain/task.ts";
 import { statusOf, toVideoObject } from "../domain/video-object.ts";
 import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
-import { ApiError, notFound } from "../http/api-error.ts";
-import type { InputFit, InputImageReader, PendingImage } from "../http/form.ts";
-import { quoteRequest } from "../http/video-request.ts";
 import type { Views } from "../views/views.ts";
 
 export interface VideoDeps {
@@ -34,6 +31,11 @@ export interface VideoDeps {
   onAppended: () => void;
   /** Whether the channels serving a model can do an operation (libs/upstream's capabilities); unset: all can. */
   supports?: (model: string, operation: Operation) => boolean;
+  /**
+   * Whether the channel that made a video can do an operation on it (edits and extensions are pinned there);
+   * unset, or a channel no longer configured: as `supports` says of the model.
+   */
+  channelSupports?: (channelId: string, operation: Operation) => boolean | undefined;
   images: InputImageReader;
 }
 
@@ -45,20 +47,38 @@ export interface ListQuery {
   order: "asc" | "desc";
 }
 
-/** Ingress's video use cases: accept a request, and answer for the caller's own videos. */
-/** SPEC.md §5: input images under `inputs/{account}/…`, one per video. */
-const inputKey = (accountId: string, videoId: string, at: Date, contentType: string) =>
-  `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}.${extensionOf(contentType)}`;
+/** A video file a client uploaded as the source of an edit or extension. */
+export interface UploadedVideo {
+  bytes: Buffer;
+  contentType: string;
+}
 
-export const videoService = ({ store, objects, views, catalog, now, onAppended, supports, images }: VideoDeps) => {
-  /** Refused before anything is reserved: an operation no channel of the model's providers can do. */
-  const requireSupport = (model: string, operation: Operation) => {
-    if (supports && !supports(model, operation))
-      throw new ApiError(400, `Model '${model}' does not support ${operation}.`, {
-        param: operation === "image-to-video" ? "input_reference" : "model",
-        code: "unsupported_operation",
-      });
-  };
+/** An edit or extension request, its `video` already read: an id, or an uploaded file. */
+export interface VideoOperationRequest {
+  prompt: string;
+  model?: string | undefined;
+  seconds?: string | undefined;
+  source: { kind: "video"; id: string } | { kind: "upload"; file: UploadedVideo };
+}
+
+/** SPEC.md §5: inputs under `inputs/{account}/{yyyy}/{mm}/…`, one per video. */
+const inputKey = (accountId: string, videoId: string, at: Date, contentType: string, suffix = "") =>
+  `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}${suffix}.${extensionOf(contentType)}`;
+
+/** Ingress's video use cases: each loads what the task decider needs, runs it, and answers from the read model. */
+export const videoService = ({
+  store,
+  objects,
+  views,
+  catalog,
+  now,
+  onAppended,
+  supports,
+  channelSupports,
+  images,
+}: VideoDeps) => {
+  const tasks = aggregateRepository(store, taskAggregate);
+  const modelCanDo = (model: string, operation: Operation) => !supports || supports(model, operation);
 
   const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
     const found = await views.videos.get(videoId);
@@ -70,147 +90,181 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
     return doc;
   };
 
-  const append = async (
-    stream: string,
-    type: "VideoRequested" | "VideoDeleted",
-    data: object,
-    accountId: string,
-    options: { expectedVersion: number | "any"; commitId?: string },
-  ) => {
-    const at = now();
-    const result = await store.append(
-      stream,
-      [
-        {
-          id: newEventId(),
-          type,
-          schemaVersion: eventTypes[type].schemaVersion,
-          occurredAt: at.toISOString(),
-          correlationId: (data as { videoId: string }).videoId,
-          causationId: null,
-          accountId,
-          data,
-        },
-      ],
-      options,
-    );
-    onAppended();
-    return result.events[0] as TypedEnvelope;
+  /** A source as the decider judges it; the channel's abilities are asked only of a video that has one. */
+  const sourceVideo = async (videoId: string, operation: Operation): Promise<SourceVideo | undefined> => {
+    const doc = (await views.videos.get(videoId))?.doc;
+    if (!doc || !isRequested(doc)) return undefined;
+    const requested = { model: doc.task.model, seconds: doc.task.seconds, size: doc.task.size };
+    const channel = doc.job?.channelId;
+    const byChannel = channel && operation !== "remix" ? channelSupports?.(channel, operation) : undefined;
+    return {
+      id: doc.id,
+      accountId: doc.accountId,
+      deleted: doc.deleted,
+      status: statusOf(doc).status,
+      requested,
+      made: doc.job?.made ?? null,
+      channelCanDo: byChannel ?? modelCanDo(requested.model, operation),
+    };
   };
 
-  /** Appends the request and writes its view inline, so a GET right after sees the video. */
-  const request = async (
-    accountId: string,
-    {
-      spec,
-      prompt,
-      quoteMicros,
-      remixedFromVideoId,
-      image,
-      videoId: givenId,
-    }: {
-      spec: VideoSpec;
-      prompt: string;
-      quoteMicros: number;
-      remixedFromVideoId: string | null;
-      /** The image as sent: fetched, decoded and fitted only once the cheap checks (fields, balance) passed. */
-      image: { pending: PendingImage; fit: InputFit } | undefined;
-      /** Given (derived from an Idempotency-Key) when an earlier attempt may already have recorded it. */
-      videoId?: string | undefined;
-    },
-  ): Promise<Video> => {
-    const videoId = givenId ?? newVideoId();
-    const [recorded] = givenId ? await store.readStream(streamId("task", givenId), 0, 1) : [];
-    if (recorded?.type === "VideoRequested" && recorded.accountId === accountId) {
-      const view = await views.videos.update(videoId, (current) =>
-        applyToVideoView(current, parseEvent(recorded as Envelope)),
-      );
-      return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
-    }
+  const spendable = async (accountId: string) => {
     const [balance, pending] = await Promise.all([
       views.balances.get(accountId),
       views.videos.sum("pendingQuoteMicros", { accountId }),
     ]);
-    if (spendableMicros(balance?.doc, pending) < quoteMicros) {
-      throw new ApiError(402, "You exceeded your current quota: the account's balance cannot cover this video.", {
-        code: "insufficient_quota",
-      });
-    }
-    // Fetched and decoded only now, after the checks that cost nothing; stored only once it decoded and was
-    // fitted to the video's size: a refused request leaves nothing behind.
-    let inputReference: InputReferenceData = null;
-    if (image) {
-      const decoded = await images.read(image.pending, { account: accountId });
-      const fitted = await images.fit(decoded, spec.size, image.fit);
-      const key = inputKey(accountId, videoId, now(), fitted.contentType);
-      const stored = await objects.put(key, Readable.from([fitted.bytes]), fitted.contentType);
-      inputReference = {
-        key,
-        contentType: fitted.contentType,
-        bytes: stored.bytes,
-        sha256: stored.sha256,
-        width: fitted.width,
-        height: fitted.height,
-        fit: image.fit,
-      };
-    }
-    const data: EventData<"VideoRequested"> = {
-      videoId,
-      accountId,
-      ...spec,
-      prompt,
-      quoteMicros,
-      remixedFromVideoId,
-      inputReference,
-      createdAt: Math.floor(now().getTime() / 1000),
-    };
-    const requested = await append(streamId("task", videoId), "VideoRequested", data, accountId, {
-      expectedVersion: 0,
-    });
-    // The projection may have been first; either way the view ends the same.
-    const view = await views.videos.update(videoId, (current) => applyToVideoView(current, requested));
+    return spendableMicros(balance?.doc, pending);
+  };
+
+  /** The video as the caller sees it now, its view written inline from the recorded request (a GET right after sees it). */
+  const answer = async (accountId: string, videoId: string, recorded: Envelope | undefined): Promise<Video> => {
+    const event = recorded ?? (await store.readStream(streamId("task", videoId), 0, 1))[0];
+    const view = event
+      ? await views.videos.update(videoId, (current) => applyToVideoView(current, parseEvent(event)))
+      : undefined;
     return toVideoObject(view && isRequested(view) ? view : await ownView(accountId, videoId));
+  };
+
+  /** Runs a command on the video's stream; the events are built by libs/runtime from the decision. */
+  const run = async (videoId: string, accountId: string, command: TaskCommand, commitId: string) => {
+    const decision = await tasks.execute(streamId("task", videoId), command, {
+      commitId,
+      correlationId: videoId,
+      causationId: null,
+      accountId,
+      now: now(),
+    });
+    if (decision.events.length > 0) onAppended();
+    return decision.events[0];
+  };
+
+  /** The cheap checks (fields, support, funds) of a command whose attachment costs: decided without appending. */
+  const precheck = async (videoId: string, command: TaskCommand) => {
+    const { state } = await tasks.load(streamId("task", videoId));
+    return taskAggregate.decide(command, state);
+  };
+
+  const newVideo = async (accountId: string, prompt: string, givenId: string | undefined) => ({
+    videoId: givenId ?? newVideoId(),
+    accountId,
+    prompt,
+    spendableMicros: await spendable(accountId),
+    now: now(),
+  });
+
+  /** Stores an uploaded source video under the account's inputs, once the request passed its checks. */
+  const storeUpload = async (accountId: string, videoId: string, file: UploadedVideo) => {
+    const contentType = file.contentType || "application/octet-stream";
+    const key = inputKey(accountId, videoId, now(), contentType, "-source");
+    const stored = await objects.put(key, Readable.from([file.bytes]), contentType);
+    return { key, contentType, bytes: stored.bytes };
+  };
+
+  /** Edit and extend share their flow; only the command differs. */
+  const operate = async (
+    type: "EditVideo" | "ExtendVideo",
+    accountId: string,
+    request: VideoOperationRequest,
+    givenId: string | undefined,
+  ): Promise<Video> => {
+    const operation = type === "EditVideo" ? "edit" : "extend";
+    const base = await newVideo(accountId, request.prompt, givenId);
+    const extra = type === "ExtendVideo" ? { seconds: request.seconds } : {};
+    if (request.source.kind === "video") {
+      const source = {
+        kind: "video" as const,
+        id: request.source.id,
+        video: await sourceVideo(request.source.id, operation),
+      };
+      const command = { ...base, type, source, catalog, ...extra } as TaskCommand;
+      const event = await run(base.videoId, accountId, command, `request:${base.videoId}`);
+      return answer(accountId, base.videoId, event);
+    }
+    const model = request.model ?? "sora-2";
+    const pending = { key: "", contentType: request.source.file.contentType, bytes: request.source.file.bytes.length };
+    const uploadSource = (upload: typeof pending) => ({
+      kind: "upload" as const,
+      upload,
+      model,
+      supported: modelCanDo(model, operation),
+    });
+    const command = (upload: typeof pending) =>
+      ({ ...base, type, source: uploadSource(upload), catalog, ...extra }) as TaskCommand;
+    // Stored only once the cheap checks passed: a refused request leaves nothing behind.
+    if ((await precheck(base.videoId, command(pending))).length === 0)
+      return answer(accountId, base.videoId, undefined);
+    const upload = await storeUpload(accountId, base.videoId, request.source.file);
+    const event = await run(base.videoId, accountId, command(upload), `request:${base.videoId}`);
+    return answer(accountId, base.videoId, event);
   };
 
   return {
     ownView,
 
-    create: (accountId: string, body: CreateVideoRequest, image?: PendingImage, videoId?: string) => {
-      const { spec, quoteMicros } = quoteRequest(body, catalog, accountId);
-      requireSupport(spec.model, image ? "image-to-video" : "text-to-video");
-      return request(accountId, {
-        spec,
-        prompt: body.prompt,
-        quoteMicros,
-        remixedFromVideoId: null,
-        image: image ? { pending: image, fit: body.input_fit } : undefined,
-        videoId,
+    async create(accountId: string, body: CreateVideoRequest, image?: PendingImage, givenId?: string): Promise<Video> {
+      const quote = quoteRequest(body, catalog, accountId);
+      const operation = image ? "image-to-video" : "text-to-video";
+      const base = await newVideo(accountId, body.prompt, givenId);
+      const command = (inputReference: InputReferenceData): TaskCommand => ({
+        ...base,
+        type: "RequestVideo",
+        quote,
+        inputReference,
+        supported: modelCanDo(quote.spec.model, operation),
+        operation,
       });
+      if (image) {
+        // Fetched and decoded only once the checks that cost nothing (fields, support, balance) passed; stored only
+        // once it decoded and was fitted to the video's size: a refused request leaves nothing behind.
+        if ((await precheck(base.videoId, command(null))).length === 0)
+          return answer(accountId, base.videoId, undefined);
+        const fit: InputFit = body.input_fit;
+        const decoded = await images.read(image, { account: accountId });
+        const fitted = await images.fit(decoded, quote.spec.size, fit);
+        const key = inputKey(accountId, base.videoId, now(), fitted.contentType);
+        const stored = await objects.put(key, Readable.from([fitted.bytes]), fitted.contentType);
+        const inputReference = {
+          key,
+          contentType: fitted.contentType,
+          bytes: stored.bytes,
+          sha256: stored.sha256,
+          width: fitted.width,
+          height: fitted.height,
+          fit,
+        };
+        return answer(
+          accountId,
+          base.videoId,
+          await run(base.videoId, accountId, command(inputReference), `request:${base.videoId}`),
+        );
+      }
+      return answer(
+        accountId,
+        base.videoId,
+        await run(base.videoId, accountId, command(null), `request:${base.videoId}`),
+      );
     },
 
     /** A new video from a completed one, with the source's parameters; the poller sends it to the source's channel. */
-    async remix(accountId: string, sourceId: string, prompt: string, videoId?: string): Promise<Video> {
-      const source = await ownView(accountId, sourceId);
-      if (statusOf(source).status !== "completed") {
-        throw new ApiError(400, `Video '${sourceId}' is not completed: only a completed video can be remixed.`, {
-          param: "video_id",
-          code: "invalid_source_video",
-        });
-      }
-      // Priced as what the upstream reported making, which is what the remix starts from; as requested
-      // when the catalog does not sell what it reported.
-      requireSupport(source.task.model, "remix");
-      const requested = { model: source.task.model, seconds: source.task.seconds, size: source.task.size };
-      const made = source.job?.made;
-      const spec = made && priceOf(made, catalog, accountId) !== undefined ? made : requested;
-      const quoteMicros = priceOf(spec, catalog, accountId);
-      if (quoteMicros === undefined) {
-        throw new ApiError(400, `Video '${sourceId}' was made with parameters no longer offered.`, {
-          param: "video_id",
-        });
-      }
-      return request(accountId, { spec, prompt, quoteMicros, remixedFromVideoId: sourceId, image: undefined, videoId });
+    async remix(accountId: string, sourceId: string, prompt: string, givenId?: string): Promise<Video> {
+      const base = await newVideo(accountId, prompt, givenId);
+      const source = { id: sourceId, video: await sourceVideo(sourceId, "remix") };
+      const event = await run(
+        base.videoId,
+        accountId,
+        { ...base, type: "RemixVideo", source, catalog },
+        `request:${base.videoId}`,
+      );
+      return answer(accountId, base.videoId, event);
     },
+
+    /** A new video: a completed one (or an uploaded file) changed as the prompt says, on the channel that made it. */
+    edit: (accountId: string, request: VideoOperationRequest, videoId?: string) =>
+      operate("EditVideo", accountId, request, videoId),
+
+    /** A new video: a completed one (or an uploaded file) continued by `seconds`, priced on the extension. */
+    extend: (accountId: string, request: VideoOperationRequest, videoId?: string) =>
+      operate("ExtendVideo", accountId, request, videoId),
 
     async retrieve(accountId: string, videoId: string): Promise<Video> {
       return toVideoObject(await ownView(accountId, videoId));
@@ -220,7 +274,7 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
     async list(accountId: string, { after, limit, order }: ListQuery) {
       const cursor = after
         ? await ownView(accountId, after).catch(() => {
-            throw new ApiError(400, `Invalid 'after': no video '${after}' to continue from.`, {
+            throw new InvalidFieldError(`Invalid 'after': no video '${after}' to continue from.`, {
               param: "after",
               code: "invalid_cursor",
             });
@@ -245,12 +299,13 @@ export const videoService = ({ store, objects, views, catalog, now, onAppended, 
     /** Deletes the video for its owner; storage removes its media, the poller cancels a running job. */
     async delete(accountId: string, videoId: string) {
       await ownView(accountId, videoId);
-      const data: EventData<"VideoDeleted"> = { videoId, accountId, deletedAt: Math.floor(now().getTime() / 1000) };
-      const deleted = await append(streamId("task", videoId), "VideoDeleted", data, accountId, {
-        expectedVersion: "any",
-        commitId: `delete:${videoId}`,
-      });
-      await views.videos.update(videoId, (current) => applyToVideoView(current, deleted));
+      const deleted = await run(
+        videoId,
+        accountId,
+        { type: "DeleteVideo", videoId, accountId, now: now() },
+        `delete:${videoId}`,
+      );
+      if (deleted) await views.videos.update(videoId, (current) => applyToVideoView(current, parseEvent(deleted)));
       return { id: videoId, object: "video.deleted" as const, deleted: true as const };
     },
 

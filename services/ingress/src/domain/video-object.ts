@@ -30,6 +30,16 @@ export const statusOf = (view: VideoView): { status: VideoStatus; progress: numb
   return { status: "queued", progress: 0, error: null };
 };
 
+/**
+ * An extension shows the stitched total: the source's seconds plus the extension's while unfinished, what the
+ * upstream reported once completed (CONTRACT-OPS.md).
+ */
+const secondsOf = (view: VideoView, status: VideoStatus): string => {
+  if (view.task.operation !== "extend") return view.task.seconds;
+  if (status === "completed" && view.job?.made) return view.job.made.seconds;
+  return String(Number(view.task.sourceSeconds ?? 0) + Number(view.task.seconds));
+};
+
 /** The public Video object of a view. */
 export const toVideoObject = (view: VideoView): Video => {
   const { status, progress, error } = statusOf(view);
@@ -43,7 +53,7 @@ export const toVideoObject = (view: VideoView): Video => {
     completed_at: status === "completed" ? (view.job?.completedAt ?? null) : null,
     expires_at: status === "completed" ? (view.job?.expiresAt ?? null) : null,
     prompt: view.task.prompt,
-    seconds: view.task.seconds,
+    seconds: secondsOf(view, status),
     size: view.task.size,
     remixed_from_video_id: view.task.remixedFromVideoId,
     error,

@@ -37,6 +37,8 @@ export interface VideoDocument {
     error: { code: string; message: string } | null;
     /** What the upstream says it made (remixes are priced from it); absent on views written before it was kept. */
     made?: VideoSpec | null;
+    /** The channel that made it (edits and extensions are pinned there); absent on views written before it was kept. */
+    channelId?: string | null;
   }> | null;
   assets: Partial<
     Record<
@@ -189,6 +191,7 @@ const jobSubState = (event: TypedEnvelope, previous: VideoView["job"]): Omit<Non
         completedAt: event.data.completedAt,
         expiresAt: event.data.expiresAt,
         made: { model: event.data.model, seconds: event.data.seconds, size: event.data.size },
+        channelId: event.data.channelId,
       };
     case "JobFailed":
       return { ...base, state: "failed", error: { code: event.data.code, message: event.data.message } };

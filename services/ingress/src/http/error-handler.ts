@@ -1,5 +1,43 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import {
+  BusyError,
+  ConflictError,
+  DomainError,
+  InsufficientFundsError,
+  InvalidFieldError,
+  NotFoundError,
+  TooLargeError,
+  UnavailableError,
+  UnsupportedMediaError,
+  UnsupportedOperationError,
+} from "../domain/errors.ts";
 import { ApiError } from "./api-error.ts";
+
+/** The one place a typed refusal becomes an HTTP status (and, for a busy one, a retry hint). */
+const fromDomain = (error: DomainError): ApiError => {
+  const options = { code: error.code, param: error.param };
+  if (error instanceof BusyError)
+    return error.scope === "account"
+      ? new ApiError(429, error.message, { ...options, type: "requests", headers: { "retry-after": "1" } })
+      : new ApiError(503, error.message, { ...options, headers: { "retry-after": "1" } });
+  const status =
+    error instanceof NotFoundError
+      ? 404
+      : error instanceof InvalidFieldError || error instanceof UnsupportedOperationError
+        ? 400
+        : error instanceof InsufficientFundsError
+          ? 402
+          : error instanceof ConflictError
+            ? 409
+            : error instanceof TooLargeError
+              ? 413
+              : error instanceof UnsupportedMediaError
+                ? 415
+                : error instanceof UnavailableError
+                  ? 503
+                  : 500;
+  return new ApiError(status, error.message, options);
+};
 
 /** Fastify's own errors, mapped to the status and wording an OpenAI client expects. */
 const fromFastify = (error: FastifyError): ApiError => {
@@ -57,10 +95,18 @@ export const registerJsonParser = (app: FastifyInstance) => {
   });
 };
 
+/** Any error as the API answers it: ours as they are, typed refusals by kind, fastify's by code. */
+export const toApiError = (error: unknown): ApiError =>
+  error instanceof ApiError
+    ? error
+    : error instanceof DomainError
+      ? fromDomain(error)
+      : fromFastify(error as FastifyError);
+
 /** Every error leaves in OpenAI's shape `{error: {message, type, param, code}}`. */
 export const registerErrorHandling = (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = error instanceof ApiError ? error : fromFastify(error);
+    const apiError = toApiError(error);
     if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });

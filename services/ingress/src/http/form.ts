@@ -3,31 +3,8 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { Multipart } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
+import type { InputImageReader, PendingImage } from "../adapters/input-image/index.ts";
 import { ApiError } from "./api-error.ts";
-
-/** The image to animate as the request carried it: a file part's bytes, or a URL, data URL or base64 string. */
-export type PendingImage = { kind: "bytes"; bytes: Buffer } | { kind: "string"; value: string };
-
-export type InputFit = "cover" | "contain" | "none";
-
-export interface InputImage {
-  bytes: Buffer;
-  contentType: "image/jpeg" | "image/png" | "image/webp";
-  sha256: string;
-  width: number;
-  height: number;
-}
-
-export interface InputImageReader {
-  /** The largest image accepted, in bytes (sizes the multipart text fields that may carry it as base64). */
-  readonly maxBytes?: number;
-  /** A file part's bytes, capped (413 beyond), read while the form streams by. */
-  receive(stream: Readable): Promise<Buffer>;
-  /** Fetches (under the account's and the ingress's caps), decodes and checks the image. */
-  read(input: PendingImage, options?: { account?: string }): Promise<InputImage>;
-  /** The image fitted to the video's `WxH` size. */
-  fit(image: InputImage, size: string, fit: InputFit): Promise<InputImage>;
-}
 
 export interface CreateBody {
   /** Every field but the image, for the schema to validate. */
@@ -53,11 +30,35 @@ const IMAGE_URL_FIELD = "input_reference[image_url]";
 const bodyTooLarge = (limit: number) =>
   new ApiError(413, `The request body is larger than ${limit} bytes.`, { code: "request_too_large" });
 
-const duplicateImage = () =>
-  new ApiError(400, `Give '${IMAGE_FIELD}' once: this request has more than one.`, {
-    param: IMAGE_FIELD,
+const duplicateFile = (field: string) =>
+  new ApiError(400, `Give '${field}' once: this request has more than one.`, {
+    param: field,
     code: "duplicate_parameter",
   });
+
+/** The one field of a form that may carry a file, and how its bytes are read. */
+interface FileField {
+  name: string;
+  /** A text field that stands for it too (`input_reference[image_url]`). */
+  alias?: string;
+  /** Whether a text field of its name is the thing itself (an image's URL or base64) rather than a plain field. */
+  takesText: boolean;
+  receive(stream: Readable): Promise<Buffer>;
+}
+
+/** A file part as received: its bytes, and what its part header said of it. */
+export interface ReceivedFile {
+  bytes: Buffer;
+  filename: string;
+  contentType: string;
+}
+
+const imageField = (images: InputImageReader): FileField => ({
+  name: IMAGE_FIELD,
+  alias: IMAGE_URL_FIELD,
+  takesText: true,
+  receive: (stream) => images.receive(stream),
+});
 
 /**
  * Counts the bytes of a multipart body as they arrive (@fastify/multipart has limits per part, none for the
@@ -91,22 +92,56 @@ const bodyCounter = (raw: IncomingMessage, limit: number) => {
  * (the OpenAI SDKs send multipart). `input_reference` may be a file part, a text field, an
  * `input_reference[image_url]` field, or in JSON a string or `{image_url}`.
  */
-export const readCreateBody = (request: FastifyRequest, images: InputImageReader): Promise<CreateBody> =>
-  readBody(request, images);
-
-/** A body of plain fields (remix), JSON or multipart; `input_reference` is then a field like any other. */
-export const readFormFields = async (request: FastifyRequest): Promise<Record<string, unknown>> =>
-  (await readBody(request, undefined)).fields;
-
-const readBody = async (request: FastifyRequest, images: InputImageReader | undefined): Promise<CreateBody> => {
+export const readCreateBody = async (request: FastifyRequest, images: InputImageReader): Promise<CreateBody> => {
   if (!request.isMultipart()) {
     const body = request.body;
-    if (!body || typeof body !== "object" || Array.isArray(body) || !images)
+    if (!body || typeof body !== "object" || Array.isArray(body))
       return { fields: body as Record<string, unknown>, image: undefined };
     const { [IMAGE_FIELD]: reference, ...fields } = body as Record<string, unknown>;
     if (reference === undefined) return { fields, image: undefined };
     return { fields, image: { kind: "string", value: imageUrlOf(reference) } };
   }
+  const { fields, file, text } = await readMultipart(request, imageField(images));
+  const image: PendingImage | undefined = file
+    ? { kind: "bytes", bytes: file.bytes }
+    : text !== undefined
+      ? { kind: "string", value: text }
+      : undefined;
+  return { fields, image };
+};
+
+/** A body of plain fields (remix), JSON or multipart; `input_reference` is then a field like any other. */
+export const readFormFields = async (request: FastifyRequest): Promise<Record<string, unknown>> =>
+  request.isMultipart() ? (await readMultipart(request, undefined)).fields : (request.body as Record<string, unknown>);
+
+/**
+ * A body whose one file part is `field` (an edit's or extension's `video`, a character's video): JSON or
+ * multipart; the file's bytes are read as the form streams by, capped at the upload limit (413 beyond).
+ */
+export const readFileBody = async (
+  request: FastifyRequest,
+  field: string,
+): Promise<{ fields: Record<string, unknown>; file: ReceivedFile | undefined }> => {
+  if (!request.isMultipart()) return { fields: request.body as Record<string, unknown>, file: undefined };
+  const spec: FileField = { name: field, takesText: false, receive: readAll };
+  const { fields, file } = await readMultipart(request, spec);
+  return { fields, file };
+};
+
+const readAll = async (stream: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
+
+interface MultipartBody {
+  fields: Record<string, unknown>;
+  file: ReceivedFile | undefined;
+  /** The file field given as text instead (only for a field that `takesText`). */
+  text: string | undefined;
+}
+
+const readMultipart = async (request: FastifyRequest, file: FileField | undefined): Promise<MultipartBody> => {
   // fastify's bodyLimit does not reach multipart bodies: the same limit is applied here, by header and by count.
   const limit = request.routeOptions.bodyLimit;
   if (Number(request.headers["content-length"]) > limit) throw bodyTooLarge(limit);
@@ -114,7 +149,7 @@ const readBody = async (request: FastifyRequest, images: InputImageReader | unde
   const first = parts.next(); // pipes the request into the parser; only then may the counter listen
   const counter = bodyCounter(request.raw, limit);
   try {
-    return await readParts(first, parts, images, counter.race);
+    return await readParts(first, parts, file, counter.race);
   } catch (error) {
     // Nothing more is parsed: the rest of the body is read and dropped, and the answer can go out.
     request.raw.unpipe();
@@ -128,39 +163,43 @@ const readBody = async (request: FastifyRequest, images: InputImageReader | unde
 const readParts = async (
   first: Promise<IteratorResult<Multipart>>,
   parts: AsyncIterator<Multipart>,
-  images: InputImageReader | undefined,
+  file: FileField | undefined,
   race: <T>(pending: Promise<T>) => Promise<T>,
-): Promise<CreateBody> => {
+): Promise<MultipartBody> => {
   const fields: Record<string, unknown> = {};
-  let image: PendingImage | undefined;
-  let imageSeen = false;
+  let received: ReceivedFile | undefined;
+  let text: string | undefined;
+  let fileSeen = false;
   for (let next = await race(first); !next.done; next = await race(parts.next())) {
     const part = next.value;
-    const isImage =
-      images !== undefined &&
-      (part.fieldname === IMAGE_FIELD || (part.type === "field" && part.fieldname === IMAGE_URL_FIELD));
-    if (isImage && imageSeen) {
+    const isFile =
+      file !== undefined &&
+      (part.type === "file"
+        ? part.fieldname === file.name
+        : file.takesText && (part.fieldname === file.name || part.fieldname === file.alias));
+    if (isFile && fileSeen) {
       if (part.type === "file") part.file.resume();
-      throw duplicateImage();
+      throw duplicateFile(file.name);
     }
-    imageSeen ||= isImage;
+    fileSeen ||= isFile;
     if (part.type === "file") {
-      if (!isImage || !images) {
+      if (!isFile || !file) {
         part.file.resume();
         throw new ApiError(
           400,
-          images
-            ? `Unexpected file field '${part.fieldname}': only '${IMAGE_FIELD}' takes a file.`
+          file
+            ? `Unexpected file field '${part.fieldname}': only '${file.name}' takes a file.`
             : `Unexpected file field '${part.fieldname}': this request takes no files.`,
           { param: part.fieldname, code: "unexpected_file" },
         );
       }
-      image = { kind: "bytes", bytes: await race(images.receive(part.file)) };
+      const bytes = await race(file.receive(part.file));
       if (part.file.truncated)
-        throw new ApiError(413, `'${IMAGE_FIELD}' is larger than the upload limit.`, {
-          param: IMAGE_FIELD,
+        throw new ApiError(413, `'${file.name}' is larger than the upload limit.`, {
+          param: file.name,
           code: "file_too_large",
         });
+      received = { bytes, filename: part.filename, contentType: part.mimetype };
       continue;
     }
     // busboy cuts a text field at `fieldSize` and says so; a cut value must never be used (base64 still decodes).
@@ -169,12 +208,11 @@ const readParts = async (
         param: part.fieldname,
         code: "field_too_large",
       });
-    if (isImage) image = { kind: "string", value: String(part.value) };
+    if (isFile) text = String(part.value);
     else fields[part.fieldname] = part.value;
   }
-  return { fields, image };
+  return { fields, file: received, text };
 };
-
 const imageUrlOf = (reference: unknown): string => {
   if (typeof reference === "string" && reference.length > 0) return reference;
   if (reference && typeof reference === "object" && !Array.isArray(reference)) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import sharp from "sharp";
-import { ApiError } from "../../http/api-error.ts";
+import { DomainError, TooLargeError } from "../../domain/errors.ts";
 import { notDecodable } from "./errors.ts";
 import type { ImageContentType, InputFit, InputImage } from "./types.ts";
 
@@ -17,10 +17,10 @@ const formatOf: Record<string, ImageContentType> = { jpeg: "image/jpeg", png: "i
 const sha256Of = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 const refused = (error: unknown) => {
-  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(reason))
-    return new ApiError(413, `input_reference image has more than ${MAX_INPUT_PIXELS} pixels.`, {
+    return new TooLargeError(`input_reference image has more than ${MAX_INPUT_PIXELS} pixels.`, {
       param: "input_reference",
       code: "image_too_large",
     });

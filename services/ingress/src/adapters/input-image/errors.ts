@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/api-error.ts";
+import { BusyError, InvalidFieldError, TooLargeError, UnsupportedMediaError } from "../../domain/errors.ts";
 
 const param = "input_reference";
 
@@ -19,54 +19,53 @@ export const inputImageErrorCodes = {
 } as const;
 
 export const invalidReference = (why: string) =>
-  new ApiError(400, `input_reference ${why}.`, { param, code: inputImageErrorCodes.invalid });
+  new InvalidFieldError(`input_reference ${why}.`, { param, code: inputImageErrorCodes.invalid });
 
 export const unsupportedScheme = (scheme: string) =>
-  new ApiError(400, `input_reference URLs must use http or https, not ${scheme}.`, {
+  new InvalidFieldError(`input_reference URLs must use http or https, not ${scheme}.`, {
     param,
     code: inputImageErrorCodes.scheme,
   });
 
 // The message names the kind of address, never the address: DNS answers stay ours.
 export const blockedAddress = (reason: string) =>
-  new ApiError(400, `input_reference URL points to a ${reason} address, which Reelgate does not fetch from.`, {
+  new InvalidFieldError(`input_reference URL points to a ${reason} address, which Reelgate does not fetch from.`, {
     param,
     code: inputImageErrorCodes.blocked,
   });
 
 export const tooManyRedirects = (max: number) =>
-  new ApiError(400, `input_reference URL redirected more than ${max} times.`, {
+  new InvalidFieldError(`input_reference URL redirected more than ${max} times.`, {
     param,
     code: inputImageErrorCodes.redirects,
   });
 
 export const fetchFailed = (why: string) =>
-  new ApiError(400, `input_reference URL could not be fetched: ${why}.`, {
+  new InvalidFieldError(`input_reference URL could not be fetched: ${why}.`, {
     param,
     code: inputImageErrorCodes.fetchFailed,
   });
 
 export const fetchTimedOut = (timeoutMs: number) =>
-  new ApiError(400, `input_reference URL could not be fetched within ${timeoutMs} ms.`, {
+  new InvalidFieldError(`input_reference URL could not be fetched within ${timeoutMs} ms.`, {
     param,
     code: inputImageErrorCodes.timeout,
   });
 
 export const imageTooLarge = (maxBytes: number) =>
-  new ApiError(413, `input_reference image is larger than ${maxBytes} bytes.`, {
+  new TooLargeError(`input_reference image is larger than ${maxBytes} bytes.`, {
     param,
     code: inputImageErrorCodes.tooLarge,
   });
 
 export const notAnImage = () =>
-  new ApiError(415, "input_reference must be a JPEG, PNG or WebP image.", {
+  new UnsupportedMediaError("input_reference must be a JPEG, PNG or WebP image.", {
     param,
     code: inputImageErrorCodes.notAnImage,
   });
 
 export const incompleteImage = (type: string) =>
-  new ApiError(
-    415,
+  new UnsupportedMediaError(
     `input_reference is not a whole ${type.replace("image/", "").toUpperCase()} image: it ends before its end marker (cut off in transit?).`,
     {
       param,
@@ -75,30 +74,21 @@ export const incompleteImage = (type: string) =>
   );
 
 export const notDecodable = () =>
-  new ApiError(415, "input_reference could not be decoded as a JPEG, PNG or WebP image.", {
+  new UnsupportedMediaError("input_reference could not be decoded as a JPEG, PNG or WebP image.", {
     param,
     code: inputImageErrorCodes.notDecodable,
   });
 
-/** Too many image fetches at once, for this account (429) or for this ingress (503): try again shortly. */
+/** Too many image fetches at once, for this account or for this ingress: try again shortly. */
 export const fetchesBusy = (scope: "account" | "all", limit: number) =>
   scope === "account"
-    ? new ApiError(
-        429,
+    ? new BusyError(
         `Too many input_reference URLs are being fetched for this account at once (at most ${limit}); retry shortly.`,
-        {
-          param,
-          code: inputImageErrorCodes.busy,
-          type: "requests",
-          headers: { "retry-after": "1" },
-        },
+        "account",
+        { param, code: inputImageErrorCodes.busy },
       )
-    : new ApiError(
-        503,
+    : new BusyError(
         `Reelgate is fetching as many input_reference URLs as it may at once (${limit}); retry shortly.`,
-        {
-          param,
-          code: inputImageErrorCodes.busy,
-          headers: { "retry-after": "1" },
-        },
+        "service",
+        { param, code: inputImageErrorCodes.busy },
       );

@@ -97,5 +97,3 @@ export const inputImageReader = (options: InputImageReaderOptions = {}) => {
     },
   };
 };
-
-export type InputImageReader = ReturnType<typeof inputImageReader>;

@@ -49,7 +49,7 @@ const apiErrorOf = (error: OutboundError) => {
 export const remoteImageFetcher = (options: RemoteFetchOptions) => {
   const outboundAllow = { blockedKind: options.policy.blockedKind, hosts: options.policy.hosts ?? new Set<string>() };
 
-  /** The bytes at `url`, or an ApiError saying why not. */
+  /** The bytes at `url`, or a typed error saying why not. */
   const fetchBytes = async (url: string): Promise<Buffer> => {
     if (!URL.parse(url)) throw invalidReference("is not a valid URL");
     const signal = AbortSignal.timeout(options.timeoutMs);

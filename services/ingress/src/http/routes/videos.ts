@@ -11,8 +11,9 @@ import {
   videoSchema,
 } from "@reelgate/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { InputImageReader } from "../../adapters/input-image/index.ts";
 import type { VideoService } from "../../application/videos.ts";
-import { type InputImageReader, imageFingerprint, readCreateBody, readFormFields } from "../form.ts";
+import { imageFingerprint, readCreateBody, readFormFields } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
 import { parseRequest } from "../parse.ts";
 import { withPollAfter } from "../poll-after.ts";

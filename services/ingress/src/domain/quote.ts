@@ -8,16 +8,22 @@ import {
   priceOf,
   type VideoSpec,
 } from "@reelgate/contracts";
-import { ApiError } from "./api-error.ts";
+import { InvalidFieldError, invalidField as invalid } from "./errors.ts";
 
-const invalid = (param: string, message: string) => new ApiError(400, message, { param, code: "invalid_value" });
+export interface Quote {
+  spec: VideoSpec;
+  quoteMicros: number;
+}
 
-/** Checks model, seconds and size against the catalog, filling defaults; returns the spec and the account's quote. */
+/**
+ * The price of a video: checks model, seconds and size against the catalog, filling defaults, and prices
+ * the spec for the account, once per request. What the decider reserves against.
+ */
 export const quoteRequest = (
-  request: CreateVideoRequest,
+  request: Pick<CreateVideoRequest, "model"> & Partial<Pick<CreateVideoRequest, "seconds" | "size">>,
   catalog: Catalog,
   accountId: string,
-): { spec: VideoSpec; quoteMicros: number } => {
+): Quote => {
   const defaults = defaultSpec(catalog, request.model);
   if (!defaults) {
     throw invalid(
@@ -49,4 +55,25 @@ export const quoteRequest = (
     throw invalid("size", `Invalid 'size': ${spec.model} is not offered at ${spec.size} for ${spec.seconds} seconds.`);
   }
   return { spec, quoteMicros };
+};
+
+/**
+ * A remix (or an edit) of a video made before: priced as what the upstream reported making, which is what it
+ * starts from; as requested when the catalog does not sell what it reported.
+ */
+export const quoteFromSource = (
+  sourceId: string,
+  { requested, made }: { requested: VideoSpec; made: VideoSpec | null | undefined },
+  catalog: Catalog,
+  accountId: string,
+  param = "video_id",
+): Quote => {
+  const madePrice = made ? priceOf(made, catalog, accountId) : undefined;
+  if (made && madePrice !== undefined) return { spec: made, quoteMicros: madePrice };
+  const quoteMicros = priceOf(requested, catalog, accountId);
+  if (quoteMicros === undefined)
+    throw new InvalidFieldError(`Video '${sourceId}' was made with parameters no longer offered.`, {
+      param,
+    });
+  return { spec: requested, quoteMicros };
 };

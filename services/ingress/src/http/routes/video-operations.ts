@@ -1,0 +1,177 @@
+import { createHash } from "node:crypto";
+import { createdVideoSchema, type Video } from "@reelgate/contracts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { CharacterService } from "../../application/characters.ts";
+import type { VideoOperationRequest, VideoService } from "../../application/videos.ts";
+import { ApiError } from "../api-error.ts";
+import { type ReceivedFile, readFileBody } from "../form.ts";
+import type { Idempotency } from "../idempotency.ts";
+import { parseRequest } from "../parse.ts";
+import { withPollAfter } from "../poll-after.ts";
+import { routeSchema } from "../route-spec.ts";
+
+const prompt = z.string().trim().min(1, "prompt is required").max(32_000);
+const videoReference = z.strictObject({ id: z.string().min(1).max(100) });
+
+/** OpenAI's CreateVideoEdit*Body: `video` as `{id}` (multipart: `video[id]`) or an uploaded file part. */
+export const videoEditRequestSchema = z.strictObject({
+  prompt,
+  video: videoReference.optional(),
+  /** For an uploaded file only: the model that edits it (default sora-2). */
+  model: z.string().min(1).optional(),
+});
+
+/** OpenAI's CreateVideoExtend*Body: the edit's fields and the extension's `seconds`. */
+export const videoExtendRequestSchema = videoEditRequestSchema.extend({
+  seconds: z.string().min(1),
+});
+
+/** OpenAI's CreateVideoCharacterBody: multipart `name` and a `video` file. */
+export const videoCharacterRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(80) });
+
+export const videoCharacterSchema = z.object({ id: z.string(), name: z.string(), created_at: z.number().int() });
+
+const characterIdParams = z.object({ id: z.string().describe("The character's id (char_…)") });
+
+/** Create and remix answers carry the relay's "general video response" fields too (as routes/videos.ts). */
+const withTaskFields = (video: Video) => ({ ...video, task_id: video.id, task_status: "succeed", message: "" });
+
+/** Multipart sends the reference as `video[id]`; JSON as `video: {id}`: one shape for the schema. */
+const normalized = (fields: Record<string, unknown> | undefined) => {
+  if (!fields || typeof fields !== "object" || !("video[id]" in fields)) return fields;
+  const { "video[id]": id, ...rest } = fields;
+  return { ...rest, video: { id } };
+};
+
+const missingVideo = () =>
+  new ApiError(400, "Missing required parameter: 'video' (give {\"id\": …} or upload a video file).", {
+    param: "video",
+    code: "missing_required_parameter",
+  });
+
+const sourceOf = (
+  reference: { id: string } | undefined,
+  file: ReceivedFile | undefined,
+): VideoOperationRequest["source"] => {
+  if (reference && file)
+    throw new ApiError(400, "Give 'video' once: as an id or as a file, not both.", {
+      param: "video",
+      code: "duplicate_parameter",
+    });
+  if (file) return { kind: "upload", file: { bytes: file.bytes, contentType: file.contentType } };
+  if (reference) return { kind: "video", id: reference.id };
+  throw missingVideo();
+};
+
+const fileFingerprint = (file: ReceivedFile | undefined) =>
+  file ? createHash("sha256").update(file.bytes).digest("hex") : null;
+
+export interface VideoOperationRouteDeps {
+  videos: VideoService;
+  characters: CharacterService;
+  idempotency: Idempotency;
+  now: () => Date;
+}
+
+/** Edits, extensions and characters (SPEC §1.1): fixed paths, registered beside `/v1/videos/:id`. */
+export const videoOperationRoutes = (
+  app: FastifyInstance,
+  { videos, characters, idempotency, now }: VideoOperationRouteDeps,
+) => {
+  const operation = (kind: "edit" | "extend") => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { fields, file } = await readFileBody(request, "video");
+    const body = normalized(fields);
+    const created = await idempotency.once(request, { [kind]: body, file: fileFingerprint(file) }, async (videoId) => {
+      const parsed =
+        kind === "edit" ? parseRequest(videoEditRequestSchema, body) : parseRequest(videoExtendRequestSchema, body);
+      const input: VideoOperationRequest = {
+        prompt: parsed.prompt,
+        model: parsed.model,
+        seconds: "seconds" in parsed ? String(parsed.seconds) : undefined,
+        source: sourceOf(parsed.video, file),
+      };
+      const video =
+        kind === "edit"
+          ? await videos.edit(request.accountId, input, videoId)
+          : await videos.extend(request.accountId, input, videoId);
+      return withTaskFields(video);
+    });
+    return withPollAfter(reply, created, now);
+  };
+
+  app.post(
+    "/v1/videos/edits",
+    {
+      schema: routeSchema({
+        summary:
+          "Edit a completed video (or an uploaded video file) as the prompt says; the job goes to the channel that made the source",
+        tags: ["Videos"],
+        body: videoEditRequestSchema,
+        consumes: ["application/json", "multipart/form-data"],
+        response: { 200: createdVideoSchema },
+        security: "apiKey",
+      }),
+    },
+    operation("edit"),
+  );
+
+  app.post(
+    "/v1/videos/extensions",
+    {
+      schema: routeSchema({
+        summary:
+          "Extend a completed video (or an uploaded video file) by `seconds`; priced on the extension, the result's seconds the stitched total",
+        tags: ["Videos"],
+        body: videoExtendRequestSchema,
+        consumes: ["application/json", "multipart/form-data"],
+        response: { 200: createdVideoSchema },
+        security: "apiKey",
+      }),
+    },
+    operation("extend"),
+  );
+
+  app.post(
+    "/v1/videos/characters",
+    {
+      schema: routeSchema({
+        summary:
+          "Create a character from an uploaded video (multipart `name` and `video` file), made on a channel that can",
+        tags: ["Videos"],
+        body: videoCharacterRequestSchema,
+        consumes: ["multipart/form-data"],
+        response: { 200: videoCharacterSchema },
+        security: "apiKey",
+      }),
+    },
+    async (request) => {
+      const { fields, file } = await readFileBody(request, "video");
+      const { name } = parseRequest(videoCharacterRequestSchema, fields);
+      if (!file)
+        throw new ApiError(400, "Missing required parameter: 'video' (upload the video file as multipart).", {
+          param: "video",
+          code: "missing_required_parameter",
+        });
+      return characters.create(request.accountId, name, {
+        body: file.bytes,
+        contentType: file.contentType,
+        filename: file.filename,
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/videos/characters/:id",
+    {
+      schema: routeSchema({
+        summary: "Retrieve a character of yours",
+        tags: ["Videos"],
+        params: characterIdParams,
+        response: { 200: videoCharacterSchema },
+        security: "apiKey",
+      }),
+    },
+    async (request) => characters.retrieve(request.accountId, request.params.id),
+  );
+};
