@@ -88,6 +88,8 @@ export const configSchema = z.object({
     .max(7 * 24 * 3600)
     .default(24 * 3600),
   REELGATE_JOB_DEADLINE_SECONDS: z.coerce.number().int().positive().default(7200),
+  /** How long a service's start waits for NATS (down, or its JetStream still starting) before it exits; 0: no wait. */
+  REELGATE_NATS_START_TIMEOUT_SECONDS: z.coerce.number().min(0).default(60),
   REELGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(3000),
   /** Failed authentications (API key or admin token) per client address per minute; beyond, 429. */
   REELGATE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(60),

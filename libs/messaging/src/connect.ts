@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { whileNatsStarts } from "./nats-start.ts";
 
 /** SPEC.md §2's NATS credentials: NATS_USER with NATS_PASSWORD, or NATS_CREDS (a .creds file), or none. */
 export interface NatsCredentials {
@@ -36,21 +37,36 @@ export interface ConnectOptions {
   /** Shows in the server's connection list (`nats server report connections`). */
   name: string;
   log: Logger;
-  /** Keep trying when the server is not up yet at start (default: fail fast, so a wrong URL is obvious). */
-  waitOnFirstConnect?: boolean;
+  /**
+   * How long to keep trying while the server is down or starting (a service's start: it and nats-server
+   * may come up in any order). Default 0: one try. A malformed URL or refused credentials fail at once.
+   */
+  startTimeoutMs?: number;
   credentials?: NatsCredentials;
 }
 
+/** The URL schemes the node transport speaks; `host:port` without one is nats://. */
+const SCHEMES = new Set(["nats:", "tls:"]);
+
+/** A wrong URL is not a server still starting: name it at once rather than wait for it. */
+const checkServers = (url: string) => {
+  for (const server of url.split(",").map((part) => part.trim())) {
+    const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(server)?.[1]?.toLowerCase();
+    const parsed = URL.parse(scheme ? server : `nats://${server}`);
+    if (!server || !parsed?.hostname || (scheme && !SCHEMES.has(scheme)))
+      throw new Error(`NATS_URL: ${JSON.stringify(server)} is not a NATS server URL (nats://host:port)`);
+  }
+};
+
 /** A connection that reconnects forever and says so in the log. */
-export const connectNats = async ({ url, name, log, waitOnFirstConnect = false, credentials = {} }: ConnectOptions) => {
-  const nc: NatsConnection = await connect({
-    ...natsAuthOptions(credentials),
-    servers: url,
-    name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 500,
-    waitOnFirstConnect,
-  });
+export const connectNats = async ({ url, name, log, startTimeoutMs = 0, credentials = {} }: ConnectOptions) => {
+  checkServers(url);
+  const auth = natsAuthOptions(credentials);
+  const nc: NatsConnection = await whileNatsStarts(
+    `connect to ${url}`,
+    () => connect({ ...auth, servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
+    { timeoutMs: startTimeoutMs, log },
+  );
   log.info({ server: nc.getServer(), name }, "connected to NATS");
   void logStatus(nc, log);
   return nc;

@@ -27,6 +27,7 @@ export {
 } from "./dead-letter-admin.ts";
 export { PoisonMessageError } from "./errors.ts";
 export type { Handler, HandlerContext, HandlerResult } from "./handle-message.ts";
+export { isNatsStarting, type NatsStartOptions, whileNatsStarts } from "./nats-start.ts";
 export { mayPublish, type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
 export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";

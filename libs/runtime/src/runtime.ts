@@ -10,6 +10,7 @@ import {
   ensureStreams,
   startConsumer,
   startRelay,
+  whileNatsStarts,
 } from "@reelgate/messaging";
 import { createMetrics, type Logger, type ReadinessCheck } from "@reelgate/service-kit";
 
@@ -24,13 +25,20 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const names = natsNames(config.REELGATE_NAMESPACE);
   const store: EventStore = await openEventStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
   const documents: DocumentStore = await openDocumentStore({ mongodbUrl: config.MONGODB_URL, dataDir, service });
+  // NATS may be down or still starting as this process starts (any start order): each step waits for
+  // it, all within one start timeout, and a step that still fails stops the start.
+  const startTimeoutMs = config.REELGATE_NATS_START_TIMEOUT_SECONDS * 1000;
+  const startDeadline = Date.now() + startTimeoutMs;
+  const whileStarting = <T>(what: string, step: () => Promise<T>) =>
+    whileNatsStarts(what, step, { timeoutMs: Math.max(startDeadline - Date.now(), 0), log });
   const nc = await connectNats({
     url: config.NATS_URL ?? "nats://127.0.0.1:4222",
     name: service,
     log,
     credentials: config,
+    startTimeoutMs,
   });
-  await ensureStreams(nc, names);
+  await whileStarting("streams", () => ensureStreams(nc, names));
   const relay = startRelay({ store, nc, names, log, service });
   const metrics = createMetrics(service);
   metrics.countDeadLettersWith(() => countDeadLetters(nc, names, service));
@@ -60,8 +68,11 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
     dataDir,
     /** Starts a durable consumer that stops with the runtime. */
     async consume(options: ConsumeOptions) {
-      consumers.push(await startConsumer({ ...options, nc, names, service, log, metrics }));
+      const start = () => startConsumer({ ...options, nc, names, service, log, metrics });
+      consumers.push(await whileStarting(`consumer ${service}-${options.purpose}`, start));
     },
+    /** A service's own start step against NATS (a KV bucket), waited for like the runtime's own. */
+    whileStarting,
     /** Stop taking work, finish what is in flight, publish what is appended, then close. */
     async stop() {
       await Promise.all(consumers.map((consumer) => consumer.stop()));

@@ -30,8 +30,10 @@ await runService({
 
     const runtime = await startRuntime({ service: "poller", config, log });
     const { names } = runtime;
-    const bucket = await openChannelBucket(runtime.nc, config.REELGATE_NAMESPACE);
-    const coolDowns = await channelCoolDowns(bucket);
+    const bucket = await runtime.whileStarting("channel bucket", () =>
+      openChannelBucket(runtime.nc, config.REELGATE_NAMESPACE),
+    );
+    const coolDowns = await runtime.whileStarting("channel cool-downs", () => channelCoolDowns(bucket));
     const poller = jobs({
       store: runtime.store,
       objects: openObjectStorage(config, { dataDir: runtime.dataDir, now: () => new Date() }),
