@@ -5,7 +5,7 @@ export * from "./envelope.ts";
 export * from "./events.ts";
 export * from "./ids.ts";
 export * from "./money.ts";
-export * from "./pricing.ts";
+export * from "./pricing-file.ts";
 export * from "./subjects.ts";
 export * from "./video.ts";
 export * from "./webhooks.ts";
