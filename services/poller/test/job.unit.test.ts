@@ -1,8 +1,9 @@
 import { deciderSpec } from "@reelgate/testkit";
 import type { JobReport } from "@reelgate/upstream";
 import { describe, expect, it } from "vitest";
-import { decideJob, nextPollDelayMs } from "../src/domain/decide.ts";
+import { decideJob } from "../src/domain/decide.ts";
 import { evolveJob, initialJob, type JobEvent } from "../src/domain/job.ts";
+import { nextPollDelayMs } from "../src/domain/poll-schedule.ts";
 
 const spec = deciderSpec({ initialState: initialJob, evolve: evolveJob, decide: decideJob });
 const request = {
