@@ -32,3 +32,4 @@ export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";
 export { ensureStreams } from "./streams.ts";
+export { whileWorking } from "./while-working.ts";
