@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import { describeEventStoreContract } from "../src/contract-suite.ts";
 import { openSqliteEventStore } from "../src/sqlite-event-store.ts";
+import { describeEventStoreContract } from "./contract-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-event-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
