@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { Envelope } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { type ObjectStorage, s3Storage } from "@reelgate/object-storage";
-import { startTestS3Server, type TestS3Server } from "@reelgate/object-storage/test-server";
 import { testNats, waitFor } from "@reelgate/testkit";
+import { startTestS3Server, type TestS3Server } from "@reelgate/testkit/s3-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Platform, startPlatform, waitForEnd } from "./platform.ts";
 

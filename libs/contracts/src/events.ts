@@ -24,6 +24,12 @@ const inputReference = z
   .nullable()
   .default(null);
 
+/**
+ * How long after a job's deadline the poller still asks the upstream, to record a late completion
+ * (JobCompletedLate): a day, as long as upstream links live. Storage keeps unsettled media that long too.
+ */
+export const LATE_COMPLETION_WINDOW_MS = 24 * 3_600_000;
+
 /** What the upstream reports of a finished job: on time (JobCompleted) or late (JobCompletedLate). */
 const completion = z.object({
   videoId,

@@ -1,11 +1,136 @@
-export * from "./admin.ts";
-export * from "./catalog.ts";
-export * from "./config.ts";
-export * from "./envelope.ts";
-export * from "./events.ts";
-export * from "./ids.ts";
-export * from "./money.ts";
-export * from "./pricing.ts";
-export * from "./subjects.ts";
-export * from "./video.ts";
-export * from "./webhooks.ts";
+export {
+  type AccountSnapshot,
+  type AccountView,
+  accountSnapshotSchema,
+  accountViewSchema,
+  billingRpc,
+  creditRequestSchema,
+  type DeadLetterView,
+  deadLetterPageSchema,
+  deadLetterSchema,
+  deadLettersQuerySchema,
+  issueKeyRequestSchema,
+  type LedgerEntry,
+  type LedgerReply,
+  ledgerEntrySchema,
+  ledgerPageSchema,
+  ledgerQuerySchema,
+  ledgerReplySchema,
+  type OpenAccountRequest,
+  openAccountRequestSchema,
+  type RpcFailure,
+  type RpcReply,
+  replayDeadLettersRequestSchema,
+  replayDeadLettersResultSchema,
+  rpcFailureSchema,
+  rpcReplySchema,
+} from "./admin.ts";
+export {
+  allowedSeconds,
+  allowedSizes,
+  builtInCatalog,
+  type Catalog,
+  type CatalogEntry,
+  catalogEntrySchema,
+  catalogSchema,
+  defaultSpec,
+  entriesFor,
+  modelNames,
+  priceOf,
+  type VideoSpec,
+} from "./catalog.ts";
+export { type Config, configSchema, MIN_SECRET_LENGTH, secretProblem } from "./config.ts";
+export {
+  type Category,
+  categories,
+  categoryOf,
+  type Envelope,
+  envelopeSchema,
+  type NewEvent,
+  streamId,
+} from "./envelope.ts";
+export {
+  type DomainEvent,
+  type EventData,
+  type EventOf,
+  type EventType,
+  eventTypes,
+  InvalidEventError,
+  isEventType,
+  LATE_COMPLETION_WINDOW_MS,
+  parseEvent,
+  type TypedEnvelope,
+  type Variant,
+  variants,
+} from "./events.ts";
+export {
+  derivedId,
+  newAccountId,
+  newApiKey,
+  newEventId,
+  newKeyId,
+  newVideoId,
+  newWebhookEndpointId,
+  newWebhookSecret,
+  sha256Hex,
+} from "./ids.ts";
+export {
+  formatUsd,
+  MAX_MICROS,
+  MAX_USD,
+  MICROS_PER_USD,
+  type Micros,
+  microsAmountSchema,
+  parseUsd,
+  usdAmountSchema,
+  withinMoneyBounds,
+} from "./money.ts";
+export { pricingFileSchema } from "./pricing-file.ts";
+export { type NatsNames, natsNames } from "./subjects.ts";
+export {
+  type CreateVideoRequest,
+  contentQuerySchema,
+  createdVideoSchema,
+  createVideoRequestSchema,
+  deletedVideoSchema,
+  inputReferenceFieldSchema,
+  type LegacyVideoResult,
+  legacyQueryRequestSchema,
+  legacyRemixRequestSchema,
+  legacyResultRequestSchema,
+  legacyVideoResultSchema,
+  listVideosQuerySchema,
+  type OpenAiError,
+  openAiErrorSchema,
+  remixVideoRequestSchema,
+  type Video,
+  type VideoStatus,
+  videoIdParamsSchema,
+  videoListSchema,
+  videoSchema,
+  videoStatuses,
+} from "./video.ts";
+export {
+  createWebhookEndpointRequestSchema,
+  deletedWebhookEndpointSchema,
+  listWebhookEndpointsQuerySchema,
+  type NotifierCommand,
+  type NotifierReply,
+  notifierReplySchema,
+  notifierRpc,
+  rotateWebhookSecretRequestSchema,
+  testWebhookEndpointRequestSchema,
+  updateWebhookEndpointRequestSchema,
+  videoStatusReplySchema,
+  videoStatusRpc,
+  type WebhookEndpointJson,
+  type WebhookEventType,
+  webhookDeliveryListSchema,
+  webhookDeliverySchema,
+  webhookEndpointListSchema,
+  webhookEndpointSchema,
+  webhookEndpointWithSecretSchema,
+  webhookEventTypeListSchema,
+  webhookEventTypes,
+  webhookTestResultSchema,
+} from "./webhooks.ts";

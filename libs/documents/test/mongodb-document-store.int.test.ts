@@ -1,6 +1,6 @@
 import { describeOnMongo } from "@reelgate/testkit";
-import { describeDocumentStoreContract } from "../src/contract-suite.ts";
 import { openMongoDocumentStore } from "../src/index.ts";
+import { describeDocumentStoreContract } from "./contract-suite.ts";
 
 // MONGODB_URL, else Testcontainers when a Docker engine answers, else one line saying why it is skipped.
 await describeOnMongo("MongoDB document store contract", (url) => {

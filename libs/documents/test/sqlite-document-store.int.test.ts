@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { describeDocumentStoreContract } from "../src/contract-suite.ts";
 import { openDocumentStore, openSqliteDocumentStore } from "../src/index.ts";
+import { describeDocumentStoreContract } from "./contract-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-documents-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

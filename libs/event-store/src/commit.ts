@@ -1,5 +1,11 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
-import { EventTooLargeError, MAX_EVENT_BYTES, type OutboxBatch, type StoredEvent } from "./port.ts";
+import {
+  EventTooLargeError,
+  MAX_EVENT_BYTES,
+  type OutboxBatch,
+  type ReadAllOptions,
+  type StoredEvent,
+} from "./port.ts";
 
 /**
  * Both adapters store one record per commit; an event's global position is derived from its
@@ -63,3 +69,36 @@ export const outboxBatchOf = (commits: { position: number; events: Envelope[] }[
   }
   return batch;
 };
+
+/** A stored commit as both adapters hand it over: its position and its events. */
+export interface CommitRecord {
+  position: number;
+  events: Envelope[];
+}
+
+/** `readStream`'s answer from a stream's commits in version order: the events after `afterVersion`, at most `limit`. */
+export const streamEventsOf = (commits: CommitRecord[], afterVersion: number, limit: number): StoredEvent[] =>
+  commits
+    .flatMap((commit) => storedEventsOf(commit.position, commit.events))
+    .filter((event) => event.version > afterVersion)
+    .slice(0, limit);
+
+/**
+ * `readAll`: every event after `options.after` (of one category if given) in append order, read a page of
+ * `batchSize` commits at a time; `page(cursor, batchSize, category)` gives the commits after position `cursor`.
+ */
+export async function* pagedEvents(
+  options: ReadAllOptions,
+  page: (cursor: number, batchSize: number, category: string | undefined) => CommitRecord[] | Promise<CommitRecord[]>,
+): AsyncIterable<StoredEvent> {
+  const { category, after = -1 } = options;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  // Resume inside the commit holding `after`: the rest of that commit is still to be read.
+  let cursor = after < 0 ? 0 : commitPositionOf(after) - 1;
+  for (;;) {
+    const commits = await page(cursor, batchSize, category);
+    for (const commit of commits) yield* storedEventsOf(commit.position, commit.events, after);
+    if (commits.length < batchSize) return;
+    cursor = commits.at(-1)!.position;
+  }
+}

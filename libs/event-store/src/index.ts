@@ -1,5 +1,16 @@
 export { MAX_EVENTS_PER_COMMIT } from "./commit.ts";
 export { type MongoEventStoreOptions, openMongoEventStore } from "./mongodb-event-store.ts";
 export { type EventStoreConfig, openEventStore } from "./open-event-store.ts";
-export * from "./port.ts";
+export {
+  type AppendOptions,
+  type AppendResult,
+  ConcurrencyError,
+  type EventStore,
+  EventTooLargeError,
+  type ExpectedVersion,
+  MAX_EVENT_BYTES,
+  type OutboxBatch,
+  type ReadAllOptions,
+  type StoredEvent,
+} from "./port.ts";
 export { openSqliteEventStore } from "./sqlite-event-store.ts";

@@ -1,10 +1,11 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
 import { type Collection, type Filter, MongoClient } from "mongodb";
 import {
+  type CommitRecord,
   checkEventSizes,
-  commitPositionOf,
   outboxBatchOf,
-  storedEventsOf,
+  pagedEvents,
+  streamEventsOf,
   streamTypeOf,
   toEnvelopes,
 } from "./commit.ts";
@@ -33,6 +34,11 @@ interface CommitDocument {
   recordedAt: Date;
   published: boolean;
 }
+
+const commitOfDocument = (commit: Pick<CommitDocument, "_id" | "events">): CommitRecord => ({
+  position: commit._id,
+  events: commit.events,
+});
 
 interface CounterDocument {
   _id: string;
@@ -152,28 +158,19 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
           { sort: { version: 1 }, projection: { events: 1 }, ...(Number.isFinite(limit) ? { limit } : {}) },
         )
         .toArray();
-      return found
-        .flatMap((commit) => storedEventsOf(commit._id, commit.events))
-        .filter((event) => event.version > afterVersion)
-        .slice(0, limit);
+      return streamEventsOf(found.map(commitOfDocument), afterVersion, limit);
     },
 
     // Pages by _id instead of holding one cursor open, so a slow replay cannot outlive the cursor timeout.
-    async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-      const { category, after = -1 } = options;
-      const batchSize = Math.max(1, options.batchSize ?? 500);
-      let cursor = after < 0 ? 0 : commitPositionOf(after) - 1;
-      for (;;) {
+    readAll: (options: ReadAllOptions = {}): AsyncIterable<StoredEvent> =>
+      pagedEvents(options, async (cursor, batchSize, category) => {
         const filter: Filter<CommitDocument> = { _id: { $gt: cursor } };
         if (category !== undefined) filter.streamType = category;
         const page = await commits
           .find(filter, { sort: { _id: 1 }, limit: batchSize, projection: { events: 1 } })
           .toArray();
-        for (const commit of page) yield* storedEventsOf(commit._id, commit.events, after);
-        if (page.length < batchSize) return;
-        cursor = page.at(-1)!._id;
-      }
-    },
+        return page.map(commitOfDocument);
+      }),
 
     countAll: async (options = {}) => {
       const match: Filter<CommitDocument> = options.category === undefined ? {} : { streamType: options.category };
@@ -188,10 +185,7 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
       const pending = await commits
         .find({ published: false }, { sort: { _id: 1 }, limit, projection: { events: 1 } })
         .toArray();
-      return outboxBatchOf(
-        pending.map((commit) => ({ position: commit._id, events: commit.events })),
-        limit,
-      );
+      return outboxBatchOf(pending.map(commitOfDocument), limit);
     },
 
     markPublished: async (refs) => {

@@ -1,10 +1,11 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
 import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
+  type CommitRecord,
   checkEventSizes,
-  commitPositionOf,
   outboxBatchOf,
-  storedEventsOf,
+  pagedEvents,
+  streamEventsOf,
   streamTypeOf,
   toEnvelopes,
 } from "./commit.ts";
@@ -48,6 +49,11 @@ interface CommitRow {
   version: number;
   events: string;
 }
+
+const commitOfRow = (row: CommitRow): CommitRecord => ({
+  position: row.position,
+  events: JSON.parse(row.events) as Envelope[],
+});
 
 const SQLITE_CONSTRAINT = 19;
 
@@ -214,26 +220,17 @@ export const openSqliteEventStore = (path: string): EventStore => {
       // Read to its end: the last row is the head (none: nothing follows afterVersion).
       if (!Number.isFinite(limit) && !appending.has(stream))
         knowHead(stream, rows.length > 0 ? rows.at(-1)!.version : afterVersion);
-      return rows
-        .flatMap((row) => storedEventsOf(row.position, JSON.parse(row.events) as Envelope[]))
-        .filter((event) => event.version > afterVersion)
-        .slice(0, limit);
+      return streamEventsOf(rows.map(commitOfRow), afterVersion, limit);
     },
 
-    async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-      const { category, after = -1 } = options;
-      const batchSize = Math.max(1, options.batchSize ?? 500);
-      // Resume inside the commit holding `after`: the rest of that commit is still to be read.
-      let cursor = after < 0 ? 0 : commitPositionOf(after) - 1;
-      for (;;) {
-        const rows = (category === undefined
-          ? selectAll.all(cursor, batchSize)
-          : selectCategory.all(category, cursor, batchSize)) as unknown as CommitRow[];
-        for (const row of rows) yield* storedEventsOf(row.position, JSON.parse(row.events) as Envelope[], after);
-        if (rows.length < batchSize) return;
-        cursor = rows.at(-1)!.position;
-      }
-    },
+    readAll: (options: ReadAllOptions = {}): AsyncIterable<StoredEvent> =>
+      pagedEvents(options, (cursor, batchSize, category) =>
+        (
+          (category === undefined
+            ? selectAll.all(cursor, batchSize)
+            : selectCategory.all(category, cursor, batchSize)) as unknown as CommitRow[]
+        ).map(commitOfRow),
+      ),
 
     countAll: async (options = {}) => {
       const row = (options.category === undefined ? countAll.get() : countCategory.get(options.category)) as {
@@ -245,10 +242,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     unpublished: async (limit) => {
       if (limit <= 0) return { events: [], refs: [] };
       const rows = selectUnpublished.all(limit) as unknown as CommitRow[];
-      return outboxBatchOf(
-        rows.map((row) => ({ position: row.position, events: JSON.parse(row.events) as Envelope[] })),
-        limit,
-      );
+      return outboxBatchOf(rows.map(commitOfRow), limit);
     },
 
     markPublished: async (refs) => {

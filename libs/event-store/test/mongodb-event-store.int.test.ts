@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describeOnMongo } from "@reelgate/testkit";
-import { describeEventStoreContract } from "../src/contract-suite.ts";
 import { openMongoEventStore } from "../src/mongodb-event-store.ts";
+import { describeEventStoreContract } from "./contract-suite.ts";
 
 // MONGODB_URL, else Testcontainers when a Docker engine answers, else one line saying why it is skipped.
 await describeOnMongo("MongoDB event store contract", (url) => {

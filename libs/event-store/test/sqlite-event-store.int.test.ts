@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NewEvent } from "@reelgate/contracts";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeEventStoreContract } from "../src/contract-suite.ts";
 import { openSqliteEventStore } from "../src/sqlite-event-store.ts";
+import { describeEventStoreContract } from "./contract-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-event-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,9 @@ import { PoisonMessageError } from "./errors.ts";
 // biome-ignore lint/suspicious/noConfusingVoidType: lets handlers that return nothing type-check as `async () => {}`
 export type HandlerResult = void | undefined | { retryInMs: number };
 
+/** What a handler returns to have its message delivered again after `ms` (rounded up to whole ms by the runner). */
+export const retryAfter = (ms: number): { retryInMs: number } => ({ retryInMs: ms });
+
 export interface HandlerContext {
   /** 1 on the first delivery. */
   deliveryCount: number;

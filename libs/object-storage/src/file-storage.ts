@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { contentTypeOfKey } from "./content-types.ts";
+import { measuringStream } from "./measure.ts";
 import type { IncompleteUpload, ObjectStorage } from "./port.ts";
 import { signMediaUrl, type UrlSigning } from "./signed-url.ts";
 
@@ -65,15 +65,7 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
       await mkdir(dirname(path), { recursive: true });
       // Written beside the target and renamed into place: readers never see half an object.
       const partial = `${path}.${randomBytes(6).toString("hex")}${PARTIAL_SUFFIX}`;
-      const hash = createHash("sha256");
-      let bytes = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
+      const { stream: measure, measured } = measuringStream();
       try {
         await pipeline(body, measure, createWriteStream(partial));
         await rename(partial, path);
@@ -81,7 +73,7 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
         await rm(partial, { force: true });
         throw error;
       }
-      return { key, bytes, sha256: hash.digest("hex"), contentType };
+      return { key, ...measured(), contentType };
     },
 
     async get(key, range) {

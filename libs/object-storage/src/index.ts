@@ -1,6 +1,19 @@
-export * from "./content-types.ts";
-export * from "./file-storage.ts";
-export * from "./open-object-storage.ts";
-export * from "./port.ts";
-export * from "./s3-storage.ts";
-export * from "./signed-url.ts";
+export { contentTypeOfKey, extensionOf } from "./content-types.ts";
+export { type FileStorageOptions, fileStorage } from "./file-storage.ts";
+export { inputImageKey, mediaKey, mediaPrefix, videoFoldersOf } from "./media-keys.ts";
+export {
+  objectStorageReadiness,
+  openObjectStorage,
+  type StorageConfig,
+  s3SettingsOf,
+  signedMediaUrl,
+} from "./open-object-storage.ts";
+export type { ByteRange, IncompleteUpload, ObjectStorage, StoredObject } from "./port.ts";
+export { type S3Settings, s3Client, s3Storage } from "./s3-storage.ts";
+export {
+  checkMediaSignature,
+  SIGNED_MEDIA_PATH,
+  type SignatureCheck,
+  signMediaUrl,
+  type UrlSigning,
+} from "./signed-url.ts";

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
@@ -12,6 +11,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { contentTypeOfKey } from "./content-types.ts";
+import { measuringStream } from "./measure.ts";
 import type { IncompleteUpload, ObjectStorage } from "./port.ts";
 
 /** SPEC.md §2's `S3_*` variables, for AWS S3, Cloudflare R2 or MinIO. */
@@ -130,15 +130,7 @@ export const s3Storage = (
     },
 
     async put(key, body, contentType) {
-      const hash = createHash("sha256");
-      let bytes = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
+      const { stream: measure, measured } = measuringStream();
       // A source that breaks must fail the upload (which then aborts its multipart upload).
       body.once("error", (error) => measure.destroy(error));
       body.pipe(measure);
@@ -155,7 +147,7 @@ export const s3Storage = (
         body.destroy();
         throw error;
       }
-      return { key, bytes, sha256: hash.digest("hex"), contentType };
+      return { key, ...measured(), contentType };
     },
 
     async get(key, range) {

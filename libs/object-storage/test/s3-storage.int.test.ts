@@ -1,9 +1,9 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { dockerEngine } from "@reelgate/testkit";
+import { startTestS3Server, type TestS3Server } from "@reelgate/testkit/s3-server";
 import type { StartedMinioContainer } from "@testcontainers/minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ObjectStorage, type S3Settings, s3Client, s3SettingsOf, s3Storage } from "../src/index.ts";
-import { startTestS3Server, type TestS3Server } from "../src/testing/s3-test-server.ts";
 import { describeObjectStorageContract } from "./object-storage-contract.ts";
 
 /** S3's smallest part: the contract's "larger than two parts" object is then about 10 MiB. */

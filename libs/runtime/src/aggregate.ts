@@ -4,6 +4,7 @@ import { type EventMeta, toNewEvents } from "./envelopes.ts";
 import { keyedQueue } from "./keyed-queue.ts";
 import { shrinkEvent } from "./shrink-event.ts";
 
+/** A decider: the one shape of a stream's rules (testkit's `deciderSpec` runs given/when/then specs over it). */
 export interface Aggregate<State, Command, Event extends DomainEvent> {
   initialState: () => State;
   evolve: (state: State, event: Event) => State;

@@ -1,4 +1,4 @@
-export * from "./aggregate.ts";
-export * from "./envelopes.ts";
-export * from "./runtime.ts";
-export * from "./snapshots.ts";
+export { type Aggregate, aggregateRepository, type Decision, type SnapshotStore } from "./aggregate.ts";
+export { type EventMeta, toNewEvents } from "./envelopes.ts";
+export { type ConsumeOptions, type Runtime, startRuntime } from "./runtime.ts";
+export { documentSnapshots } from "./snapshots.ts";

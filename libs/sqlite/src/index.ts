@@ -1,2 +1,2 @@
-export * from "./group-commit.ts";
-export * from "./open.ts";
+export { sqliteGroupCommit } from "./group-commit.ts";
+export { openSqliteDatabase } from "./open.ts";

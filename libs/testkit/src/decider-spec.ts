@@ -1,13 +1,9 @@
+import type { DomainEvent } from "@reelgate/contracts";
+import type { Aggregate } from "@reelgate/runtime";
 import { expect } from "vitest";
 
-export interface Decider<State, Command, Event> {
-  initialState: () => State;
-  evolve: (state: State, event: Event) => State;
-  decide: (command: Command, state: State) => Event[];
-}
-
 /** `given(events).when(command).thenEmits(events)`: one helper for every decider's specs. */
-export const deciderSpec = <State, Command, Event>(decider: Decider<State, Command, Event>) => ({
+export const deciderSpec = <State, Command, Event extends DomainEvent>(decider: Aggregate<State, Command, Event>) => ({
   given: (events: Event[]) => ({
     when: (command: Command) => {
       const run = () => decider.decide(command, events.reduce(decider.evolve, decider.initialState()));

@@ -1,7 +1,7 @@
-export * from "./decider-spec.ts";
-export * from "./docker.ts";
-export * from "./infrastructure.ts";
-export * from "./mongodb.ts";
-export * from "./nats-server.ts";
-export * from "./ports.ts";
-export * from "./wait-for.ts";
+export { deciderSpec } from "./decider-spec.ts";
+export { dockerEngine } from "./docker.ts";
+export { testNats, uniqueNamespace } from "./infrastructure.ts";
+export { describeOnMongo, type TestMongo, testMongo } from "./mongodb.ts";
+export { natsServerBinary, type RunningNats, startNatsServer } from "./nats-server.ts";
+export { freePort } from "./ports.ts";
+export { waitFor } from "./wait-for.ts";

@@ -12,7 +12,18 @@ import { vertexProvider } from "./vertex-provider.ts";
 export { arkProvider } from "./ark-provider.ts";
 export { azureProvider } from "./azure-provider.ts";
 export { canDo, capabilities, modelSupports, type Operation, operations } from "./capabilities.ts";
-export * from "./channels.ts";
+export {
+  type Channel,
+  ChannelsFileError,
+  channelSchema,
+  channelsFileSchema,
+  expandEnv,
+  loadChannels,
+  type ProviderName,
+  parseChannelsFile,
+  providers,
+  simulatorChannel,
+} from "./channels.ts";
 export {
   type ChannelsLog,
   type ChannelsSource,
@@ -33,10 +44,33 @@ export {
 } from "./fetch-upstream.ts";
 export { geminiProvider } from "./gemini-provider.ts";
 export { klingProvider, klingTokens } from "./kling-provider.ts";
-export * from "./mapping.ts";
+export {
+  aspectRatioOf,
+  base64Of,
+  dataUrlOf,
+  imageModelFor,
+  klingModeOf,
+  type MappedRequest,
+  type ModelMapping,
+  mapRequest,
+  resolutionOf,
+  type SizeParts,
+  sizeFrom,
+  sizeParts,
+  upstreamModelOf,
+  upstreamModelsOf,
+} from "./mapping.ts";
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
-export * from "./provider.ts";
+export {
+  type JobReport,
+  type Provider,
+  type RemixRequest,
+  type SubmitRequest,
+  type Submitted,
+  UpstreamError,
+  type UpstreamStatus,
+} from "./provider.ts";
 export { CONTENT_FILTERED } from "./task-http.ts";
 export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";
 export { vertexProvider } from "./vertex-provider.ts";

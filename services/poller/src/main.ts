@@ -1,3 +1,4 @@
+import { LATE_COMPLETION_WINDOW_MS } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
@@ -8,9 +9,6 @@ import { channelSlots } from "./adapters/channel-slots.ts";
 import { crashPoint } from "./adapters/crash-point.ts";
 import { followClaims } from "./adapters/follow-claims.ts";
 import { jobs } from "./handlers/jobs.ts";
-
-/** How long after a job's deadline the upstream is still asked, to record a late completion: a day, as long as upstream links live. */
-const LATE_WINDOW_MS = 24 * 3600 * 1000;
 
 const config = loadConfig();
 const log = createLogger("poller", config.LOG_LEVEL);
@@ -48,7 +46,7 @@ await runService({
       now: Date.now,
       random: Math.random,
       deadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
-      lateWindowMs: LATE_WINDOW_MS,
+      lateWindowMs: LATE_COMPLETION_WINDOW_MS,
       maxSubmitAttempts: 5,
       onAppended: runtime.relay.notify,
       crashPoint: crashPoint(process.env),

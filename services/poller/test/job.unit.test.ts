@@ -1,21 +1,9 @@
-import { deciderSpec } from "@reelgate/testkit";
 import type { JobReport } from "@reelgate/upstream";
 import { describe, expect, it } from "vitest";
-import { decideJob, nextPollDelayMs } from "../src/domain/decide.ts";
-import { evolveJob, initialJob, type JobEvent } from "../src/domain/job.ts";
+import type { JobEvent } from "../src/domain/job.ts";
+import { nextPollDelayMs } from "../src/domain/poll-schedule.ts";
+import { queued, request, spec } from "./job-fixtures.ts";
 
-const spec = deciderSpec({ initialState: initialJob, evolve: evolveJob, decide: decideJob });
-const request = {
-  videoId: "video_1",
-  accountId: "acct_1",
-  model: "sora-2",
-  seconds: "8",
-  size: "720x1280",
-  prompt: "p",
-  remixedFromVideoId: null,
-  inputReference: null,
-};
-const queued: JobEvent = { type: "JobQueued", data: request };
 const submitted: JobEvent = {
   type: "JobSubmitted",
   data: { videoId: "video_1", channelId: "main", upstreamId: "up_1", submittedAt: 100 },

@@ -1,22 +1,9 @@
-import { deciderSpec } from "@reelgate/testkit";
 import type { Channel } from "@reelgate/upstream";
 import { describe, expect, it } from "vitest";
-import { decideJob } from "../src/domain/decide.ts";
 import { evolveJob, initialJob, type JobEvent } from "../src/domain/job.ts";
 import { recoverSubmit } from "../src/domain/submit-recovery.ts";
+import { queued, spec } from "./job-fixtures.ts";
 
-const spec = deciderSpec({ initialState: initialJob, evolve: evolveJob, decide: decideJob });
-const request = {
-  videoId: "video_1",
-  accountId: "acct_1",
-  model: "sora-2",
-  seconds: "8",
-  size: "720x1280",
-  prompt: "p",
-  remixedFromVideoId: null,
-  inputReference: null,
-};
-const queued: JobEvent = { type: "JobQueued", data: request };
 const intent = (channelId: string, attempt = 1): JobEvent => ({
   type: "SubmitAttempted",
   data: { videoId: "video_1", channelId, attempt, idempotencyKey: "video_1", startedAt: 100 },

@@ -1,3 +1,5 @@
+import { LATE_COMPLETION_WINDOW_MS } from "@reelgate/contracts";
+import { whileWorking } from "@reelgate/messaging";
 import { objectStorageReadiness, openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
@@ -5,7 +7,6 @@ import { channelsSourceFromConfig, providerFor } from "@reelgate/upstream";
 import { assetRecords } from "./handlers/asset-records.ts";
 import { copyMedia } from "./handlers/copy-media.ts";
 import { deleteMedia } from "./handlers/delete-media.ts";
-import { whileWorking } from "./handlers/heartbeat.ts";
 import { noteInputImage } from "./handlers/note-input-image.ts";
 import { startRetentionSweeps } from "./handlers/retention-sweep.ts";
 
@@ -15,8 +16,6 @@ const log = createLogger("storage", config.LOG_LEVEL);
 const COPY_ACK_WAIT_MS = 10_000;
 /** Leftovers of copies abandoned this long ago are removed at start (younger ones by their copy's retry). */
 const STALE_UPLOAD_MS = 3_600_000;
-/** The poller still asks the upstream for a late completion this long after a job's deadline (its LATE_WINDOW_MS). */
-const LATE_COMPLETION_WINDOW_MS = 24 * 3_600_000;
 
 await runService({
   log,

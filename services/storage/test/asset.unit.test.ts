@@ -1,6 +1,6 @@
 import { deciderSpec } from "@reelgate/testkit";
-import { describe, expect, it } from "vitest";
-import { type AssetEvent, assetAggregate, mediaKey, videoFoldersOf } from "../src/domain/asset.ts";
+import { describe, it } from "vitest";
+import { type AssetEvent, assetAggregate } from "../src/domain/asset.ts";
 
 const spec = deciderSpec(assetAggregate);
 const stored: AssetEvent = {
@@ -101,22 +101,5 @@ describe("asset decider", () => {
       .given([deleted])
       .when({ type: "NoteInputImage", ...inputNoted.data })
       .thenNothingHappened();
-  });
-
-  it("keys media as SPEC.md §5 says", () => {
-    const at = new Date(Date.UTC(2026, 2, 5));
-    expect(mediaKey({ accountId: "acct_1", videoId: "video_1", variant: "video", extension: "mp4", at })).toBe(
-      "videos/acct_1/2026/03/video_1/video.mp4",
-    );
-  });
-
-  it("cleans by folder only the videos' own folders, never the shared folder of input images", () => {
-    expect(
-      videoFoldersOf([
-        "videos/acct_1/2026/03/video_1/video.mp4",
-        "videos/acct_1/2026/03/video_1/thumbnail.png",
-        "inputs/acct_1/2026/03/video_1.png",
-      ]),
-    ).toEqual(["videos/acct_1/2026/03/video_1/"]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { startStack } from "@reelgate/launcher";
-import { startTestS3Server } from "@reelgate/object-storage/test-server";
+import { startTestS3Server } from "@reelgate/testkit/s3-server";
 import { peakRssMiB } from "./cpu.ts";
 
 const MiB = 1024 * 1024;

@@ -31,7 +31,7 @@ export const followClaims = (kv: KV): FollowClaims => {
         return true;
       } catch (createError) {
         const entry = await kv.get(key);
-        if (!entry || entry.operation !== "PUT") throw createError;
+        if (entry?.operation !== "PUT") throw createError;
         const claimed = Number(entry.string());
         known.set(key, claimed);
         return claimed === streamSequence;

@@ -1,6 +1,6 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
-import { after } from "./after.ts";
+import { retryAfter as after } from "@reelgate/messaging";
 import type { JobsDeps } from "./deps.ts";
 import type { JobRecords } from "./job-records.ts";
 import type { LiveStreams } from "./live-streams.ts";

@@ -1,5 +1,5 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
-import type { HandlerContext } from "@reelgate/messaging";
+import { type HandlerContext, whileWorking } from "@reelgate/messaging";
 import type { JobReport } from "@reelgate/upstream";
 import { gaveUpOnTime } from "../domain/job.ts";
 import type { JobRecords } from "./job-records.ts";
@@ -28,8 +28,7 @@ export const followStream = async ({
   attempt: number;
   now: () => number;
 }) => {
-  const keepAlive = setInterval(() => ctx.working(), KEEP_ALIVE_MS);
-  try {
+  await whileWorking(ctx.working, KEEP_ALIVE_MS, async () => {
     for await (const report of updates) {
       ctx.working();
       const before = await records.load(videoId);
@@ -45,7 +44,5 @@ export const followStream = async ({
       // Ended meanwhile (cancelled): stop reading. Timed out: read on, the video may still come.
       if (state.outcome && !gaveUpOnTime(state)) return;
     }
-  } finally {
-    clearInterval(keepAlive);
-  }
+  });
 };

@@ -1,9 +1,9 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
+import { retryAfter as after } from "@reelgate/messaging";
 import { UpstreamError } from "@reelgate/upstream";
-import { nextPollDelayMs } from "../domain/decide.ts";
 import { gaveUpOnTime } from "../domain/job.ts";
-import { after } from "./after.ts";
+import { nextPollDelayMs } from "../domain/poll-schedule.ts";
 import type { JobsDeps } from "./deps.ts";
 import type { JobRecords } from "./job-records.ts";
 

@@ -1,11 +1,11 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
+import { retryAfter as after } from "@reelgate/messaging";
 import { type Channel, type Submitted, UpstreamError, upstreamModelOf } from "@reelgate/upstream";
 import { planSubmit, requestIsWrong } from "../domain/failover.ts";
 import type { JobState } from "../domain/job.ts";
 import { eligibleChannels } from "../domain/pick-channel.ts";
 import { recoverSubmit } from "../domain/submit-recovery.ts";
-import { after } from "./after.ts";
 import type { JobsDeps } from "./deps.ts";
 import { followStream } from "./follow-stream.ts";
 import { readInputImage } from "./input-image.ts";

@@ -66,27 +66,3 @@ export const assetAggregate: Aggregate<AssetState, AssetCommand, AssetEvent> = {
 };
 
 export const isSettled = settled;
-
-/** SPEC.md §5: `videos/{account}/{yyyy}/{mm}/{video_id}/{variant}.{ext}`. */
-export const mediaKey = ({
-  accountId,
-  videoId,
-  variant,
-  extension,
-  at,
-}: {
-  accountId: string;
-  videoId: string;
-  variant: Variant;
-  extension: string;
-  at: Date;
-}) => `${mediaPrefix({ accountId, videoId, at })}${variant}.${extension}`;
-
-/** The folder of every variant of one video: deleting it by prefix removes the video's media. */
-export const mediaPrefix = ({ accountId, videoId, at }: { accountId: string; videoId: string; at: Date }) =>
-  `videos/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}/`;
-
-/** The per-video folders among `keys` (input images share a folder per month, so theirs are not). */
-export const videoFoldersOf = (keys: readonly string[]) => [
-  ...new Set(keys.filter((key) => key.startsWith("videos/")).map((key) => key.slice(0, key.lastIndexOf("/") + 1))),
-];

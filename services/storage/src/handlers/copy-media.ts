@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import type { EventData, TypedEnvelope, Variant } from "@reelgate/contracts";
-import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
+import { extensionOf, mediaKey, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
 import { type Channel, type Provider, sniffedMedia, UpstreamError } from "@reelgate/upstream";
-import { isSettled, mediaKey, mediaPrefix } from "../domain/asset.ts";
+import { isSettled } from "../domain/asset.ts";
 import type { AssetRecords } from "./asset-records.ts";
 import { removeObjects } from "./delete-media.ts";
 

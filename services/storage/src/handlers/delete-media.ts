@@ -1,5 +1,5 @@
 import type { ObjectStorage } from "@reelgate/object-storage";
-import { videoFoldersOf } from "../domain/asset.ts";
+import { videoFoldersOf } from "@reelgate/object-storage";
 import type { AssetRecords } from "./asset-records.ts";
 
 /**

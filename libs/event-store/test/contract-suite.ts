@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { NewEvent } from "@reelgate/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConcurrencyError, type EventStore, EventTooLargeError, MAX_EVENT_BYTES, type StoredEvent } from "./port.ts";
+import {
+  ConcurrencyError,
+  type EventStore,
+  EventTooLargeError,
+  MAX_EVENT_BYTES,
+  type StoredEvent,
+} from "../src/port.ts";
 
 const unique = () => randomUUID().replaceAll("-", "").slice(0, 16);
 

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { S3Settings } from "../s3-storage.ts";
 
 /** The part of s3rver this harness uses; s3rver ships no types. */
 interface S3rver {
@@ -12,7 +11,15 @@ interface S3rver {
 type S3rverClass = new (options: Record<string, unknown>) => S3rver;
 
 export interface TestS3Server {
-  settings: S3Settings;
+  /** What `@reelgate/object-storage`'s `s3Storage` takes (its S3Settings). */
+  settings: {
+    bucket: string;
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+  };
   /** s3rver's files, for inspecting what is on "disk". */
   directory: string;
   stop(): Promise<void>;

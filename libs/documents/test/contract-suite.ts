@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DocumentStore, type FieldValue, RevisionConflict } from "./port.ts";
+import { type DocumentStore, type FieldValue, RevisionConflict } from "../src/port.ts";
 
 interface Task {
   id: string;

@@ -1,0 +1,42 @@
+import type { Variant } from "@reelgate/contracts";
+import { extensionOf } from "./content-types.ts";
+
+/** `{yyyy}/{mm}` of `at`, in UTC: media and input images are filed by month. */
+const monthOf = (at: Date) => `${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}`;
+
+/** The folder of every variant of one video: deleting it by prefix removes the video's media. */
+export const mediaPrefix = ({ accountId, videoId, at }: { accountId: string; videoId: string; at: Date }) =>
+  `videos/${accountId}/${monthOf(at)}/${videoId}/`;
+
+/** SPEC.md §5: `videos/{account}/{yyyy}/{mm}/{video_id}/{variant}.{ext}`. */
+export const mediaKey = ({
+  accountId,
+  videoId,
+  variant,
+  extension,
+  at,
+}: {
+  accountId: string;
+  videoId: string;
+  variant: Variant;
+  extension: string;
+  at: Date;
+}) => `${mediaPrefix({ accountId, videoId, at })}${variant}.${extension}`;
+
+/** SPEC.md §5: input images under `inputs/{account}/{yyyy}/{mm}/{video_id}.{ext}`, one per video. */
+export const inputImageKey = ({
+  accountId,
+  videoId,
+  at,
+  contentType,
+}: {
+  accountId: string;
+  videoId: string;
+  at: Date;
+  contentType: string;
+}) => `inputs/${accountId}/${monthOf(at)}/${videoId}.${extensionOf(contentType)}`;
+
+/** The per-video folders among `keys` (input images share a folder per month, so theirs are not). */
+export const videoFoldersOf = (keys: readonly string[]) => [
+  ...new Set(keys.filter((key) => key.startsWith("videos/")).map((key) => key.slice(0, key.lastIndexOf("/") + 1))),
+];
