@@ -52,6 +52,7 @@ export {
 export {
   type DomainEvent,
   type EventData,
+  type EventInput,
   type EventOf,
   type EventType,
   eventTypes,
@@ -62,11 +63,13 @@ export {
   type TypedEnvelope,
   type Variant,
   variants,
+  videoOperation,
 } from "./events.ts";
 export {
   derivedId,
   newAccountId,
   newApiKey,
+  newCharacterId,
   newEventId,
   newKeyId,
   newVideoId,
