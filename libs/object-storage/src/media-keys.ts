@@ -23,18 +23,23 @@ export const mediaKey = ({
   at: Date;
 }) => `${mediaPrefix({ accountId, videoId, at })}${variant}.${extension}`;
 
-/** SPEC.md §5: input images under `inputs/{account}/{yyyy}/{mm}/{video_id}.{ext}`, one per video. */
+/**
+ * SPEC.md §5: a video's inputs under `inputs/{account}/{yyyy}/{mm}/{video_id}{suffix}.{ext}`: its input image
+ * (no suffix), or the uploaded video an edit or extension starts from (`-source`).
+ */
 export const inputImageKey = ({
   accountId,
   videoId,
   at,
   contentType,
+  suffix = "",
 }: {
   accountId: string;
   videoId: string;
   at: Date;
   contentType: string;
-}) => `inputs/${accountId}/${monthOf(at)}/${videoId}.${extensionOf(contentType)}`;
+  suffix?: "" | "-source";
+}) => `inputs/${accountId}/${monthOf(at)}/${videoId}${suffix}.${extensionOf(contentType)}`;
 
 /** The per-video folders among `keys` (input images share a folder per month, so theirs are not). */
 export const videoFoldersOf = (keys: readonly string[]) => [

@@ -10,7 +10,7 @@ import {
   type Video,
 } from "@reelgate/contracts";
 import type { EventStore } from "@reelgate/event-store";
-import { extensionOf, type ObjectStorage } from "@reelgate/object-storage";
+import { inputImageKey, type ObjectStorage } from "@reelgate/object-storage";
 import { aggregateRepository } from "@reelgate/runtime";
 import type { Operation } from "@reelgate/upstream";
 import type { InputFit, InputImageReader, PendingImage } from "../adapters/input-image/index.ts";
@@ -60,10 +60,6 @@ export interface VideoOperationRequest {
   seconds?: string | undefined;
   source: { kind: "video"; id: string } | { kind: "upload"; file: UploadedVideo };
 }
-
-/** SPEC.md §5: inputs under `inputs/{account}/{yyyy}/{mm}/…`, one per video. */
-const inputKey = (accountId: string, videoId: string, at: Date, contentType: string, suffix = "") =>
-  `inputs/${accountId}/${at.getUTCFullYear()}/${String(at.getUTCMonth() + 1).padStart(2, "0")}/${videoId}${suffix}.${extensionOf(contentType)}`;
 
 /** Ingress's video use cases: each loads what the task decider needs, runs it, and answers from the read model. */
 export const videoService = ({
@@ -155,7 +151,7 @@ export const videoService = ({
   /** Stores an uploaded source video under the account's inputs, once the request passed its checks. */
   const storeUpload = async (accountId: string, videoId: string, file: UploadedVideo) => {
     const contentType = file.contentType || "application/octet-stream";
-    const key = inputKey(accountId, videoId, now(), contentType, "-source");
+    const key = inputImageKey({ accountId, videoId, at: now(), contentType, suffix: "-source" });
     const stored = await objects.put(key, Readable.from([file.bytes]), contentType);
     return { key, contentType, bytes: stored.bytes };
   };
@@ -221,7 +217,7 @@ export const videoService = ({
         const fit: InputFit = body.input_fit;
         const decoded = await images.read(image, { account: accountId });
         const fitted = await images.fit(decoded, quote.spec.size, fit);
-        const key = inputKey(accountId, base.videoId, now(), fitted.contentType);
+        const key = inputImageKey({ accountId, videoId: base.videoId, at: now(), contentType: fitted.contentType });
         const stored = await objects.put(key, Readable.from([fitted.bytes]), fitted.contentType);
         const inputReference = {
           key,

@@ -1,6 +1,6 @@
 import type { Video } from "@reelgate/contracts";
 
-/** The longest wait suggested: the poller itself asks an upstream at least this often (services/poller decide.ts). */
+/** The longest wait suggested: the poller itself asks an upstream at least this often (services/poller domain/poll-schedule.ts). */
 export const MAX_POLL_AFTER_MS = 15_000;
 /** The shortest: a video never changes faster than the poller's fastest interval and the event's way here. */
 export const MIN_POLL_AFTER_MS = 1_000;
