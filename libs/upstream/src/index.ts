@@ -11,7 +11,15 @@ import { vertexProvider } from "./vertex-provider.ts";
 
 export { arkProvider } from "./ark-provider.ts";
 export { azureProvider } from "./azure-provider.ts";
-export { canDo, capabilities, modelSupports, type Operation, operations } from "./capabilities.ts";
+export {
+  canDo,
+  capabilities,
+  channelSupports,
+  fromUpload,
+  modelSupports,
+  type Operation,
+  operations,
+} from "./capabilities.ts";
 export * from "./channels.ts";
 export {
   type ChannelsLog,
