@@ -14,6 +14,10 @@ const request = {
   prompt: "p",
   remixedFromVideoId: null,
   inputReference: null,
+  operation: "create" as const,
+  sourceVideoId: null,
+  sourceUpload: null,
+  sourceSeconds: null,
 };
 const queued: JobEvent = { type: "JobQueued", data: request };
 const submitted: JobEvent = {

@@ -15,6 +15,10 @@ const request = {
   prompt: "p",
   remixedFromVideoId: null,
   inputReference: null,
+  operation: "create" as const,
+  sourceVideoId: null,
+  sourceUpload: null,
+  sourceSeconds: null,
 };
 const queued: JobEvent = { type: "JobQueued", data: request };
 const intent = (channelId: string, attempt = 1): JobEvent => ({
