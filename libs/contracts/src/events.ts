@@ -83,7 +83,13 @@ export const eventTypes = {
   FundsReserved: {
     category: "account",
     schemaVersion: 1,
-    data: z.object({ videoId, amountMicros: micros, ...totals }),
+    data: z.object({
+      videoId,
+      amountMicros: micros,
+      ...totals,
+      /** An extension's reservation: the source video's seconds, which its capture does not charge again. */
+      sourceSeconds: z.string().optional(),
+    }),
   },
   ReservationRejected: {
     category: "account",
