@@ -179,6 +179,10 @@ const sentTo = async (channel: string) =>
   (await control(`/c/${channel}/_control/requests`)) as Array<{
     method: string;
     path: string;
+    status?: number;
+    headers: Record<string, string>;
+    fields: string[];
+    files: Array<{ field: string; size: number }>;
     body?: Record<string, unknown>;
     responseId?: string;
   }>;
