@@ -124,7 +124,13 @@ export const eventTypes = {
   FundsReserved: {
     category: "account",
     schemaVersion: 1,
-    data: z.object({ videoId, amountMicros: micros, ...totals }),
+    data: z.object({
+      videoId,
+      amountMicros: micros,
+      ...totals,
+      /** An extension's reservation: the source video's seconds, which its capture does not charge again. */
+      sourceSeconds: z.string().optional(),
+    }),
   },
   ReservationRejected: {
     category: "account",
@@ -160,6 +166,17 @@ export const eventTypes = {
       prompt: z.string(),
       remixedFromVideoId: z.string().nullable(),
       inputReference,
+      /** What the job does; a remix is also still marked by remixedFromVideoId (older events carry no operation). */
+      operation: z.enum(["create", "remix", "edit", "extend"]).default("create"),
+      /** edit/extend of a Reelgate video: that video's id (same account, completed). Null otherwise. */
+      sourceVideoId: z.string().nullable().default(null),
+      /** edit/extend of an uploaded video file: where ingress stored it (inputs/{account}/…). Null otherwise. */
+      sourceUpload: z
+        .object({ key: z.string(), contentType: z.string(), bytes: z.number().int() })
+        .nullable()
+        .default(null),
+      /** extend: the source video's seconds (string, as Video.seconds), so the result shows the stitched total. */
+      sourceSeconds: z.string().nullable().default(null),
     }),
   },
   JobSubmitted: {

@@ -5,32 +5,57 @@ export const operations = ["text-to-video", "image-to-video", "remix", "edit", "
 export type Operation = (typeof operations)[number];
 
 /**
- * What each provider's API can do, as its documentation says (docs/providers/). The API consults it before
- * anything is reserved: a model whose channels cannot do an operation answers 400 `unsupported_operation`.
- * `edit`, `extend` and `characters` are in no shape yet; they are listed so the table is the one place to say so.
+ * What each provider's API can do, as its documentation says (docs/providers/, docs/api.md "Which model can do
+ * what"). The API consults it before anything is reserved: a model whose channels cannot do an operation answers
+ * 400 `unsupported_operation`; the poller consults it again and fails (uncharged) a job whose channel cannot.
+ * `edit` and `extend` here are of a video this channel made; `fromUpload` says who also takes an uploaded file.
  */
 export const capabilities: Record<ProviderName, readonly Operation[]> = {
-  openai: ["text-to-video", "image-to-video", "remix"],
-  azure: ["text-to-video", "image-to-video", "remix"],
+  openai: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
+  azure: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
   "chat-sse": ["text-to-video", "image-to-video"],
   gemini: ["text-to-video", "image-to-video"],
   vertex: ["text-to-video", "image-to-video"],
-  kling: ["text-to-video", "image-to-video"],
+  // Kling's video-extend continues a video of its own by id (docs/providers/kling.md); it takes no uploaded file.
+  kling: ["text-to-video", "image-to-video", "extend"],
   dashscope: ["text-to-video", "image-to-video"],
   ark: ["text-to-video", "image-to-video"],
 };
 
-export const canDo = (provider: ProviderName, operation: Operation) => capabilities[provider].includes(operation);
+/** The edits and extensions a provider takes from an uploaded video file rather than a job of its own. */
+export const fromUpload: Record<ProviderName, readonly Operation[]> = {
+  openai: ["edit", "extend"],
+  azure: ["edit", "extend"],
+  "chat-sse": [],
+  gemini: [],
+  vertex: [],
+  kling: [],
+  dashscope: [],
+  ark: [],
+};
+
+/** Whether `provider` can do `operation`; with `upload`, from an uploaded video file. */
+export const canDo = (provider: ProviderName, operation: Operation, { upload = false }: { upload?: boolean } = {}) =>
+  (upload ? fromUpload : capabilities)[provider].includes(operation);
+
+/** Whether a channel may take the operation now: enabled and its provider can do it. */
+export const channelSupports = (
+  channel: { provider: ProviderName; disabled: boolean },
+  operation: Operation,
+  options: { upload?: boolean } = {},
+) => !channel.disabled && canDo(channel.provider, operation, options);
 
 /**
- * Whether a public model can be asked for `operation`: some enabled channel that serves it can do it. A model
- * no channel serves is not refused here (the catalog and the poller say what happens to it).
+ * Whether a public model can be asked for `operation`: some enabled channel that serves it can do it (with
+ * `upload`, from an uploaded file). A model no channel serves is not refused here (the catalog and the poller
+ * say what happens to it).
  */
 export const modelSupports = (
   channels: ReadonlyArray<{ provider: ProviderName; models: Record<string, unknown>; disabled: boolean }>,
   model: string,
   operation: Operation,
+  options: { upload?: boolean } = {},
 ): boolean => {
   const serving = channels.filter((channel) => !channel.disabled && channel.models[model] !== undefined);
-  return serving.length === 0 || serving.some((channel) => canDo(channel.provider, operation));
+  return serving.length === 0 || serving.some((channel) => canDo(channel.provider, operation, options));
 };

@@ -11,7 +11,15 @@ import { vertexProvider } from "./vertex-provider.ts";
 
 export { arkProvider } from "./ark-provider.ts";
 export { azureProvider } from "./azure-provider.ts";
-export { canDo, capabilities, modelSupports, type Operation, operations } from "./capabilities.ts";
+export {
+  canDo,
+  capabilities,
+  channelSupports,
+  fromUpload,
+  modelSupports,
+  type Operation,
+  operations,
+} from "./capabilities.ts";
 export {
   type Channel,
   ChannelsFileError,
@@ -63,6 +71,9 @@ export {
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export {
+  type CharacterInput,
+  type EditRequest,
+  type ExtendRequest,
   type JobReport,
   type Provider,
   type RemixRequest,
@@ -70,6 +81,7 @@ export {
   type Submitted,
   UpstreamError,
   type UpstreamStatus,
+  type VideoSource,
 } from "./provider.ts";
 export { CONTENT_FILTERED } from "./task-http.ts";
 export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";

@@ -3,7 +3,15 @@ import { z } from "zod";
 import type { Channel } from "./channels.ts";
 import type { UpstreamHttpOptions, UpstreamInit } from "./fetch-upstream.ts";
 import { mapRequest } from "./mapping.ts";
-import { type JobReport, type Provider, type SubmitRequest, type Submitted, UpstreamError } from "./provider.ts";
+import {
+  type ExtendRequest,
+  type JobReport,
+  type Provider,
+  type SubmitRequest,
+  type Submitted,
+  UpstreamError,
+  type VideoSource,
+} from "./provider.ts";
 import {
   CONTENT_FILTERED,
   expiresIn,
@@ -64,11 +72,14 @@ export const klingTokens = (accessKey: string, secretKey: string, now = () => Ma
 const statusOf = (task: KlingTask["task_status"]): JobReport["status"] =>
   task === "succeed" ? "completed" : task === "failed" ? "failed" : task === "processing" ? "in_progress" : "queued";
 
-/** Our upstream id keeps which endpoint made the task: text2video and image2video tasks are queried on their own paths. */
+/**
+ * Our upstream id keeps which endpoint made the task: text2video, image2video and video-extend tasks are queried on
+ * their own paths.
+ */
 const idOf = (kind: string, taskId: string) => `${kind}:${taskId}`;
 const parseId = (upstreamId: string) => {
   const [kind, ...rest] = upstreamId.split(":");
-  return kind === "image2video"
+  return kind === "image2video" || kind === "video-extend"
     ? { kind, taskId: rest.join(":") }
     : { kind: "text2video", taskId: rest.join(":") || upstreamId };
 };
@@ -165,6 +176,32 @@ export const klingProvider = (channel: Channel, options: Partial<UpstreamHttpOpt
 
     async remix() {
       throw notOffered("remix", "Kling");
+    },
+
+    /**
+     * Kling's video-extend continues a video it made, named by the video's id (not the task's): the source task is
+     * asked for it. Kling picks the extension's length itself (4–5 s) and the model and mode of the source, so
+     * `seconds` and `model` are not sent. An uploaded file it cannot take.
+     */
+    async extend(source: VideoSource, request: ExtendRequest): Promise<Submitted> {
+      if (source.kind !== "job") throw notOffered("extend of an uploaded video", "Kling");
+      const found = await task(source.upstreamId);
+      const videoId = found.task_status === "succeed" ? found.task_result?.videos?.[0]?.id : undefined;
+      if (!videoId)
+        throw new UpstreamError("extend: the Kling task names no finished video to extend", {
+          status: 400,
+          retryable: false,
+          upstreamCode: "extend_source_unavailable",
+          upstreamMessage: "The source video is not available upstream to extend.",
+        });
+      const created = await call(
+        "extend",
+        "/v1/videos/video-extend",
+        klingTask,
+        jsonBody({ video_id: videoId, prompt: request.prompt }, {}),
+        [videoId],
+      );
+      return { upstreamId: idOf("video-extend", created.task_id) };
     },
 
     // Kling documents no cancel of a submitted task.

@@ -20,6 +20,31 @@ export interface RemixRequest {
   idempotencyKey: string;
 }
 
+/** What an edit or an extension starts from: a finished upstream job of the same channel, or an uploaded video file. */
+export type VideoSource =
+  | { kind: "job"; upstreamId: string }
+  | { kind: "upload"; body: Uint8Array; contentType: string; filename: string };
+
+/**
+ * An edit's request. `idempotencyKey` (beyond the contract's fields, optional): sent as the create's Idempotency-Key
+ * where the upstream honours it, so a submit resumed after a crash gets back the job it made.
+ */
+export interface EditRequest {
+  prompt: string;
+  model: string;
+  idempotencyKey?: string;
+}
+
+/** An extension's request: `seconds` is the extension's own length, not the stitched total. */
+export interface ExtendRequest extends EditRequest {
+  seconds: string;
+}
+
+export interface CharacterInput {
+  name: string;
+  video: { body: Uint8Array; contentType: string; filename: string };
+}
+
 export interface JobReport {
   status: UpstreamStatus;
   progress: number;
@@ -81,6 +106,12 @@ export interface Provider {
   status(upstreamId: string): Promise<JobReport>;
   /** A new job from a finished one of this channel, with a new prompt. */
   remix(upstreamId: string, request: RemixRequest): Promise<Submitted>;
+  /** A new job: the finished upstream job `upstreamId` of this channel (or an uploaded video) changed as the prompt says. */
+  edit?(source: VideoSource, request: EditRequest): Promise<Submitted>;
+  /** A new job: the source continued by request.seconds. */
+  extend?(source: VideoSource, request: ExtendRequest): Promise<Submitted>;
+  /** Synchronous: makes a character upstream from a video file; answers the upstream's character id. */
+  createCharacter?(input: CharacterInput): Promise<{ upstreamId: string }>;
   /** Best effort: stops the upstream job where the provider can. */
   cancel(upstreamId: string): Promise<void>;
   /** The media as a stream, with its type and length when the upstream says them. */

@@ -2,6 +2,9 @@ import type { Variant } from "@reelgate/contracts";
 import { z } from "zod";
 import { answerTooLarge, type UpstreamHttp } from "./fetch-upstream.ts";
 import {
+  type CharacterInput,
+  type EditRequest,
+  type ExtendRequest,
   type JobReport,
   type Provider,
   type RemixRequest,
@@ -9,6 +12,7 @@ import {
   type Submitted,
   UpstreamError,
   type UpstreamStatus,
+  type VideoSource,
 } from "./provider.ts";
 import { truncate, upstreamLimits } from "./upstream-text.ts";
 
@@ -29,6 +33,29 @@ const videoObject = z.object({
 });
 type VideoObject = z.infer<typeof videoObject>;
 const createdVideo = z.object({ id: idLike });
+/** OpenAI's VideoCharacterResource: `id` may be null in its schema, which leaves nothing to refer to. */
+const createdCharacter = z.object({
+  id: idLike.nullable(),
+  name: z.string().nullish(),
+  created_at: z.number().nullish(),
+});
+
+/**
+ * The body of an edit or an extension as OpenAI's API takes it: JSON `{video: {id}, …}` for a job of this
+ * upstream, multipart with the file part `video` for an uploaded file. No `model`: OpenAI's bodies have none
+ * (the source decides it).
+ */
+const sourceBody = (
+  source: VideoSource,
+  fields: Record<string, string>,
+): { body: FormData | string; json: boolean } => {
+  if (source.kind === "job")
+    return { body: JSON.stringify({ ...fields, video: { id: source.upstreamId } }), json: true };
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  form.set("video", new Blob([source.body as Uint8Array<ArrayBuffer>], { type: source.contentType }), source.filename);
+  return { body: form, json: false };
+};
 
 /** Where a videos-API upstream lives and how it is authenticated: the one difference between openai and azure. */
 export interface VideosApiShape {
@@ -92,6 +119,29 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
     return response;
   };
   const videoPath = (id: string) => `/videos/${encodeURIComponent(id)}`;
+  const fromSource = async (
+    what: string,
+    path: string,
+    source: VideoSource,
+    fields: Record<string, string>,
+    idempotencyKey: string | undefined,
+  ): Promise<Submitted> => {
+    const { body, json } = sourceBody(source, fields);
+    const response = await call(
+      what,
+      path,
+      {
+        method: "POST",
+        headers: {
+          ...(json ? { "content-type": "application/json" } : {}),
+          ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+        },
+        body,
+      },
+      source.kind === "job" ? [source.upstreamId] : [],
+    );
+    return { upstreamId: (await http.json(response, createdVideo, what)).id };
+  };
 
   return {
     follow: "poll",
@@ -126,6 +176,29 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
         [upstreamId],
       );
       return { upstreamId: (await http.json(response, createdVideo, "remix")).id };
+    },
+
+    async edit(source: VideoSource, request: EditRequest): Promise<Submitted> {
+      return fromSource("edit", "/videos/edits", source, { prompt: request.prompt }, request.idempotencyKey);
+    },
+
+    async extend(source: VideoSource, request: ExtendRequest): Promise<Submitted> {
+      const fields = { prompt: request.prompt, seconds: request.seconds };
+      return fromSource("extend", "/videos/extensions", source, fields, request.idempotencyKey);
+    },
+
+    async createCharacter({ name, video }: CharacterInput) {
+      const form = new FormData();
+      form.set("name", name);
+      form.set("video", new Blob([video.body as Uint8Array<ArrayBuffer>], { type: video.contentType }), video.filename);
+      const response = await call("create character", "/videos/characters", { method: "POST", body: form });
+      const created = await http.json(response, createdCharacter, "create character");
+      if (created.id === null)
+        throw new UpstreamError("create character: the upstream answered a character without an id", {
+          status: 502,
+          retryable: false,
+        });
+      return { upstreamId: created.id };
     },
 
     async status(upstreamId: string): Promise<JobReport> {

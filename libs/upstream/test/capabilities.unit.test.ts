@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canDo, capabilities, modelSupports } from "../src/capabilities.ts";
+import { canDo, capabilities, channelSupports, fromUpload, modelSupports } from "../src/capabilities.ts";
 import { providers } from "../src/channels.ts";
 
 describe("capabilities", () => {
@@ -20,5 +20,19 @@ describe("capabilities", () => {
     expect(modelSupports(channels, "sora-2", "remix")).toBe(true);
     // A model no channel serves is not refused here: the poller fails it as no channel could take it.
     expect(modelSupports(channels, "unknown", "remix")).toBe(true);
+  });
+
+  it("edits and extensions: the Sora shapes from a job or a file, Kling extends only its own videos", () => {
+    expect(providers.filter((provider) => canDo(provider, "edit"))).toEqual(["openai", "azure"]);
+    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual(["openai", "azure", "kling"]);
+    expect(providers.filter((provider) => canDo(provider, "extend", { upload: true }))).toEqual(["openai", "azure"]);
+    expect(providers.filter((provider) => canDo(provider, "characters"))).toEqual(["openai", "azure"]);
+    // Whatever takes a file also takes a job of its own.
+    for (const provider of providers) for (const op of fromUpload[provider]) expect(canDo(provider, op)).toBe(true);
+    expect(channelSupports({ provider: "kling", disabled: false }, "extend")).toBe(true);
+    expect(channelSupports({ provider: "kling", disabled: true }, "extend")).toBe(false);
+    const channels = [{ provider: "kling" as const, models: { k: "kling-v1-6" }, disabled: false }];
+    expect(modelSupports(channels, "k", "extend")).toBe(true);
+    expect(modelSupports(channels, "k", "extend", { upload: true })).toBe(false);
   });
 });

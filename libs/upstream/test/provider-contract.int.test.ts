@@ -9,7 +9,7 @@ import { buildSimulator } from "@reelgate/simulator";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Channel, ProviderName } from "../src/channels.ts";
-import { type JobReport, type Provider, providerFor, type SubmitRequest, UpstreamError } from "../src/index.ts";
+import { canDo, type JobReport, type Provider, providerFor, type SubmitRequest, UpstreamError } from "../src/index.ts";
 
 /**
  * One contract every provider adapter keeps, against the simulator speaking that provider's shape: text and
@@ -179,6 +179,10 @@ const sentTo = async (channel: string) =>
   (await control(`/c/${channel}/_control/requests`)) as Array<{
     method: string;
     path: string;
+    status?: number;
+    headers: Record<string, string>;
+    fields: string[];
+    files: Array<{ field: string; size: number }>;
     body?: Record<string, unknown>;
     responseId?: string;
   }>;
@@ -371,6 +375,133 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
       expect((await sentTo(id)).filter((entry) => entry.responseId)).toEqual([]);
     },
   );
+});
+
+describe.each(harnesses)("provider contract, edits, extensions and characters: $provider", (harness) => {
+  const name = (what: string) => `${harness.provider}-${what}`;
+  const seconds = harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "4";
+  const finishedJob = async (provider: Provider, id: string) => {
+    const submitted = await provider.submit({
+      model: harness.model,
+      prompt: "a cat",
+      seconds,
+      size: "1280x720",
+      idempotencyKey: `video_${++submits}`,
+    });
+    expect(await followToEnd(provider, submitted)).toMatchObject({ status: "completed" });
+    const made = (await sentTo(id)).filter((entry) => entry.responseId).at(-1);
+    return { upstreamId: submitted.upstreamId, simulatorId: made?.responseId ?? "" };
+  };
+
+  it("has exactly the methods the capabilities table says", () => {
+    const provider = providerFor(channelOf(harness, name("methods")));
+    expect(Boolean(provider.edit)).toBe(canDo(harness.provider, "edit"));
+    expect(Boolean(provider.extend)).toBe(canDo(harness.provider, "extend"));
+    expect(Boolean(provider.createCharacter)).toBe(canDo(harness.provider, "characters"));
+  });
+
+  it.runIf(canDo(harness.provider, "edit"))(
+    "edits a finished job and an uploaded file, as OpenAI's API takes them",
+    async () => {
+      const id = name("edit");
+      const provider = providerFor(channelOf(harness, id));
+      const source = await finishedJob(provider, id);
+      const edited = await provider.edit!(
+        { kind: "job", upstreamId: source.upstreamId },
+        { prompt: "a dog", model: harness.model, idempotencyKey: `video_${++submits}` },
+      );
+      expect(await followToEnd(provider, edited)).toMatchObject({ status: "completed", seconds });
+      const media = await provider.content(source.upstreamId, "video");
+      const upload = new Uint8Array(await new Response(media.body).arrayBuffer());
+      const fromFile = await provider.edit!(
+        { kind: "upload", body: upload, contentType: "video/mp4", filename: "source.mp4" },
+        { prompt: "a fox", model: harness.model },
+      );
+      expect(await followToEnd(provider, fromFile)).toMatchObject({ status: "completed", seconds });
+      const edits = (await sentTo(id)).filter((entry) => entry.path.endsWith("/videos/edits"));
+      expect(edits.map((entry) => entry.status)).toEqual([200, 200]);
+      expect(edits[0]?.fields).toEqual(["prompt", "video"]);
+      expect(edits[0]?.headers?.["content-type"]).toMatch(/^application\/json/);
+      expect(edits[1]?.files.map((file) => [file.field, file.size])).toEqual([["video", upload.length]]);
+    },
+  );
+
+  it.runIf(canDo(harness.provider, "extend"))(
+    "extends a finished job: the report's seconds are the stitched total; a resent key gets the same job",
+    async () => {
+      const id = name("extend");
+      const provider = providerFor(channelOf(harness, id));
+      const source = await finishedJob(provider, id);
+      const key = `video_${++submits}`;
+      const request = { prompt: "and then it rains", model: harness.model, seconds: "8", idempotencyKey: key };
+      const extended = await provider.extend!({ kind: "job", upstreamId: source.upstreamId }, request);
+      const total = harness.provider === "kling" ? Number(seconds) + 5 : Number(seconds) + 8;
+      expect(await followToEnd(provider, extended)).toMatchObject({ status: "completed" });
+      const report = await provider.status(extended.upstreamId);
+      expect(report.seconds).toBe(String(total));
+      const media = await provider.content(extended.upstreamId, "video");
+      await sha256Of(media.body);
+      if (harness.provider === "openai" || harness.provider === "azure") {
+        const again = await provider.extend!({ kind: "job", upstreamId: source.upstreamId }, request);
+        expect(again.upstreamId).toBe(extended.upstreamId);
+      }
+    },
+  );
+
+  it.runIf(canDo(harness.provider, "extend", { upload: true }))(
+    "extends an uploaded file: the stitched total counts the file's own length",
+    async () => {
+      const id = name("extend-upload");
+      const provider = providerFor(channelOf(harness, id));
+      const source = await finishedJob(provider, id);
+      const body = new Uint8Array(
+        await new Response((await provider.content(source.upstreamId, "video")).body).arrayBuffer(),
+      );
+      const extended = await provider.extend!(
+        { kind: "upload", body, contentType: "video/mp4", filename: "clip.mp4" },
+        { prompt: "more", model: harness.model, seconds: "4" },
+      );
+      expect(await followToEnd(provider, extended)).toMatchObject({
+        status: "completed",
+        seconds: String(Number(seconds) + 4),
+      });
+      const sent = (await sentTo(id)).find((entry) => entry.path.endsWith("/videos/extensions"));
+      expect(sent?.fields).toEqual(["prompt", "seconds"]);
+      expect(sent?.files.map((file) => file.field)).toEqual(["video"]);
+    },
+  );
+
+  it.runIf(canDo(harness.provider, "extend") && !canDo(harness.provider, "extend", { upload: true }))(
+    "refuses to extend an uploaded file, sending nothing",
+    async () => {
+      const id = name("extend-refused");
+      const provider = providerFor(channelOf(harness, id));
+      const refused = await provider.extend!(
+        { kind: "upload", body: new Uint8Array([1, 2, 3]), contentType: "video/mp4", filename: "clip.mp4" },
+        { prompt: "more", model: harness.model, seconds: "4" },
+      ).catch((caught: unknown) => caught);
+      expect(refused).toMatchObject({ retryable: false, status: 400, upstreamCode: "unsupported_operation" });
+      expect(await sentTo(id)).toEqual([]);
+    },
+  );
+
+  it.runIf(canDo(harness.provider, "characters"))("makes a character from a video file", async () => {
+    const id = name("character");
+    const provider = providerFor(channelOf(harness, id));
+    const { upstreamId } = await provider.createCharacter!({
+      name: "Mossy",
+      video: { body: new Uint8Array(Buffer.from("a-video")), contentType: "video/mp4", filename: "mossy.mp4" },
+    });
+    expect(upstreamId).toMatch(/^char_/);
+    const sent = (await sentTo(id)).find((entry) => entry.path.endsWith("/videos/characters"));
+    expect(sent).toMatchObject({ status: 200, fields: ["name"], responseId: upstreamId });
+    expect(sent?.files.map((file) => file.field)).toEqual(["video"]);
+    const nameless = await provider.createCharacter!({
+      name: "",
+      video: { body: new Uint8Array([1]), contentType: "video/mp4", filename: "x.mp4" },
+    }).catch((caught: unknown) => caught);
+    expect(nameless).toMatchObject({ status: 400, retryable: false });
+  });
 });
 
 describe("vertex's key file", () => {

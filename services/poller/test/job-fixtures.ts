@@ -13,5 +13,9 @@ export const request = {
   prompt: "p",
   remixedFromVideoId: null,
   inputReference: null,
+  operation: "create" as const,
+  sourceVideoId: null,
+  sourceUpload: null,
+  sourceSeconds: null,
 };
 export const queued: JobEvent = { type: "JobQueued", data: request };

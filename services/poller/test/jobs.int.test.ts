@@ -169,6 +169,8 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
 
   it("a second copy of a JobSubmitted (another stream sequence) starts no second poll chain", async () => {
     const { handlers, namespace } = await poller([channel("copies")]);
+    // Long enough that the job is still running at the first poll, however loaded the machine.
+    await faults("copies", { jobDurationMs: 5_000 });
     const id = newId();
     await handlers.onVideoRequested(requested(id));
     await handlers.onFundsReserved(funded(id), ctx);

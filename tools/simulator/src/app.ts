@@ -62,6 +62,7 @@ export const buildSimulator = async (options: SimulatorOptions = {}): Promise<Fa
       now,
       apiKeys: options.apiKeys,
       newJobId: newSimulatorJobId,
+      characters: new Map(),
     }),
   );
   const contextOf: ContextOf = (request) =>

@@ -13,6 +13,8 @@ export interface SimulatorContext {
   /** Keys accepted; undefined accepts any non-empty key. */
   apiKeys: readonly string[] | undefined;
   newJobId: () => string;
+  /** Characters made on this channel (`POST /videos/characters`), by id. */
+  characters: Map<string, { id: string; name: string; created_at: number }>;
 }
 
 /** The channel a request is for: `/c/{channel}/…`, or the default channel for the unprefixed routes. */

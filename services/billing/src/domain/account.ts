@@ -24,6 +24,8 @@ export interface AccountState {
   reservations: PersistentMap<string, number>;
   /** Every credit or adjustment reference applied, with its amount: the same reference is applied once. */
   references: PersistentMap<string, number>;
+  /** Open reservations of extensions, by video id: the source's seconds, which the capture does not charge again. */
+  extensions: PersistentMap<string, string>;
 }
 
 export const initialAccount = (): AccountState => ({
@@ -33,6 +35,7 @@ export const initialAccount = (): AccountState => ({
   reservedMicros: 0,
   reservations: PersistentMap(),
   references: PersistentMap(),
+  extensions: PersistentMap(),
 });
 
 /**
@@ -69,10 +72,21 @@ export const evolveAccount = (state: AccountState, event: AccountEvent): Account
     case "FundsAdjusted":
       return { ...next, references: state.references.set(event.data.reference, event.data.amountMicros) };
     case "FundsReserved":
-      return { ...next, reservations: state.reservations.set(event.data.videoId, event.data.amountMicros) };
+      return {
+        ...next,
+        reservations: state.reservations.set(event.data.videoId, event.data.amountMicros),
+        extensions:
+          event.data.sourceSeconds === undefined
+            ? state.extensions
+            : state.extensions.set(event.data.videoId, event.data.sourceSeconds),
+      };
     case "ReservationCaptured":
     case "ReservationReleased":
-      return { ...next, reservations: state.reservations.delete(event.data.videoId) };
+      return {
+        ...next,
+        reservations: state.reservations.delete(event.data.videoId),
+        extensions: state.extensions.delete(event.data.videoId),
+      };
     case "ReservationRejected":
       return next;
   }
@@ -82,9 +96,11 @@ export const availableMicros = (state: Totals) => state.balanceMicros - state.re
 
 export type Totals = Pick<EventData<"FundsReserved">, "balanceMicros" | "reservedMicros">;
 
-export type AccountStateJson = Omit<AccountState, "reservations" | "references"> & {
+export type AccountStateJson = Omit<AccountState, "reservations" | "references" | "extensions"> & {
   reservations: Array<[string, number]>;
   references: Array<[string, number]>;
+  /** Absent in snapshots taken before extensions were billed. */
+  extensions?: Array<[string, string]>;
 };
 
 /** The state as JSON for a snapshot, and back. */
@@ -93,10 +109,12 @@ export const accountSnapshot = {
     ...state,
     reservations: [...state.reservations],
     references: [...state.references],
+    extensions: [...state.extensions],
   }),
   deserialize: (json: AccountStateJson): AccountState => ({
     ...json,
     reservations: PersistentMap(json.reservations),
     references: PersistentMap(json.references),
+    extensions: PersistentMap(json.extensions ?? []),
   }),
 };

@@ -5,7 +5,8 @@ export type AccountCommand =
   | { type: "OpenAccount"; accountId: string; name: string; creditsMicros: number }
   /** A top-up, or with a negative amount an adjustment. */
   | { type: "CreditFunds"; amountMicros: number; reference: string }
-  | { type: "ReserveFunds"; videoId: string; amountMicros: number }
+  /** `sourceSeconds`: the reservation is of an extension of a video this long (its capture does not charge them). */
+  | { type: "ReserveFunds"; videoId: string; amountMicros: number; sourceSeconds?: string }
   /**
    * `priceMicros` undefined: the catalog does not sell what the upstream reported, so the quote is charged.
    * `chargeOverage` (the pricing file's `charge_overage`): a price above the quote is charged, up to what the
@@ -54,6 +55,17 @@ export const captureCharge = (
   const room = Math.max(quotedMicros, balanceMicros - (reservedMicros - quotedMicros));
   const amountMicros = Math.min(priceMicros, chargeOverage ? room : quotedMicros);
   return { amountMicros, overageMicros: priceMicros - amountMicros };
+};
+
+/**
+ * What a completion is priced on. An extension's upstream reports the stitched total, of which the source's seconds
+ * were paid for already: only the rest is priced (and the quote stays the ceiling). A report no longer than the
+ * source says nothing of what was added: undefined, so the quote is charged, as for a combination we do not sell.
+ */
+export const pricedSpec = (reported: VideoSpec, sourceSeconds: string | undefined): VideoSpec | undefined => {
+  if (sourceSeconds === undefined) return reported;
+  const added = Number(reported.seconds) - Number(sourceSeconds);
+  return Number.isFinite(added) && added > 0 ? { ...reported, seconds: String(added) } : undefined;
 };
 
 /** The account's rules: what each command becomes, given the account as it stands. Pure. */
@@ -120,7 +132,13 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       return [
         {
           type: "FundsReserved",
-          data: { videoId, amountMicros, balanceMicros, reservedMicros: reservedMicros + amountMicros },
+          data: {
+            videoId,
+            amountMicros,
+            balanceMicros,
+            reservedMicros: reservedMicros + amountMicros,
+            ...(command.sourceSeconds === undefined ? {} : { sourceSeconds: command.sourceSeconds }),
+          },
         },
       ];
     }

@@ -3,7 +3,7 @@ import type { EventStore } from "@reelgate/event-store";
 import { aggregateRepository, type Decision, type EventMeta, type SnapshotStore } from "@reelgate/runtime";
 import type { AccountState } from "../domain/account.ts";
 import { accountAggregate } from "../domain/aggregate.ts";
-import type { AccountCommand } from "../domain/decide.ts";
+import { type AccountCommand, pricedSpec } from "../domain/decide.ts";
 
 /** Billing's use cases: each turns an event or an admin request into a command on one account. */
 export const ledger = ({
@@ -84,9 +84,12 @@ export const ledger = ({
 
     async onVideoRequested(event: TypedEnvelope & { type: "VideoRequested" }) {
       const { videoId, accountId, quoteMicros } = event.data;
+      // An extension's quote is of its own seconds; the reservation remembers the source's, which its capture leaves out.
+      const { operation, sourceSeconds } = event.data as { operation?: string; sourceSeconds?: string | null };
+      const extension = operation === "extend" && typeof sourceSeconds === "string" ? { sourceSeconds } : {};
       await execute(
         accountId,
-        { type: "ReserveFunds", videoId, amountMicros: quoteMicros },
+        { type: "ReserveFunds", videoId, amountMicros: quoteMicros, ...extension },
         fromEvent(event, "reserve"),
       );
     },
@@ -95,8 +98,10 @@ export const ledger = ({
       if (!event.accountId) throw new Error(`JobCompleted ${event.id} names no account`);
       const { videoId, model, seconds, size } = event.data;
       const reported = { model, seconds, size };
+      const account = await accounts.load(streamId("account", event.accountId));
+      const priced = pricedSpec(reported, account.state.extensions.get(videoId));
       // What the upstream made decides the price, the quote its ceiling; a combination we do not sell is charged at the quote.
-      const priceMicros = priceOf(reported, catalog, event.accountId);
+      const priceMicros = priced && priceOf(priced, catalog, event.accountId);
       await execute(
         event.accountId,
         { type: "CaptureReservation", videoId, priceMicros, reported, chargeOverage: catalog.chargeOverage ?? false },

@@ -1,11 +1,6 @@
 import { type Channel, canDo, type Provider, providerFor } from "@reelgate/upstream";
-import type { CharacterMaker, CharacterVideo } from "../application/characters.ts";
+import type { CharacterMaker } from "../application/characters.ts";
 import { UnsupportedOperationError } from "../domain/errors.ts";
-
-/** The contract's `Provider.createCharacter` (CONTRACT-OPS.md); optional: a provider without it cannot. */
-type CharacterProvider = Provider & {
-  createCharacter?(input: { name: string; video: CharacterVideo }): Promise<{ upstreamId: string }>;
-};
 
 /**
  * Characters made on the first enabled channel whose provider can make them (libs/upstream's capabilities
@@ -13,7 +8,7 @@ type CharacterProvider = Provider & {
  */
 export const upstreamCharacters = (
   channels: () => readonly Channel[],
-  provider: (channel: Channel) => CharacterProvider = providerFor,
+  provider: (channel: Channel) => Provider = providerFor,
 ): CharacterMaker => ({
   async create(input) {
     for (const channel of channels()) {

@@ -32,7 +32,7 @@ export const statusOf = (view: VideoView): { status: VideoStatus; progress: numb
 
 /**
  * An extension shows the stitched total: the source's seconds plus the extension's while unfinished, what the
- * upstream reported once completed (CONTRACT-OPS.md).
+ * upstream reported once completed (docs/api.md, "Edits, extensions and characters").
  */
 const secondsOf = (view: VideoView, status: VideoStatus): string => {
   if (view.task.operation !== "extend") return view.task.seconds;

@@ -1,4 +1,4 @@
-import type { TypedEnvelope } from "@reelgate/contracts";
+import { eventTypes, type TypedEnvelope } from "@reelgate/contracts";
 import { cancelJobs } from "./cancel.ts";
 import type { JobsDeps } from "./deps.ts";
 import { followJobs } from "./follow.ts";
@@ -15,7 +15,9 @@ export const jobs = (deps: JobsDeps) => {
   return {
     records,
     async onVideoRequested(event: TypedEnvelope & { type: "VideoRequested" }) {
-      const { quoteMicros: _quote, createdAt: _created, ...request } = event.data;
+      // JobQueued's own schema picks its fields out of the request (the quote and creation time stay behind) and
+      // gives the operation fields their defaults where the request carries none (events recorded before them).
+      const request = eventTypes.JobQueued.data.parse(event.data);
       await records.execute(request.videoId, { type: "QueueJob", request }, event, "queue");
     },
     onFundsReserved: submitJobs(deps, records, streams),

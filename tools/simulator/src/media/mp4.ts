@@ -165,3 +165,24 @@ function* paddedChunks(head: Buffer, padding: number): Generator<Buffer> {
     left -= size;
   }
 }
+
+/**
+ * The duration in whole seconds an MP4's movie header (`mvhd`) states, or undefined when the bytes hold none: how
+ * the simulator learns the length of an uploaded video it is asked to extend.
+ */
+export const mp4SecondsOf = (bytes: Buffer): number | undefined => {
+  const at = bytes.indexOf("mvhd", 0, "latin1");
+  if (at < 4) return undefined;
+  const start = at + 4;
+  const version = bytes[start];
+  const read = (offset: number, size: 4 | 8) =>
+    start + offset + size > bytes.length
+      ? undefined
+      : size === 4
+        ? bytes.readUInt32BE(start + offset)
+        : Number(bytes.readBigUInt64BE(start + offset));
+  const timescale = version === 1 ? read(20, 4) : read(12, 4);
+  const duration = version === 1 ? read(24, 8) : read(16, 4);
+  if (!timescale || duration === undefined) return undefined;
+  return Math.round(duration / timescale);
+};

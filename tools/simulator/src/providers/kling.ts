@@ -38,6 +38,9 @@ export const klingError = (status: number) =>
 
 const STATUS = { queued: "submitted", in_progress: "processing", completed: "succeed", failed: "failed" } as const;
 
+/** How much a Kling extension adds: its documentation says 4 to 5 s. */
+export const KLING_EXTENSION_SECONDS = 5;
+
 export const defaultKlingSecret = (accessKey: string) => `secret-${accessKey}`;
 
 export const klingApi =
@@ -100,33 +103,62 @@ export const klingApi =
       };
     };
 
-    for (const kind of ["text2video", "image2video"] as const) {
-      app.post(`/v1/videos/${kind}`, async (request, reply) => {
-        const context = contextOf(request);
-        recordBody(context, request);
-        if (await submitFaultAnswered(context, reply, klingError, request)) return reply;
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        if (typeof body.prompt !== "string" || body.prompt === "")
-          return reply.code(400).send(answer(1201, "prompt is required."));
-        if (kind === "image2video" && typeof body.image !== "string")
-          return reply.code(400).send(answer(1201, "image is required."));
-        if (body.mode !== undefined && body.mode !== "std" && body.mode !== "pro")
-          return reply.code(400).send(answer(1201, `mode '${body.mode}' is invalid.`));
-        if (body.duration !== undefined && body.duration !== "5" && body.duration !== "10")
-          return reply.code(400).send(answer(1201, `duration '${body.duration}' is invalid.`));
-        const job = addJob(context, request, {
-          model: String(body.model_name ?? "kling-v1"),
-          prompt: body.prompt,
-          seconds: String(body.duration ?? "5"),
-          size: sizeOfRatio(body.aspect_ratio ?? "16:9", body.mode === "pro" ? "1080p" : "720p"),
-        });
-        return answer(0, "SUCCEED", {
-          task_id: job.id,
-          task_status: "submitted",
-          created_at: job.createdAtMs,
-          updated_at: job.createdAtMs,
-        });
+    // Video extension (`POST /v1/videos/video-extend {video_id, prompt}`): a video Kling made, named by the video's
+    // id, continued by about 5 s in the source's model and mode; the task's video is the whole, extended one.
+    app.post("/v1/videos/video-extend", async (request, reply) => {
+      const context = contextOf(request);
+      recordBody(context, request);
+      if (await submitFaultAnswered(context, reply, klingError, request)) return reply;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const videoId = typeof body.video_id === "string" ? body.video_id : "";
+      const source = context.jobs.get(videoId.replace(/^v_/, ""));
+      if (!videoId || !source) return reply.code(400).send(answer(1201, "video_id is invalid."));
+      if (stateOf(context, source).status !== "completed")
+        return reply.code(400).send(answer(1201, "The video to extend is not finished."));
+      if (body.prompt !== undefined && typeof body.prompt !== "string")
+        return reply.code(400).send(answer(1201, "prompt is invalid."));
+      const job = addJob(context, request, {
+        model: source.model,
+        prompt: typeof body.prompt === "string" && body.prompt !== "" ? body.prompt : source.prompt,
+        seconds: String(Number(source.seconds) + KLING_EXTENSION_SECONDS),
+        size: source.size,
       });
+      return answer(0, "SUCCEED", {
+        task_id: job.id,
+        task_status: "submitted",
+        created_at: job.createdAtMs,
+        updated_at: job.createdAtMs,
+      });
+    });
+
+    for (const kind of ["text2video", "image2video", "video-extend"] as const) {
+      if (kind !== "video-extend")
+        app.post(`/v1/videos/${kind}`, async (request, reply) => {
+          const context = contextOf(request);
+          recordBody(context, request);
+          if (await submitFaultAnswered(context, reply, klingError, request)) return reply;
+          const body = (request.body ?? {}) as Record<string, unknown>;
+          if (typeof body.prompt !== "string" || body.prompt === "")
+            return reply.code(400).send(answer(1201, "prompt is required."));
+          if (kind === "image2video" && typeof body.image !== "string")
+            return reply.code(400).send(answer(1201, "image is required."));
+          if (body.mode !== undefined && body.mode !== "std" && body.mode !== "pro")
+            return reply.code(400).send(answer(1201, `mode '${body.mode}' is invalid.`));
+          if (body.duration !== undefined && body.duration !== "5" && body.duration !== "10")
+            return reply.code(400).send(answer(1201, `duration '${body.duration}' is invalid.`));
+          const job = addJob(context, request, {
+            model: String(body.model_name ?? "kling-v1"),
+            prompt: body.prompt,
+            seconds: String(body.duration ?? "5"),
+            size: sizeOfRatio(body.aspect_ratio ?? "16:9", body.mode === "pro" ? "1080p" : "720p"),
+          });
+          return answer(0, "SUCCEED", {
+            task_id: job.id,
+            task_status: "submitted",
+            created_at: job.createdAtMs,
+            updated_at: job.createdAtMs,
+          });
+        });
 
       app.get(`/v1/videos/${kind}`, async () => answer(0, "SUCCEED", []));
 

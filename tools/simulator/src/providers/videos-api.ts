@@ -7,6 +7,7 @@ import { endEarly, statusAt } from "../jobs.ts";
 import { newJob, validationErrorOf } from "../new-job.ts";
 import { readSubmission } from "../submission.ts";
 import { videoObjectAt } from "../video-object.ts";
+import { videoSourceRoutes } from "./video-sources.ts";
 
 type WithId = { Params: { id: string } };
 
@@ -122,8 +123,12 @@ export const videosApi =
       return reply.code(200).send(videoObjectAt(job, context.now()));
     };
 
-    const readRecorded = async (context: SimulatorContext, request: FastifyRequest) => {
-      const submission = await readSubmission(request);
+    const readRecorded = async (
+      context: SimulatorContext,
+      request: FastifyRequest,
+      options: { keep?: readonly string[] } = {},
+    ) => {
+      const submission = await readSubmission(request, options);
       const entry = context.requests.of(request);
       if (entry) {
         entry.fields = submission.fieldNames;
@@ -137,6 +142,8 @@ export const videosApi =
       const { fields } = await readRecorded(context, request);
       return submit(context, request, reply, fields, null);
     });
+
+    videoSourceRoutes(app, { contextOf, submit, readRecorded });
 
     app.post<WithId>("/videos/:id/remix", async (request, reply) => {
       const context = contextOf(request);
