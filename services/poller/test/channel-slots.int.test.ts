@@ -50,10 +50,17 @@ describe.skipIf(!nats.url)("channel admission under a backlog", () => {
       }),
     );
     const started = performance.now();
-    // An admitter told "no room now" asks again, as the submit handler does (here at once, up to 3 times).
+    // An admitter told "no room now" asks again, as the submit handler does (here at once), until it is in or
+    // the server shows every slot taken. How often it must ask depends on how far the replicas' watches lag
+    // (the machine's load), so the count of asks is printed, not asserted.
+    let asks = 0;
     const admitter = async (index: number) => {
       const { slots } = replicas[index % 2]!;
-      for (let ask = 1; ask <= 3; ask++) if (await slots.acquire("busy", `video_${index}`, maxConcurrent)) return true;
+      for (let ask = 1; ask <= 100; ask++) {
+        asks++;
+        if (await slots.acquire("busy", `video_${index}`, maxConcurrent)) return true;
+        if ((await slots.holders("busy")).length >= maxConcurrent) return false;
+      }
       return false;
     };
     const outcomes = await Promise.all(
@@ -68,7 +75,7 @@ describe.skipIf(!nats.url)("channel admission under a backlog", () => {
       `admission: ${admitters} admitters on 2 replicas, max_concurrent ${maxConcurrent}: ${granted} admitted, ` +
         `${(refused / Math.max(granted, 1)).toFixed(2)} refused CAS writes per admission, ` +
         `${(refused / admitters).toFixed(2)} per admitter (${refused} in all), ` +
-        `${gaveUp} gave up, ${ms.toFixed(0)} ms`,
+        `${(asks / admitters).toFixed(2)} asks per admitter, ${gaveUp} gave up, ${ms.toFixed(0)} ms`,
     );
     return { granted, gaveUp, holders };
   };
