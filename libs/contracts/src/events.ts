@@ -166,17 +166,7 @@ export const eventTypes = {
       prompt: z.string(),
       remixedFromVideoId: z.string().nullable(),
       inputReference,
-      /** What the job does; a remix is also still marked by remixedFromVideoId (older events carry no operation). */
-      operation: z.enum(["create", "remix", "edit", "extend"]).default("create"),
-      /** edit/extend of a Reelgate video: that video's id (same account, completed). Null otherwise. */
-      sourceVideoId: z.string().nullable().default(null),
-      /** edit/extend of an uploaded video file: where ingress stored it (inputs/{account}/…). Null otherwise. */
-      sourceUpload: z
-        .object({ key: z.string(), contentType: z.string(), bytes: z.number().int() })
-        .nullable()
-        .default(null),
-      /** extend: the source video's seconds (string, as Video.seconds), so the result shows the stitched total. */
-      sourceSeconds: z.string().nullable().default(null),
+      ...videoOperation,
     }),
   },
   JobSubmitted: {
