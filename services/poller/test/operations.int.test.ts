@@ -1,125 +1,14 @@
-import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Readable } from "node:stream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { EventType, TypedEnvelope } from "@reelgate/contracts";
-import { openSqliteEventStore } from "@reelgate/event-store";
-import { fileStorage } from "@reelgate/object-storage";
-import { buildSimulator } from "@reelgate/simulator";
-import { testNats, uniqueNamespace } from "@reelgate/testkit";
-import { type Channel, providerFor } from "@reelgate/upstream";
-import type { FastifyInstance } from "fastify";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openChannelBucket } from "../src/adapters/channel-bucket.ts";
-import { channelCoolDowns } from "../src/adapters/channel-cooldowns.ts";
-import { channelSlots } from "../src/adapters/channel-slots.ts";
-import { followClaims } from "../src/adapters/follow-claims.ts";
+import { testNats } from "@reelgate/testkit";
+import { providerFor } from "@reelgate/upstream";
+import { describe, expect, it } from "vitest";
 import { type JobsDeps, jobs } from "../src/handlers/jobs.ts";
+import { ctx, funded, newId, pollerHarness, requested } from "./support/poller-harness.ts";
 
 const nats = testNats();
-const log = pino({ level: "silent" });
 
 describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite and the simulator", () => {
-  let nc: NatsConnection;
-  let simulator: FastifyInstance;
-  let root: string;
-  let seq = 0;
-
-  beforeAll(async () => {
-    nc = await connect({ servers: nats.url! });
-    simulator = await buildSimulator({ jobDurationMs: 300 });
-    await simulator.listen({ port: 0, host: "127.0.0.1" });
-    root = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await simulator?.close();
-    await nc?.close();
-  });
-
-  const channel = (id: string, overrides: Partial<Channel> = {}): Channel => ({
-    id,
-    provider: "openai",
-    base_url: `${root}/c/${id}/v1`,
-    api_key: "k",
-    models: { "sora-2": "sora-2", sora_video2: "sora_video2" },
-    priority: 0,
-    weight: 1,
-    timeout_seconds: 5,
-    disabled: false,
-    ...overrides,
-  });
-  /** A poller with its own store and KV bucket; two made with one `namespace` act as two replicas. */
-  const poller = async (channels: Channel[], overrides: Partial<JobsDeps> = {}, namespace = uniqueNamespace("p")) => {
-    const dir = mkdtempSync(join(tmpdir(), "poller-"));
-    const bucket = await openChannelBucket(nc, namespace);
-    const coolDowns = await channelCoolDowns(bucket);
-    const store = openSqliteEventStore(join(dir, "poller.events.db"));
-    const deps: JobsDeps = {
-      store,
-      objects: fileStorage(join(dir, "media")),
-      channels: () => channels,
-      providerFor,
-      slots: channelSlots(bucket, { isDone: (v, c) => handlers.holdsNoSlot(v, c), now: Date.now }),
-      coolDowns,
-      follows: followClaims(bucket),
-      now: Date.now,
-      random: Math.random,
-      deadlineMs: 60_000,
-      lateWindowMs: 60_000,
-      maxSubmitAttempts: 5,
-      onAppended: () => undefined,
-      ...overrides,
-    };
-    const handlers: ReturnType<typeof jobs> = jobs(deps);
-    const eventTypes = async (videoId: string) => (await store.readStream(`job-${videoId}`)).map((event) => event.type);
-    return { handlers, deps, bucket, coolDowns, namespace, eventTypes };
-  };
-
-  const envelope = <T extends EventType>(type: T, data: object, accountId = "acct_1"): TypedEnvelope & { type: T } =>
-    ({
-      id: `evt_${++seq}`,
-      type,
-      schemaVersion: 1,
-      stream: "x",
-      version: 1,
-      occurredAt: new Date().toISOString(),
-      correlationId: (data as { videoId: string }).videoId,
-      causationId: null,
-      accountId,
-      data,
-    }) as unknown as TypedEnvelope & { type: T };
-  const requested = (videoId: string, model = "sora-2", extra: object = {}) =>
-    envelope("VideoRequested", {
-      videoId,
-      accountId: "acct_1",
-      model,
-      seconds: "4",
-      size: "720x1280",
-      prompt: `prompt of ${videoId}`,
-      quoteMicros: 400_000,
-      remixedFromVideoId: null,
-      inputReference: null,
-      createdAt: 1,
-      ...extra,
-    });
-  const funded = (videoId: string) =>
-    envelope("FundsReserved", { videoId, amountMicros: 400_000, balanceMicros: 0, reservedMicros: 0 });
-  const ctx = { working: () => undefined, log, deliveryCount: 1, streamSequence: 1 };
-  const newId = () => `video_${uniqueNamespace("")}`;
-
-  /** Runs the follow handler the way JetStream would: again and again, until it acks. */
-  const follow = async (handlers: ReturnType<typeof jobs>, videoId: string) => {
-    const state = await handlers.records.load(videoId);
-    const submitted = envelope("JobSubmitted", state.submission!);
-    for (;;) {
-      const result = await handlers.onJobSubmitted(submitted, ctx);
-      if (!result) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(result.retryInMs, 100)));
-    }
-  };
+  const { root, channel, poller, follow, control } = pollerHarness(nats.url!);
 
   /** Funds a job and drives its submit the way JetStream would, until the message is acked. */
   const submit = async (handlers: ReturnType<typeof jobs>, videoId: string, context = ctx) => {
@@ -140,7 +29,7 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
     return { id, upstreamId: state.completion!.upstreamId, channelId: state.completion!.channelId };
   };
   const sentTo = async (name: string) =>
-    (await (await fetch(`${root}/c/${name}/_control/requests`)).json()) as Array<{
+    (await (await control(name, "requests")).json()) as Array<{
       method: string;
       path: string;
       headers: Record<string, string>;
@@ -185,7 +74,11 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
   });
 
   it("an extension of an uploaded file goes to a channel of the model whose provider takes a file", async () => {
-    const kling = channel("upload-kling", { provider: "kling", base_url: `${root}/c/upload-kling/kling`, priority: 0 });
+    const kling = channel("upload-kling", {
+      provider: "kling",
+      base_url: `${root()}/c/upload-kling/kling`,
+      priority: 0,
+    });
     const openai = channel("upload-openai", { priority: 9 });
     const { handlers, deps } = await poller([openai]);
     // The file: a finished video's bytes, stored where ingress stores uploads.
@@ -215,7 +108,7 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
   it("a job whose channel cannot do the operation ends failed (unsupported_operation) and sends nothing", async () => {
     const kling = channel("cannot-kling", {
       provider: "kling",
-      base_url: `${root}/c/cannot-kling/kling`,
+      base_url: `${root()}/c/cannot-kling/kling`,
       api_secret: "secret-k",
       models: { kling: "kling-v1-6" },
     });
@@ -242,7 +135,7 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
   it("Kling extends a video it made, pinned to its channel", async () => {
     const kling = channel("ext-kling", {
       provider: "kling",
-      base_url: `${root}/c/ext-kling/kling`,
+      base_url: `${root()}/c/ext-kling/kling`,
       api_secret: "secret-k",
       models: { kling: "kling-v1-6" },
     });
