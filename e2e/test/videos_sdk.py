@@ -25,13 +25,13 @@ def check(condition, message):
         raise AssertionError(message)
 
 
-def poll(client, video_id):
-    """`client.videos.poll` (it waits what each answer's `openai-poll-after-ms` says), with a deadline."""
+def bounded(what, call):
+    """`call()` (an SDK helper that waits until the job ends, as each answer's `openai-poll-after-ms` says), with a deadline."""
     outcome = {}
 
     def run():
         try:
-            outcome["video"] = client.videos.poll(video_id)
+            outcome["value"] = call()
         except Exception as error:  # handed to the caller's thread
             outcome["error"] = error
 
@@ -40,8 +40,12 @@ def poll(client, video_id):
     thread.join(POLL_DEADLINE_S)
     if "error" in outcome:
         raise outcome["error"]
-    check("video" in outcome, f"poll: {video_id} did not end within {POLL_DEADLINE_S} s")
-    return outcome["video"]
+    check("value" in outcome, f"{what} did not end within {POLL_DEADLINE_S} s")
+    return outcome["value"]
+
+
+def poll(client, video_id):
+    return bounded(f"poll of {video_id}", lambda: client.videos.poll(video_id))
 
 
 def main():
@@ -61,7 +65,7 @@ def main():
     retrieved = client.videos.retrieve(created.id)
     check(isinstance(retrieved, Video) and retrieved.id == created.id, f"retrieve: {retrieved}")
 
-    polled = client.videos.create_and_poll(prompt="python create_and_poll", seconds="4")
+    polled = bounded("create_and_poll", lambda: client.videos.create_and_poll(prompt="python create_and_poll", seconds="4"))
     check(polled.status == "completed" and polled.seconds == "4", f"create_and_poll: {polled}")
 
     listed = [video.id for video in client.videos.list(limit=1)]  # auto-paging, one per page
