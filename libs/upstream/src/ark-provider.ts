@@ -2,18 +2,8 @@ import { z } from "zod";
 import type { Channel } from "./channels.ts";
 import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { dataUrlOf, mapRequest } from "./mapping.ts";
-import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
-import {
-  CONTENT_FILTERED,
-  expiresIn,
-  idLike,
-  jsonBody,
-  linkText,
-  messageText,
-  notOffered,
-  taskHttp,
-  taskReport,
-} from "./task-http.ts";
+import type { Provider, SubmitRequest, Submitted } from "./provider.ts";
+import { idLike, jsonBody, linkText, messageText, notOffered, type TaskStatuses, taskHttp } from "./task-http.ts";
 
 const arkTask = z.object({
   id: idLike,
@@ -32,14 +22,14 @@ const createdTask = z.object({ id: idLike });
 const isFiltered = (code: string | undefined) =>
   /SensitiveContentDetected|ContentSecurity|RiskDetect/i.test(code ?? "");
 
-const statusOf = (status: ArkTask["status"]): JobReport["status"] =>
-  status === "succeeded"
-    ? "completed"
-    : status === "running"
-      ? "in_progress"
-      : status === "queued"
-        ? "queued"
-        : "failed";
+const statuses: TaskStatuses<ArkTask["status"]> = {
+  queued: "queued",
+  running: "in_progress",
+  succeeded: "completed",
+  failed: "failed",
+  cancelled: "failed",
+  expired: "failed",
+};
 
 /**
  * ByteDance Seedance on Volcengine Ark / BytePlus ModelArk: `POST {base}/contents/generations/tasks` with a
@@ -50,27 +40,19 @@ const statusOf = (status: ArkTask["status"]): JobReport["status"] =>
 export const arkProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { authorization: `Bearer ${channel.api_key}` };
-  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const { callJson, callStatus, download, reportOf } = taskHttp(channel, { ...options, isFiltered });
   const taskUrl = (id: string) => `${base}/contents/generations/tasks/${encodeURIComponent(id)}`;
   const task = (id: string) => callJson("status", taskUrl(id), { headers }, arkTask, { ids: [id] });
-  const reportOf = (found: ArkTask): JobReport => {
-    const status = statusOf(found.status);
-    if (status === "failed")
-      return taskReport({
-        status,
-        error: {
-          code: isFiltered(found.error?.code) ? CONTENT_FILTERED : "upstream_failed",
-          message: scrub(found.error?.message ?? `the task ended ${found.status}`, [found.id]),
-        },
-      });
-    if (status === "completed")
-      return taskReport({
-        status,
-        seconds: found.duration === undefined ? "" : String(found.duration),
-        expiresAt: expiresIn(86_400),
-      });
-    return taskReport({ status });
-  };
+  const report = (found: ArkTask) =>
+    reportOf({
+      status: statuses[found.status],
+      code: found.error?.code,
+      message: found.error?.message ?? `the task ended ${found.status}`,
+      seconds: found.duration,
+      ids: [found.id],
+      // Ark keeps video links 24 h.
+      linkLifetimeSeconds: 86_400,
+    });
 
   return {
     follow: "poll",
@@ -106,7 +88,7 @@ export const arkProvider = (channel: Channel, options: Partial<UpstreamHttpOptio
       return { upstreamId: created.id };
     },
 
-    status: async (upstreamId) => reportOf(await task(upstreamId)),
+    status: async (upstreamId) => report(await task(upstreamId)),
 
     async remix() {
       throw notOffered("remix", "Ark");

@@ -2,18 +2,8 @@ import { z } from "zod";
 import type { Channel } from "./channels.ts";
 import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { dataUrlOf, imageModelFor, mapRequest } from "./mapping.ts";
-import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
-import {
-  CONTENT_FILTERED,
-  expiresIn,
-  idLike,
-  jsonBody,
-  linkText,
-  messageText,
-  notOffered,
-  taskHttp,
-  taskReport,
-} from "./task-http.ts";
+import type { Provider, SubmitRequest, Submitted } from "./provider.ts";
+import { idLike, jsonBody, linkText, messageText, notOffered, type TaskStatuses, taskHttp } from "./task-http.ts";
 
 const dashscopeTask = z.object({
   request_id: idLike.optional(),
@@ -32,14 +22,14 @@ type DashScopeTask = z.infer<typeof dashscopeTask>;
 const isFiltered = (code: string | undefined) =>
   code === "DataInspectionFailed" || code === "IPInfringementSuspect" || /^DataInspection/.test(code ?? "");
 
-const statusOf = (status: DashScopeTask["output"]["task_status"]): JobReport["status"] =>
-  status === "SUCCEEDED"
-    ? "completed"
-    : status === "RUNNING"
-      ? "in_progress"
-      : status === "PENDING"
-        ? "queued"
-        : "failed";
+const statuses: TaskStatuses<DashScopeTask["output"]["task_status"]> = {
+  PENDING: "queued",
+  RUNNING: "in_progress",
+  SUCCEEDED: "completed",
+  FAILED: "failed",
+  CANCELED: "failed",
+  UNKNOWN: "failed",
+};
 
 /**
  * Alibaba Model Studio (Wan): `POST {base}/services/aigc/video-generation/video-synthesis` with
@@ -50,24 +40,19 @@ const statusOf = (status: DashScopeTask["output"]["task_status"]): JobReport["st
 export const dashscopeProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { authorization: `Bearer ${channel.api_key}` };
-  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const { callJson, callStatus, download, reportOf } = taskHttp(channel, { ...options, isFiltered });
   const task = (id: string) =>
     callJson("status", `${base}/tasks/${encodeURIComponent(id)}`, { headers }, dashscopeTask, { ids: [id] });
-  const reportOf = (found: DashScopeTask): JobReport => {
-    const status = statusOf(found.output.task_status);
-    if (status === "failed")
-      return taskReport({
-        status,
-        error: {
-          code: isFiltered(found.output.code) ? CONTENT_FILTERED : "upstream_failed",
-          message: scrub(found.output.message ?? `the task ended ${found.output.task_status}`, [found.output.task_id]),
-        },
-      });
-    const made = found.usage?.video_duration ?? found.usage?.duration;
-    if (status === "completed")
-      return taskReport({ status, seconds: made === undefined ? "" : String(made), expiresAt: expiresIn(86_400) });
-    return taskReport({ status });
-  };
+  const report = ({ output, usage }: DashScopeTask) =>
+    reportOf({
+      status: statuses[output.task_status],
+      code: output.code,
+      message: output.message ?? `the task ended ${output.task_status}`,
+      seconds: usage?.video_duration ?? usage?.duration,
+      ids: [output.task_id],
+      // DashScope keeps video links about 24 h.
+      linkLifetimeSeconds: 86_400,
+    });
 
   return {
     follow: "poll",
@@ -92,7 +77,7 @@ export const dashscopeProvider = (channel: Channel, options: Partial<UpstreamHtt
       return { upstreamId: created.output.task_id };
     },
 
-    status: async (upstreamId) => reportOf(await task(upstreamId)),
+    status: async (upstreamId) => report(await task(upstreamId)),
 
     async remix() {
       throw notOffered("remix", "DashScope");

@@ -5,7 +5,6 @@ import type { UpstreamHttpOptions, UpstreamInit } from "./fetch-upstream.ts";
 import { mapRequest } from "./mapping.ts";
 import {
   type ExtendRequest,
-  type JobReport,
   type Provider,
   type SubmitRequest,
   type Submitted,
@@ -14,14 +13,13 @@ import {
 } from "./provider.ts";
 import {
   CONTENT_FILTERED,
-  expiresIn,
   idLike,
   jsonBody,
   linkText,
   messageText,
   notOffered,
+  type TaskStatuses,
   taskHttp,
-  taskReport,
 } from "./task-http.ts";
 
 /** Kling's answer envelope: `code` 0 is success, anything else an error whatever the HTTP status. */
@@ -69,8 +67,12 @@ export const klingTokens = (accessKey: string, secretKey: string, now = () => Ma
   };
 };
 
-const statusOf = (task: KlingTask["task_status"]): JobReport["status"] =>
-  task === "succeed" ? "completed" : task === "failed" ? "failed" : task === "processing" ? "in_progress" : "queued";
+const statuses: TaskStatuses<KlingTask["task_status"]> = {
+  submitted: "queued",
+  processing: "in_progress",
+  succeed: "completed",
+  failed: "failed",
+};
 
 /**
  * Our upstream id keeps which endpoint made the task: text2video, image2video and video-extend tasks are queried on
@@ -91,7 +93,7 @@ const parseId = (upstreamId: string) => {
 export const klingProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const token = klingTokens(channel.api_key, channel.api_secret ?? "");
-  const { callJson, download, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const { callJson, download, reportOf, scrub } = taskHttp(channel, { ...options, isFiltered });
   const call = async <T extends z.ZodType>(
     what: string,
     path: string,
@@ -124,28 +126,16 @@ export const klingProvider = (channel: Channel, options: Partial<UpstreamHttpOpt
     const { kind, taskId } = parseId(upstreamId);
     return call("status", `/v1/videos/${kind}/${encodeURIComponent(taskId)}`, klingTask, {}, [taskId, upstreamId]);
   };
-  const reportOf = (found: KlingTask, upstreamId: string): JobReport => {
-    const status = statusOf(found.task_status);
-    const video = found.task_result?.videos?.[0];
-    if (status === "failed") {
-      const message = found.task_status_msg ?? "the Kling task failed";
-      return taskReport({
-        status,
-        error: {
-          code: isFiltered(undefined, message) ? CONTENT_FILTERED : "upstream_failed",
-          message: scrub(message, [found.task_id, upstreamId]),
-        },
-      });
-    }
-    if (status === "completed")
+  // A failed Kling task gives no code: only its message tells a content-security refusal.
+  const report = (found: KlingTask, upstreamId: string) =>
+    reportOf({
+      status: statuses[found.task_status],
+      message: found.task_status_msg ?? "the Kling task failed",
+      seconds: found.task_result?.videos?.[0]?.duration,
+      ids: [found.task_id, upstreamId],
       // Kling keeps generated media 30 days.
-      return taskReport({
-        status,
-        seconds: video?.duration === undefined ? "" : String(video.duration),
-        expiresAt: expiresIn(30 * 86_400),
-      });
-    return taskReport({ status });
-  };
+      linkLifetimeSeconds: 30 * 86_400,
+    });
 
   return {
     follow: "poll",
@@ -172,7 +162,7 @@ export const klingProvider = (channel: Channel, options: Partial<UpstreamHttpOpt
       return { upstreamId: idOf(kind, created.task_id) };
     },
 
-    status: async (upstreamId) => reportOf(await task(upstreamId), upstreamId),
+    status: async (upstreamId) => report(await task(upstreamId), upstreamId),
 
     async remix() {
       throw notOffered("remix", "Kling");

@@ -151,7 +151,46 @@ export const taskHttp = (
     };
   };
 
-  return { http, callJson, callStatus, download, scrub: http.scrub };
+  /**
+   * A polled task as a JobReport: a failure keeps the provider's reason, scrubbed of `ids`, coded `content_filtered`
+   * when its filter refused; a completed task keeps its length and when its link lapses.
+   */
+  const reportOf = ({ status, code, message, seconds, ids, linkLifetimeSeconds }: TaskState): JobReport => {
+    if (status === "failed")
+      return taskReport({
+        status,
+        error: {
+          code: isFiltered(code, message) ? CONTENT_FILTERED : "upstream_failed",
+          message: http.scrub(message, ids),
+        },
+      });
+    if (status === "completed")
+      return taskReport({
+        status,
+        seconds: seconds === undefined ? "" : String(seconds),
+        expiresAt: expiresIn(linkLifetimeSeconds),
+      });
+    return taskReport({ status });
+  };
+
+  return { http, callJson, callStatus, download, reportOf, scrub: http.scrub };
+};
+
+/** A provider's task statuses, in its own words, as ours (its schema has already refused any other word). */
+export type TaskStatuses<S extends string> = Readonly<Record<S, JobReport["status"]>>;
+
+/** What a polled task says, already mapped to our status, for `reportOf`. */
+export type TaskState = {
+  status: JobReport["status"];
+  /** The provider's failure code, if it gives one, and its reason (or a fallback when it gives none). */
+  code?: string | undefined;
+  message: string;
+  /** The video's length, when the provider reports it. */
+  seconds?: string | number | undefined;
+  /** The upstream ids the message is scrubbed of. */
+  ids: readonly string[];
+  /** How long the provider keeps a finished video's link. */
+  linkLifetimeSeconds: number;
 };
 
 export type TaskHttp = ReturnType<typeof taskHttp>;
