@@ -1,8 +1,8 @@
 import type { Channel } from "./channels.ts";
 import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
-import type { Provider, SubmitRequest, Submitted } from "./provider.ts";
-import { jsonBody, notOffered, taskHttp } from "./task-http.ts";
-import { samplesOf, VEO_POLL_INTERVAL_MS, veoBody, veoOperation, veoReport } from "./veo.ts";
+import type { Provider } from "./provider.ts";
+import { notOffered, taskHttp } from "./task-http.ts";
+import { samplesOf, veoLifecycle, veoOperation } from "./veo.ts";
 
 const isFiltered = (code: string | undefined, message: string | undefined) =>
   code === "content_filtered" ||
@@ -17,29 +17,20 @@ const isFiltered = (code: string | undefined, message: string | undefined) =>
 export const geminiProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const headers = { "x-goog-api-key": channel.api_key };
-  const { callJson, callStatus, download, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const http = taskHttp(channel, { ...options, isFiltered });
+  const { callJson, callStatus, download } = http;
   const operation = (name: string) =>
     callJson("status", `${base}/${name.replace(/^\/+/, "")}`, { headers }, veoOperation, { ids: [name] });
 
   return {
-    follow: "poll",
-    pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
-
-    async submit(request: SubmitRequest): Promise<Submitted> {
-      const answer = await callJson(
-        "submit",
-        `${base}/models/${encodeURIComponent(request.model)}:predictLongRunning`,
-        jsonBody(veoBody(request), headers),
-        veoOperation,
-      );
-      return { upstreamId: answer.name };
-    },
-
-    status: async (upstreamId) => veoReport(await operation(upstreamId), (text) => scrub(text, [upstreamId])),
-
-    async remix() {
-      throw notOffered("remix", "Veo (Gemini API)");
-    },
+    ...veoLifecycle({
+      channel,
+      api: "Gemini API",
+      http,
+      modelUrl: (model) => `${base}/models/${encodeURIComponent(model)}`,
+      headers: () => headers,
+      operation,
+    }),
 
     // The Gemini API documents no cancel for video operations; the job runs out on its own.
     async cancel() {},

@@ -1,9 +1,19 @@
 import { z } from "zod";
+import type { Channel } from "./channels.ts";
 import { mapRequest } from "./mapping.ts";
-import type { JobReport, SubmitRequest } from "./provider.ts";
-import { CONTENT_FILTERED, idLike, linkText, messageText, taskReport } from "./task-http.ts";
+import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
+import {
+  CONTENT_FILTERED,
+  idLike,
+  jsonBody,
+  linkText,
+  messageText,
+  notOffered,
+  type TaskHttp,
+  taskReport,
+} from "./task-http.ts";
 
-/** What Veo's Gemini API and Vertex AI share: the `predictLongRunning` body and the operation they answer. */
+/** What Veo's Gemini API and Vertex AI share: the `predictLongRunning` body, the operation they answer, the lifecycle. */
 
 /** Veo's documented polling pace: about every 10 s. */
 export const VEO_POLL_INTERVAL_MS = 10_000;
@@ -95,3 +105,44 @@ export const veoReport = (operation: VeoOperation, scrub: (text: string) => stri
     expiresAt: Math.floor(Date.now() / 1000) + 2 * 86_400,
   });
 };
+
+/**
+ * The lifecycle both Veo APIs share, each passing its own URLs and auth: polled at the channel's pace or Veo's, a
+ * submit to `{model}:predictLongRunning` answered by the operation whose name is our upstream id, the status read
+ * from that operation (media stays with it: the report names no link), no remix.
+ */
+export const veoLifecycle = ({
+  channel,
+  api,
+  http: { callJson, scrub },
+  modelUrl,
+  headers,
+  operation,
+}: {
+  channel: Channel;
+  /** How the operation names the API: "Gemini API", "Vertex AI". */
+  api: string;
+  http: Pick<TaskHttp, "callJson" | "scrub">;
+  modelUrl: (model: string) => string;
+  headers: () => Record<string, string> | Promise<Record<string, string>>;
+  operation: (name: string) => Promise<VeoOperation>;
+}): Pick<Provider, "follow" | "pollIntervalMs" | "submit" | "status" | "remix"> => ({
+  follow: "poll",
+  pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
+
+  async submit(request: SubmitRequest): Promise<Submitted> {
+    const answer = await callJson(
+      "submit",
+      `${modelUrl(request.model)}:predictLongRunning`,
+      jsonBody(veoBody(request), await headers()),
+      veoOperation,
+    );
+    return { upstreamId: answer.name };
+  },
+
+  status: async (upstreamId) => veoReport(await operation(upstreamId), (text) => scrub(text, [upstreamId])),
+
+  async remix() {
+    throw notOffered("remix", `Veo (${api})`);
+  },
+});

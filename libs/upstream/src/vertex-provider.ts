@@ -2,9 +2,9 @@ import { Readable } from "node:stream";
 import type { Channel } from "./channels.ts";
 import type { UpstreamHttpOptions } from "./fetch-upstream.ts";
 import { serviceAccountTokens } from "./google-service-account.ts";
-import { type Provider, type SubmitRequest, type Submitted, UpstreamError } from "./provider.ts";
+import { type Provider, UpstreamError } from "./provider.ts";
 import { jsonBody, notOffered, taskHttp } from "./task-http.ts";
-import { samplesOf, VEO_POLL_INTERVAL_MS, veoBody, veoOperation, veoReport } from "./veo.ts";
+import { samplesOf, veoLifecycle, veoOperation } from "./veo.ts";
 
 const isFiltered = (code: string | undefined) => code === "content_filtered";
 
@@ -27,7 +27,8 @@ const modelOfOperation = (name: string) => /\/models\/([^/]+)\/operations\//.exe
 export const vertexProvider = (channel: Channel, options: Partial<UpstreamHttpOptions> = {}): Provider => {
   const base = channel.base_url.replace(/\/+$/, "");
   const tokens = serviceAccountTokens(channel.key_file ?? "");
-  const { callJson, scrub } = taskHttp(channel, { ...options, isFiltered });
+  const http = taskHttp(channel, { ...options, isFiltered });
+  const { callJson } = http;
   const modelPath = (model: string) =>
     `${base}/projects/${channel.project}/locations/${channel.location}/publishers/google/models/${encodeURIComponent(model)}`;
   const headers = async () => ({ authorization: `Bearer ${await tokens.token()}` });
@@ -45,25 +46,7 @@ export const vertexProvider = (channel: Channel, options: Partial<UpstreamHttpOp
   };
 
   return {
-    follow: "poll",
-    pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
-
-    async submit(request: SubmitRequest): Promise<Submitted> {
-      const answer = await callJson(
-        "submit",
-        `${modelPath(request.model)}:predictLongRunning`,
-        jsonBody(veoBody(request), await headers()),
-        veoOperation,
-      );
-      return { upstreamId: answer.name };
-    },
-
-    // Media stays with the operation: the report names no link.
-    status: async (upstreamId) => veoReport(await operation(upstreamId), (text) => scrub(text, [upstreamId])),
-
-    async remix() {
-      throw notOffered("remix", "Veo (Vertex AI)");
-    },
+    ...veoLifecycle({ channel, api: "Vertex AI", http, modelUrl: modelPath, headers, operation }),
 
     async cancel() {},
 
