@@ -1,4 +1,5 @@
 import { formatUsd, MAX_USD, type VideoSpec, withinMoneyBounds } from "@reelgate/contracts";
+import { RuleError } from "@reelgate/runtime";
 import { type AccountEvent, type AccountState, availableMicros } from "./account.ts";
 
 export type AccountCommand =
@@ -21,18 +22,9 @@ export type AccountCommand =
     }
   | { type: "ReleaseReservation"; videoId: string; reason: string };
 
-/** A command the account's rules refuse: the HTTP status it maps to, and a machine-readable code and field. */
-export class AccountRuleError extends Error {
+/** A command the account's rules refuse (runtime's RuleError, under billing's own name). */
+export class AccountRuleError extends RuleError {
   override name = "AccountRuleError";
-  readonly status: number;
-  readonly code: string;
-  readonly param: string | null;
-  constructor(message: string, status: number, { code, param = null }: { code: string; param?: string | null }) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.param = param;
-  }
 }
 
 /** SPEC.md §4: an amount, or the balance it leaves, beyond ±1,000,000,000 USD is refused whole. */

@@ -1,13 +1,6 @@
-/** A command the notifier's rules refuse: the HTTP status it maps to, with a machine-readable code and field. */
-export class NotifierRuleError extends Error {
+import { RuleError } from "@reelgate/runtime";
+
+/** A command the notifier's rules refuse (runtime's RuleError, under the notifier's own name). */
+export class NotifierRuleError extends RuleError {
   override name = "NotifierRuleError";
-  readonly status: number;
-  readonly code: string;
-  readonly param: string | null;
-  constructor(message: string, status: number, { code, param = null }: { code: string; param?: string | null }) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.param = param;
-  }
 }
