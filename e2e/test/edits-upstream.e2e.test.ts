@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { jetstream } from "@nats-io/jetstream";
 import { eventTypes, natsNames } from "@reelgate/contracts";
-import { testNats, waitFor } from "@reelgate/testkit";
+import { testEnvelope, testNats, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectToNats, eventsFor, type Platform, startPlatform, waitForEnd } from "./platform.ts";
 
@@ -29,17 +29,9 @@ describe.skipIf(!nats.url || !requestsCarryOperations)(
 
     const publishRequest = async (accountId: string, data: Record<string, unknown>) => {
       const videoId = `video_${randomBytes(16).toString("hex")}`;
-      const envelope = {
-        id: `evt_${randomBytes(12).toString("hex")}`,
-        type: "VideoRequested",
-        schemaVersion: 1,
-        stream: `task-${videoId}`,
-        version: 1,
-        occurredAt: new Date().toISOString(),
-        correlationId: videoId,
-        causationId: null,
-        accountId,
-        data: {
+      const envelope = testEnvelope(
+        "VideoRequested",
+        {
           videoId,
           accountId,
           model: "sora-2",
@@ -50,7 +42,8 @@ describe.skipIf(!nats.url || !requestsCarryOperations)(
           createdAt: Math.floor(Date.now() / 1000),
           ...data,
         },
-      };
+        { stream: `task-${videoId}`, accountId },
+      );
       const nc = await connectToNats(platform);
       try {
         await jetstream(nc).publish(

@@ -8,7 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { categoryOf, type Envelope, type NatsNames, natsNames } from "@reelgate/contracts";
 import { connectNats, countDeadLetters, ensureStreams } from "@reelgate/messaging";
 import { createLogger } from "@reelgate/service-kit";
-import { freePort, testNats, uniqueNamespace, waitFor } from "@reelgate/testkit";
+import { freePort, testEnvelope, testNats, uniqueNamespace, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const nats = testNats();
@@ -82,18 +82,8 @@ describe.skipIf(!nats.url)("ingress's read model when a video's other events arr
 
   const videoId = `video_${randomUUID().replaceAll("-", "")}`;
   const accountId = "acct_ooo";
-  const event = (stream: string, version: number, type: string, data: object, correlationId = videoId): Envelope => ({
-    id: randomUUID(),
-    type,
-    schemaVersion: 1,
-    stream,
-    version,
-    occurredAt: new Date().toISOString(),
-    correlationId,
-    causationId: null,
-    accountId,
-    data,
-  });
+  const event = (stream: string, version: number, type: string, data: object, correlationId = videoId): Envelope =>
+    testEnvelope(type, data, { stream, version, accountId, correlationId });
   const spec = { model: "sora-2", seconds: "4", size: "720x1280" };
   const requested = event(`task-${videoId}`, 1, "VideoRequested", {
     videoId,

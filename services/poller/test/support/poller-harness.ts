@@ -7,7 +7,7 @@ import type { EventType, TypedEnvelope } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
 import { buildSimulator } from "@reelgate/simulator";
-import { uniqueNamespace } from "@reelgate/testkit";
+import { testEnvelope, uniqueNamespace } from "@reelgate/testkit";
 import { type Channel, providerFor } from "@reelgate/upstream";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
@@ -22,25 +22,9 @@ export const log = pino({ level: "silent" });
 export const ctx = { working: () => undefined, log, deliveryCount: 1, streamSequence: 1 };
 export const newId = () => `video_${uniqueNamespace("")}`;
 
-let seq = 0;
 /** An event as the poller's consumers hand it to the handlers. */
-export const envelope = <T extends EventType>(
-  type: T,
-  data: object,
-  accountId = "acct_1",
-): TypedEnvelope & { type: T } =>
-  ({
-    id: `evt_${++seq}`,
-    type,
-    schemaVersion: 1,
-    stream: "x",
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: (data as { videoId: string }).videoId,
-    causationId: null,
-    accountId,
-    data,
-  }) as unknown as TypedEnvelope & { type: T };
+export const envelope = <T extends EventType>(type: T, data: object, accountId = "acct_1") =>
+  testEnvelope(type, data, { stream: "x", accountId }) as unknown as TypedEnvelope & { type: T };
 
 export const requested = (videoId: string, model = "sora-2", extra: object = {}) =>
   envelope("VideoRequested", {
