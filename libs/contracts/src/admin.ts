@@ -84,17 +84,31 @@ export const billingRpc = {
     limit: z.number().int().min(1).max(1000),
   }),
 };
-/** Billing's refusal: the HTTP status it maps to, and where it knows them a code and the field at fault. */
+/**
+ * What kind of refusal a service's rules (or its RPC layer) gave, never an HTTP status: the service that
+ * answers clients (ingress) alone decides how each kind is shown.
+ */
+export const refusalKinds = [
+  "invalid",
+  "insufficient_funds",
+  "not_found",
+  "conflict",
+  "too_large",
+  "unavailable",
+] as const;
+export type RefusalKind = (typeof refusalKinds)[number];
+
+/** A service's refusal over RPC: its kind, and where it knows them a code and the field at fault. */
 export const rpcFailureSchema = z.object({
   ok: z.literal(false),
-  status: z.number().int(),
+  kind: z.enum(refusalKinds),
   message: z.string(),
   code: z.string().optional(),
   param: z.string().nullable().optional(),
 });
 export type RpcFailure = z.infer<typeof rpcFailureSchema>;
 
-/** Replies: `{ok: true, account}` or `{ok: false, status, message, code?, param?}`. */
+/** Replies: `{ok: true, account}` or `{ok: false, kind, message, code?, param?}`. */
 export const rpcReplySchema = z.union([
   z.object({ ok: z.literal(true), account: accountSnapshotSchema }),
   rpcFailureSchema,

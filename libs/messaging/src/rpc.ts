@@ -15,10 +15,10 @@ export interface RpcServer {
   stop(): Promise<void>;
 }
 
-/** The reply to a request whose handler threw. */
+/** The reply to a request that is not JSON (`invalid`) or whose handler threw (`unavailable`). */
 export interface RpcFailure {
   ok: false;
-  status: number;
+  kind: "invalid" | "unavailable";
   message: string;
 }
 
@@ -30,7 +30,7 @@ export const serveRpc = ({ nc, subject, queue, handle, log }: RpcServerOptions):
     try {
       request = msg.data.length === 0 ? undefined : msg.json();
     } catch {
-      msg.respond(JSON.stringify({ ok: false, status: 400, message: "request is not JSON" } satisfies RpcFailure));
+      msg.respond(JSON.stringify({ ok: false, kind: "invalid", message: "request is not JSON" } satisfies RpcFailure));
       return;
     }
     let reply: unknown;
@@ -38,7 +38,11 @@ export const serveRpc = ({ nc, subject, queue, handle, log }: RpcServerOptions):
       reply = await handle(request);
     } catch (error) {
       log.error({ err: error, subject }, "rpc handler failed");
-      reply = { ok: false, status: 500, message: (error as Error)?.message ?? String(error) } satisfies RpcFailure;
+      reply = {
+        ok: false,
+        kind: "unavailable",
+        message: (error as Error)?.message ?? String(error),
+      } satisfies RpcFailure;
     }
     msg.respond(JSON.stringify(reply ?? null));
   };

@@ -40,7 +40,7 @@ describe.skipIf(!nats.url)("rpc", () => {
     await Promise.all(servers.map((server) => server.stop()));
   });
 
-  it("replies { ok: false, status: 500 } when the handler throws", async () => {
+  it("replies { ok: false, kind: unavailable } when the handler throws", async () => {
     const subject = `${prefix}.rpc.billing.broken`;
     const server = serveRpc({
       nc,
@@ -51,7 +51,11 @@ describe.skipIf(!nats.url)("rpc", () => {
         throw new Error("ledger unavailable");
       },
     });
-    expect(await requestRpc(nc, subject, {})).toEqual({ ok: false, status: 500, message: "ledger unavailable" });
+    expect(await requestRpc(nc, subject, {})).toEqual({
+      ok: false,
+      kind: "unavailable",
+      message: "ledger unavailable",
+    });
     await server.stop();
   });
 

@@ -27,9 +27,10 @@ describe.skipIf(!natsServerBinary())("a service's start while NATS is down", () 
   let server: RunningNats | undefined;
   let runtime: Runtime | undefined;
   afterEach(async () => {
+    // A stopped server first wakes, or the runtime's drain would wait on it.
+    if (server?.process.exitCode === null) server.process.kill("SIGCONT");
     await runtime?.stop();
     runtime = undefined;
-    if (server?.process.exitCode === null) server.process.kill("SIGCONT");
     await server?.stop();
     server = undefined;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });

@@ -370,7 +370,7 @@ describe("account decider", () => {
       );
       expect.unreachable();
     } catch (error) {
-      expect(error).toMatchObject({ status: 400, code: "invalid_value", param: "amount_usd" });
+      expect(error).toMatchObject({ kind: "invalid", code: "invalid_value", param: "amount_usd" });
     }
   });
 

@@ -30,7 +30,7 @@ export class AccountRuleError extends RuleError {
 /** SPEC.md §4: an amount, or the balance it leaves, beyond ±1,000,000,000 USD is refused whole. */
 const assertInBounds = (micros: number, what: string, param: string) => {
   if (!withinMoneyBounds(micros))
-    throw new AccountRuleError(`${what} must stay within ±${MAX_USD} USD`, 400, { code: "invalid_value", param });
+    throw new AccountRuleError(`${what} must stay within ±${MAX_USD} USD`, "invalid", { code: "invalid_value", param });
 };
 
 /**
@@ -66,7 +66,9 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
   switch (command.type) {
     case "OpenAccount": {
       if (state.accountId)
-        throw new AccountRuleError(`account ${command.accountId} already exists`, 409, { code: "account_exists" });
+        throw new AccountRuleError(`account ${command.accountId} already exists`, "conflict", {
+          code: "account_exists",
+        });
       const opened: AccountEvent = {
         type: "AccountOpened",
         data: { accountId: command.accountId, name: command.name, balanceMicros: 0, reservedMicros: 0 },
@@ -87,7 +89,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       ];
     }
     case "CreditFunds": {
-      if (!state.accountId) throw new AccountRuleError("no such account", 404, { code: "not_found" });
+      if (!state.accountId) throw new AccountRuleError("no such account", "not_found", { code: "not_found" });
       const { amountMicros, reference } = command;
       assertInBounds(amountMicros, "the amount", "amount_usd");
       const applied = state.references.get(reference);
@@ -95,11 +97,14 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       if (applied !== undefined)
         throw new AccountRuleError(
           `reference '${reference}' was already applied with a different amount (${formatUsd(applied)} USD)`,
-          409,
+          "conflict",
           { code: "reference_reused", param: "reference" },
         );
       if (amountMicros === 0)
-        throw new AccountRuleError("the amount must not be zero", 400, { code: "invalid_value", param: "amount_usd" });
+        throw new AccountRuleError("the amount must not be zero", "invalid", {
+          code: "invalid_value",
+          param: "amount_usd",
+        });
       const totals = { balanceMicros: balanceMicros + amountMicros, reservedMicros };
       assertInBounds(totals.balanceMicros, "the balance after it", "amount_usd");
       if (amountMicros > 0) return [{ type: "FundsCredited", data: { amountMicros, reference, ...totals } }];
@@ -107,7 +112,7 @@ export const decideAccount = (command: AccountCommand, state: AccountState): Acc
       if (availableMicros(totals) < 0)
         throw new AccountRuleError(
           `an adjustment of ${formatUsd(amountMicros)} USD exceeds the available ${formatUsd(availableMicros(state))} USD`,
-          409,
+          "conflict",
           { code: "insufficient_funds", param: "amount_usd" },
         );
       return [{ type: "FundsAdjusted", data: { amountMicros, reference, ...totals } }];

@@ -3,14 +3,13 @@ import { AccountRuleError } from "../domain/decide.ts";
 import type { Ledger } from "./ledger.ts";
 
 const failure = (error: unknown): RpcReply => {
-  if (error instanceof AccountRuleError)
-    return { ok: false, status: error.status, message: error.message, code: error.code, param: error.param };
+  if (error instanceof AccountRuleError) return error.toReply();
   throw error;
 };
 
 const noAccount = (accountId: string) => ({
   ok: false as const,
-  status: 404,
+  kind: "not_found" as const,
   message: `no account ${accountId}`,
   code: "not_found",
 });
@@ -36,7 +35,7 @@ const parsed = <T>(
   return {
     refused: {
       ok: false,
-      status: 400,
+      kind: "invalid",
       message: issue?.message ?? "invalid request",
       code: "invalid_value",
       param: apiFields[field] ?? (field || null),

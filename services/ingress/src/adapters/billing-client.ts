@@ -31,7 +31,7 @@ export interface BillingClient {
 
 /** Billing's refusal as the API's error, with the code and field billing named. */
 export const billingError = (failure: RpcFailure): DomainError =>
-  fromRemoteRefusal(failure, (status) => (status === 404 ? "not_found" : "billing_error"));
+  fromRemoteRefusal(failure, (kind) => (kind === "not_found" ? "not_found" : "billing_error"));
 
 const unwrap = (reply: RpcReply): AccountSnapshot => {
   if (reply.ok) return reply.account;

@@ -1,3 +1,4 @@
+import type { RefusalKind } from "@reelgate/contracts";
 import {
   ConflictError,
   type DomainError,
@@ -8,33 +9,34 @@ import {
   UnavailableError,
 } from "../domain/errors.ts";
 
-/** A refusal as billing's and the notifier's RPC replies carry it (their wire format names a status). */
+/** A refusal as billing's and the notifier's RPC replies carry it: a kind of refusal, never an HTTP status. */
 export interface RemoteRefusal {
-  status: number;
+  kind: RefusalKind;
   message: string;
   code?: string | null | undefined;
   param?: string | null | undefined;
 }
 
+const errorOf: Record<
+  RefusalKind,
+  new (
+    message: string,
+    options: { code: string | null; param: string | null },
+  ) => DomainError
+> = {
+  invalid: InvalidFieldError,
+  insufficient_funds: InsufficientFundsError,
+  not_found: NotFoundError,
+  conflict: ConflictError,
+  too_large: TooLargeError,
+  unavailable: UnavailableError,
+};
+
 /** Another service's refusal as the typed error it stands for, with the code and field it named. */
 export const fromRemoteRefusal = (
-  { status, message, code, param }: RemoteRefusal,
-  fallbackCode: (status: number) => string | null,
+  { kind, message, code, param }: RemoteRefusal,
+  fallbackCode: (kind: RefusalKind) => string | null,
 ): DomainError => {
   const text = param ? `Invalid '${param}': ${message}.` : message;
-  const options = { code: code ?? fallbackCode(status), param: param ?? null };
-  switch (status) {
-    case 400:
-      return new InvalidFieldError(text, options);
-    case 402:
-      return new InsufficientFundsError(text, options);
-    case 404:
-      return new NotFoundError(text, options);
-    case 409:
-      return new ConflictError(text, options);
-    case 413:
-      return new TooLargeError(text, options);
-    default:
-      return new UnavailableError(text, options);
-  }
+  return new errorOf[kind](text, { code: code ?? fallbackCode(kind), param: param ?? null });
 };

@@ -76,7 +76,7 @@ export type EndpointCommand =
 /** An endpoint of another account is as absent as one never made: its id tells the caller nothing. */
 const mustBeOwn = (state: EndpointState, accountId: string) => {
   if (!state.endpointId || state.deleted || state.accountId !== accountId)
-    throw new NotifierRuleError("No webhook endpoint found.", 404, { code: "not_found" });
+    throw new NotifierRuleError("No webhook endpoint found.", "not_found", { code: "not_found" });
 };
 
 /** The endpoint's rules. Pure; URLs are checked (scheme, host) by the caller, and again on every delivery. */

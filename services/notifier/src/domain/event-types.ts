@@ -9,12 +9,12 @@ const isServed = (type: string): type is ServedEventType => (servedEventTypes as
 /** The event types as given, or a 400 naming the first one Reelgate does not send. */
 export const checkEventTypes = (types: string[], param: string): ServedEventType[] => {
   if (types.length === 0)
-    throw new NotifierRuleError("must name at least one event type", 400, { code: "invalid_value", param });
+    throw new NotifierRuleError("must name at least one event type", "invalid", { code: "invalid_value", param });
   for (const type of types) {
     if (!isServed(type))
       throw new NotifierRuleError(
         `'${type}' is not an event type this gateway sends (it sends ${servedEventTypes.join(", ")})`,
-        400,
+        "invalid",
         { code: "invalid_value", param },
       );
   }

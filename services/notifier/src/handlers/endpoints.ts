@@ -52,12 +52,12 @@ const checkUrl = (url: string, param: string) => {
   try {
     parsed = new URL(url);
   } catch {
-    throw new NotifierRuleError("must be an absolute URL", 400, { code: "invalid_url", param });
+    throw new NotifierRuleError("must be an absolute URL", "invalid", { code: "invalid_url", param });
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new NotifierRuleError("must be an https URL", 400, { code: "invalid_url", param });
+    throw new NotifierRuleError("must be an https URL", "invalid", { code: "invalid_url", param });
   if (parsed.username || parsed.password)
-    throw new NotifierRuleError("must not carry credentials", 400, { code: "invalid_url", param });
+    throw new NotifierRuleError("must not carry credentials", "invalid", { code: "invalid_url", param });
   return parsed.toString();
 };
 
@@ -99,7 +99,7 @@ export const webhookEndpoints = ({
   const own = async (accountId: string, endpointId: string) => {
     const found = await stores.endpoints.get(endpointId);
     if (!found || found.doc.deleted || found.doc.accountId !== accountId)
-      throw new NotifierRuleError("No webhook endpoint found.", 404, { code: "not_found" });
+      throw new NotifierRuleError("No webhook endpoint found.", "not_found", { code: "not_found" });
     return found.doc;
   };
 
@@ -138,7 +138,10 @@ export const webhookEndpoints = ({
       if (after) {
         const last = await stores.endpoints.get(after);
         if (!last || last.doc.accountId !== accountId)
-          throw new NotifierRuleError(`no webhook endpoint '${after}'`, 400, { code: "invalid_value", param: "after" });
+          throw new NotifierRuleError(`no webhook endpoint '${after}'`, "invalid", {
+            code: "invalid_value",
+            param: "after",
+          });
         cursor = { value: last.doc.createdAt, id: last.doc.id };
       }
       const docs = await stores.endpoints.find({

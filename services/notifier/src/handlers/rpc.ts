@@ -25,8 +25,7 @@ const answer = async (work: () => Promise<unknown>): Promise<NotifierReply> => {
   try {
     return { ok: true, result: await work() };
   } catch (error) {
-    if (error instanceof NotifierRuleError)
-      return { ok: false, status: error.status, message: error.message, code: error.code, param: error.param };
+    if (error instanceof NotifierRuleError) return error.toReply();
     throw error;
   }
 };
@@ -76,7 +75,7 @@ export const notifierRpcHandlers = (
     answer(async () => {
       const { endpointId, limit } = notifierRpc.deliveries.parse(request);
       const found = await endpoints.exists(endpointId);
-      if (!found) throw new NotifierRuleError("No webhook endpoint found.", 404, { code: "not_found" });
+      if (!found) throw new NotifierRuleError("No webhook endpoint found.", "not_found", { code: "not_found" });
       return { object: "list", data: (await deliveries.history(endpointId, limit)).map(deliveryJson) };
     }),
 });

@@ -24,7 +24,7 @@ export const testDelivery =
     const endpoint = await endpoints.own(accountId, endpointId);
     const [type] = checkEventTypes([eventType], "event_type");
     const secrets = await stores.secrets.get(endpointId);
-    if (!secrets) throw new NotifierRuleError("No webhook endpoint found.", 404, { code: "not_found" });
+    if (!secrets) throw new NotifierRuleError("No webhook endpoint found.", "not_found", { code: "not_found" });
     const eventId = newEventId();
     const signedAt = now();
     const seconds = Math.floor(signedAt.getTime() / 1000);
@@ -32,7 +32,7 @@ export const testDelivery =
     const headers = signedHeaders(eventId, body, activeSecrets(secrets.doc, seconds), signedAt);
     const result = await post(endpoint.url, { headers, body });
     if (result.statusCode === null)
-      throw new NotifierRuleError(`The test delivery did not get an answer: ${result.error}`, 400, {
+      throw new NotifierRuleError(`The test delivery did not get an answer: ${result.error}`, "invalid", {
         code: "webhook_delivery_failed",
       });
     return {
