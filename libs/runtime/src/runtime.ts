@@ -8,6 +8,8 @@ import {
   connectNats,
   countDeadLetters,
   ensureStreams,
+  type RpcServer,
+  serveRpc,
   startConsumer,
   startRelay,
   whileNatsStarts,
@@ -43,6 +45,7 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const metrics = createMetrics(service);
   metrics.countDeadLettersWith(() => countDeadLetters(nc, names, service));
   const consumers: Consumer[] = [];
+  const rpcServers: RpcServer[] = [];
 
   const readiness: ReadinessCheck[] = [
     {
@@ -71,10 +74,19 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
       const start = () => startConsumer({ ...options, nc, names, service, log, metrics });
       consumers.push(await whileStarting(`consumer ${service}-${options.purpose}`, start));
     },
+    /**
+     * Answers the service's synchronous commands over NATS request/reply (`{service}.{command}` subjects,
+     * one queue group per service), until the runtime stops.
+     */
+    serveCommands(handlers: Record<string, (request: unknown) => Promise<unknown>>) {
+      for (const [command, handle] of Object.entries(handlers))
+        rpcServers.push(serveRpc({ nc, subject: names.rpcSubject(service, command), queue: service, handle, log }));
+    },
     /** A service's own start step against NATS (a KV bucket), waited for like the runtime's own. */
     whileStarting,
     /** Stop taking work, finish what is in flight, publish what is appended, then close. */
     async stop() {
+      await Promise.all(rpcServers.map((server) => server.stop()));
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await relay.drain().catch((error: unknown) => log.warn({ err: error }, "outbox not fully drained at stop"));
       await relay.stop();

@@ -1,4 +1,3 @@
-import { serveRpc } from "@reelgate/messaging";
 import { documentSnapshots, startRuntime } from "@reelgate/runtime";
 import { createLogger, loadCatalog, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
 import { accountSnapshot } from "./domain/account.ts";
@@ -37,9 +36,7 @@ await runService({
         else if (event.type === "JobFailed") await billing.onJobFailed(event);
       },
     });
-    const servers = Object.entries(billingRpcHandlers(billing)).map(([command, handle]) =>
-      serveRpc({ nc: runtime.nc, subject: names.rpcSubject("billing", command), queue: "billing", handle, log }),
-    );
+    runtime.serveCommands(billingRpcHandlers(billing));
     const http = await startOperationsServer({
       port: config.PORT,
       log,
@@ -49,7 +46,6 @@ await runService({
     log.info({ port: http.port }, "billing ready");
     return async () => {
       await http.close();
-      await Promise.all(servers.map((server) => server.stop()));
       await runtime.stop();
     };
   },

@@ -18,7 +18,7 @@ import { inputImageReader } from "./adapters/input-image/index.ts";
 import { natsNotifierClient } from "./adapters/notifier-client.ts";
 import { upstreamCharacters } from "./adapters/upstream-characters.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
-import { serveVideoStatus } from "./adapters/video-status-rpc.ts";
+import { videoStatusCommand } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
 import { projectEvent } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
@@ -122,7 +122,7 @@ await runService({
       jobDeadlineMs: config.REELGATE_JOB_DEADLINE_SECONDS * 1000,
       console: { media: config },
     });
-    const videoStatus = serveVideoStatus({ nc: runtime.nc, names: runtime.names, views, log });
+    runtime.serveCommands(videoStatusCommand(views));
     await app.listen({ port: config.PORT, host: "0.0.0.0" });
     // Operations on their own port, so the public one serves only the API (probes and scrapers use this one).
     const operations = await startOperationsServer({
@@ -135,7 +135,6 @@ await runService({
     return async () => {
       await app.close();
       await operations.close();
-      await videoStatus.stop();
       await runtime.stop();
       channels.close();
     };

@@ -1,4 +1,3 @@
-import { serveRpc } from "@reelgate/messaging";
 import { parseOutboundAllow } from "@reelgate/outbound";
 import { startRuntime } from "@reelgate/runtime";
 import { createLogger, loadConfig, runService, startOperationsServer } from "@reelgate/service-kit";
@@ -71,9 +70,7 @@ await runService({
     });
 
     const test = testDelivery({ endpoints, stores, post, now });
-    const servers = Object.entries(notifierRpcHandlers(endpoints, deliveries, test)).map(([command, handle]) =>
-      serveRpc({ nc: runtime.nc, subject: names.rpcSubject("notifier", command), queue: "notifier", handle, log }),
-    );
+    runtime.serveCommands(notifierRpcHandlers(endpoints, deliveries, test));
     const http = await startOperationsServer({
       port: config.PORT,
       log,
@@ -83,7 +80,6 @@ await runService({
     log.info({ port: http.port }, "notifier ready");
     return async () => {
       await http.close();
-      await Promise.all(servers.map((server) => server.stop()));
       await runtime.stop();
     };
   },

@@ -1,35 +1,18 @@
-import type { NatsConnection } from "@nats-io/transport-node";
-import { type NatsNames, videoStatusRpc } from "@reelgate/contracts";
-import { serveRpc } from "@reelgate/messaging";
-import type { Logger } from "pino";
+import { videoStatusRpc } from "@reelgate/contracts";
 import { statusOf } from "../domain/video-object.ts";
 import { isRequested } from "../domain/video-view.ts";
 import type { Views } from "../views/views.ts";
 
 /**
- * Answers what `GET /v1/videos/{id}` answers now (null: no such video yet). The notifier asks before it
- * sends a video's webhook event, so the event never arrives before the GET says the same.
+ * Ingress's own RPC command, `videoStatus`: what `GET /v1/videos/{id}` answers now (null: no such video
+ * yet). The notifier asks before it sends a video's webhook event, so the event never arrives before the
+ * GET says the same.
  */
-export const serveVideoStatus = ({
-  nc,
-  names,
-  views,
-  log,
-}: {
-  nc: NatsConnection;
-  names: NatsNames;
-  views: Views;
-  log: Logger;
-}) =>
-  serveRpc({
-    nc,
-    subject: names.rpcSubject("ingress", "videoStatus"),
-    queue: "ingress",
-    log,
-    handle: async (request) => {
-      const { videoId } = videoStatusRpc.parse(request);
-      // A video whose request has not reached the read model yet is unknown to its GET too.
-      const doc = (await views.videos.get(videoId))?.doc;
-      return { ok: true, status: doc && isRequested(doc) ? statusOf(doc).status : null };
-    },
-  });
+export const videoStatusCommand = (views: Views) => ({
+  videoStatus: async (request: unknown) => {
+    const { videoId } = videoStatusRpc.parse(request);
+    // A video whose request has not reached the read model yet is unknown to its GET too.
+    const doc = (await views.videos.get(videoId))?.doc;
+    return { ok: true, status: doc && isRequested(doc) ? statusOf(doc).status : null };
+  },
+});
