@@ -15,6 +15,7 @@ import { builtInCatalog, eventTypes, type NewEvent, type TypedEnvelope } from "@
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { type EventStore, MAX_EVENTS_PER_COMMIT, openSqliteEventStore } from "@reelgate/event-store";
 import { documentSnapshots } from "@reelgate/runtime";
+import { testEnvelope } from "@reelgate/testkit";
 
 /**
  * `npm run bench:ledger` (also run by `npm run bench`): billing's ledger on the embedded SQLite
@@ -62,29 +63,23 @@ let videoSeq = 0;
 /** A VideoRequested as ingress would publish it. */
 const videoRequested = (accountId: string) => {
   const videoId = `video_bench${(++videoSeq).toString(16).padStart(12, "0")}`;
-  return {
-    id: `evt_req_${videoId}`,
-    type: "VideoRequested",
-    schemaVersion: 1,
-    stream: `task-${videoId}`,
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: videoId,
-    causationId: null,
+  const data = {
+    videoId,
     accountId,
-    data: {
-      videoId,
-      accountId,
-      model: "sora-2",
-      seconds: "4",
-      size: "720x1280",
-      prompt: "a bench of reservations",
-      quoteMicros: QUOTE,
-      remixedFromVideoId: null,
-      inputReference: null,
-      createdAt: Date.now(),
-    },
-  } as TypedEnvelope & { type: "VideoRequested" };
+    model: "sora-2",
+    seconds: "4",
+    size: "720x1280",
+    prompt: "a bench of reservations",
+    quoteMicros: QUOTE,
+    remixedFromVideoId: null,
+    inputReference: null,
+    createdAt: Date.now(),
+  };
+  return testEnvelope("VideoRequested", data, {
+    stream: `task-${videoId}`,
+    accountId,
+    id: `evt_req_${videoId}`,
+  }) as TypedEnvelope & { type: "VideoRequested" };
 };
 
 /** Runs `work(i)` for i < count with at most `limit` in flight. */
