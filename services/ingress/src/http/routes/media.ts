@@ -1,5 +1,6 @@
 import { checkMediaSignature, type ObjectStorage, SIGNED_MEDIA_PATH } from "@reelgate/object-storage";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ApiError } from "../api-error.ts";
 import { routeSchema } from "../route-spec.ts";
@@ -26,7 +27,7 @@ export const mediaRoute = (
     throttles,
   }: { objects: ObjectStorage; secret: string; now: () => Date; throttles: Throttles },
 ) => {
-  app.get<{ Params: { "*": string }; Querystring: z.infer<typeof signedQuerySchema> }>(
+  app.withTypeProvider<ZodTypeProvider>().get<{ Params: { "*": string } }>(
     `${SIGNED_MEDIA_PATH}*`,
     {
       schema: routeSchema({
