@@ -8,13 +8,15 @@ import { ApiError } from "./api-error.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The file part of a multipart request (or the image given as text), read before validation. */
+    /** The body as sent and the file part of a multipart request, read before validation. */
     form: FormFile | undefined;
   }
 }
 
-/** What a multipart form carried beside its plain fields (which become the body the schema validates). */
+/** What a request carried before validation: its fields as sent (the JSON body, or a form's text fields), and a form's file. */
 export interface FormFile {
+  /** What an `Idempotency-Key` compares: the request as sent, not as parsed (defaults and coercions aside). */
+  sent: Record<string, unknown>;
   file: ReceivedFile | undefined;
   /** The file field given as text instead (an image's URL or base64), for a field that `takesText`. */
   text: string | undefined;
@@ -94,15 +96,19 @@ const bodyCounter = (raw: IncomingMessage, limit: number) => {
 /**
  * A preValidation hook: a multipart/form-data request (the OpenAI SDKs send it) is read here, so its plain
  * fields become the body fastify validates with the route's one zod schema, exactly as a JSON body is; the
- * file part (`file`, if the route takes one) goes to `request.form`. A JSON request passes untouched.
+ * file part (`file`, if the route takes one) goes to `request.form`. A JSON body passes untouched (and is
+ * kept as sent in `request.form.sent`).
  */
 export const multipartBody =
   (file: FileField | undefined) =>
   async (request: FastifyRequest): Promise<void> => {
-    if (!request.isMultipart()) return;
+    if (!request.isMultipart()) {
+      request.form = { sent: request.body as Record<string, unknown>, file: undefined, text: undefined };
+      return;
+    }
     const form = await readMultipart(request, file);
     request.body = form.fields;
-    request.form = { file: form.file, text: form.text };
+    request.form = { sent: form.fields, file: form.file, text: form.text };
   };
 
 /** The create form's image: a file part `input_reference`, or the same field (or `input_reference[image_url]`) as text. */

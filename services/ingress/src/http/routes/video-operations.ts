@@ -107,15 +107,19 @@ export const videoOperationRoutes = (
     async (request, reply) => {
       const { body } = request;
       const file = request.form?.file;
-      const created = await idempotency.once(request, { edit: body, file: fileFingerprint(file) }, async (videoId) => {
-        const input: VideoOperationRequest = {
-          prompt: body.prompt,
-          model: body.model,
-          seconds: undefined,
-          source: sourceOf(body.video, file),
-        };
-        return withTaskFields(await videos.edit(request.accountId, input, videoId));
-      });
+      const created = await idempotency.once(
+        request,
+        { edit: normalized(request.form?.sent), file: fileFingerprint(file) },
+        async (videoId) => {
+          const input: VideoOperationRequest = {
+            prompt: body.prompt,
+            model: body.model,
+            seconds: undefined,
+            source: sourceOf(body.video, file),
+          };
+          return withTaskFields(await videos.edit(request.accountId, input, videoId));
+        },
+      );
       return withPollAfter(reply, created, now);
     },
   );
@@ -139,7 +143,7 @@ export const videoOperationRoutes = (
       const file = request.form?.file;
       const created = await idempotency.once(
         request,
-        { extend: body, file: fileFingerprint(file) },
+        { extend: normalized(request.form?.sent), file: fileFingerprint(file) },
         async (videoId) => {
           const input: VideoOperationRequest = {
             prompt: body.prompt,

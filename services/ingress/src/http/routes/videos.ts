@@ -13,7 +13,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { InputImageReader } from "../../adapters/input-image/index.ts";
 import type { VideoService } from "../../application/videos.ts";
 import { createBodySchema } from "../create-body.ts";
-import { imageFingerprint, imageForm, pendingImage, plainForm } from "../form.ts";
+import { IMAGE_FIELD, imageFingerprint, imageForm, pendingImage, plainForm } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
 import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
@@ -52,16 +52,14 @@ export const videoRoutes = (fastify: FastifyInstance, { videos, images, idempote
     app.post(url, { schema: { ...createDoc, summary }, preValidation: imageForm(images) }, async (request, reply) => {
       const body = request.body;
       const image = pendingImage(request, body.kind === "create" ? body.imageUrl : undefined);
-      const content = body.kind === "create" ? body.create : body.remix;
-      const created = await idempotency.once(
-        request,
-        { fields: content, image: imageFingerprint(image) },
-        async (videoId) =>
-          withTaskFields(
-            body.kind === "create"
-              ? await videos.create(request.accountId, body.create, image, videoId)
-              : await videos.remix(request.accountId, body.remix.video_id, body.remix.prompt, videoId),
-          ),
+      // The fields as sent, the image apart (as its bytes or string).
+      const { [IMAGE_FIELD]: _image, ...fields } = request.form?.sent ?? {};
+      const created = await idempotency.once(request, { fields, image: imageFingerprint(image) }, async (videoId) =>
+        withTaskFields(
+          body.kind === "create"
+            ? await videos.create(request.accountId, body.create, image, videoId)
+            : await videos.remix(request.accountId, body.remix.video_id, body.remix.prompt, videoId),
+        ),
       );
       return withPollAfter(reply, created, now);
     });
@@ -85,7 +83,7 @@ export const videoRoutes = (fastify: FastifyInstance, { videos, images, idempote
     async (request, reply) => {
       const remixed = await idempotency.once(
         request,
-        { remix: request.params.id, body: request.body },
+        { remix: request.params.id, body: request.form?.sent },
         async (videoId) =>
           withTaskFields(await videos.remix(request.accountId, request.params.id, request.body.prompt, videoId)),
       );
