@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createdVideoSchema, type Video } from "@reelgate/contracts";
-import type { FastifyInstance } from "fastify";
+import { createdVideoSchema } from "@reelgate/contracts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { CharacterService } from "../../application/characters.ts";
@@ -10,6 +10,7 @@ import { fileForm, type ReceivedFile } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
 import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
+import { withTaskFields } from "../task-fields.ts";
 
 const prompt = z.string().trim().min(1, "prompt is required").max(32_000);
 const videoReference = z.strictObject({ id: z.string().min(1).max(100) });
@@ -33,14 +34,6 @@ export const videoCharacterRequestSchema = z.strictObject({ name: z.string().tri
 export const videoCharacterSchema = z.object({ id: z.string(), name: z.string(), created_at: z.number().int() });
 
 const characterIdParams = z.object({ id: z.string().describe("The character's id (char_…)") });
-
-/** Create and remix answers carry the relay's "general video response" fields too (as routes/videos.ts). */
-const withTaskFields = (video: Video) => ({
-  ...video,
-  task_id: video.id,
-  task_status: "succeed" as const,
-  message: "",
-});
 
 /** Multipart sends the reference as `video[id]`; JSON as `video: {id}`: one shape for the schema. */
 const normalized = (fields: unknown) => {
@@ -90,6 +83,31 @@ export const videoOperationRoutes = (
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const videoFile = fileForm("video");
 
+  /** An edit or an extension: the same steps, the body its route's schema parsed. */
+  const operate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: "edit" | "extend",
+    body: z.infer<typeof videoExtendRequestSchema> | z.infer<typeof videoEditRequestSchema>,
+  ) => {
+    const file = request.form?.file;
+    const sent = { [kind]: normalized(request.form?.sent), file: fileFingerprint(file) };
+    const created = await idempotency.once(request, sent, async (videoId) => {
+      const input: VideoOperationRequest = {
+        prompt: body.prompt,
+        model: body.model,
+        seconds: "seconds" in body ? body.seconds : undefined,
+        source: sourceOf(body.video, file),
+      };
+      const video =
+        kind === "edit"
+          ? await videos.edit(request.accountId, input, videoId)
+          : await videos.extend(request.accountId, input, videoId);
+      return withTaskFields(video);
+    });
+    return withPollAfter(reply, created, now);
+  };
+
   app.post(
     "/v1/videos/edits",
     {
@@ -104,24 +122,7 @@ export const videoOperationRoutes = (
       }),
       preValidation: videoFile,
     },
-    async (request, reply) => {
-      const { body } = request;
-      const file = request.form?.file;
-      const created = await idempotency.once(
-        request,
-        { edit: normalized(request.form?.sent), file: fileFingerprint(file) },
-        async (videoId) => {
-          const input: VideoOperationRequest = {
-            prompt: body.prompt,
-            model: body.model,
-            seconds: undefined,
-            source: sourceOf(body.video, file),
-          };
-          return withTaskFields(await videos.edit(request.accountId, input, videoId));
-        },
-      );
-      return withPollAfter(reply, created, now);
-    },
+    (request, reply) => operate(request, reply, "edit", request.body),
   );
 
   app.post(
@@ -138,24 +139,7 @@ export const videoOperationRoutes = (
       }),
       preValidation: videoFile,
     },
-    async (request, reply) => {
-      const { body } = request;
-      const file = request.form?.file;
-      const created = await idempotency.once(
-        request,
-        { extend: normalized(request.form?.sent), file: fileFingerprint(file) },
-        async (videoId) => {
-          const input: VideoOperationRequest = {
-            prompt: body.prompt,
-            model: body.model,
-            seconds: body.seconds,
-            source: sourceOf(body.video, file),
-          };
-          return withTaskFields(await videos.extend(request.accountId, input, videoId));
-        },
-      );
-      return withPollAfter(reply, created, now);
-    },
+    (request, reply) => operate(request, reply, "extend", request.body),
   );
 
   app.post(

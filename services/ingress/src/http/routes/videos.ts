@@ -3,7 +3,6 @@ import {
   deletedVideoSchema,
   listVideosQuerySchema,
   remixVideoRequestSchema,
-  type Video,
   videoIdParamsSchema,
   videoListSchema,
   videoSchema,
@@ -17,14 +16,7 @@ import { IMAGE_FIELD, imageFingerprint, imageForm, pendingImage, plainForm } fro
 import type { Idempotency } from "../idempotency.ts";
 import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
-
-/** Create and remix answers also carry the relay's "general video response" fields; OpenAI SDKs ignore them. */
-const withTaskFields = (video: Video) => ({
-  ...video,
-  task_id: video.id,
-  task_status: "succeed" as const,
-  message: "",
-});
+import { withTaskFields } from "../task-fields.ts";
 
 export interface VideoRouteDeps {
   videos: VideoService;
