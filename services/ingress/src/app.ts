@@ -5,6 +5,7 @@ import type { ObjectStorage } from "@reelgate/object-storage";
 import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
 import type { Operation } from "@reelgate/upstream";
 import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
 import type { DeadLetters } from "./adapters/dead-letters.ts";
@@ -21,6 +22,7 @@ import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./ht
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
+import { errorAnswer } from "./http/route-spec.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
 import { adminDeadLetterRoutes } from "./http/routes/admin-dead-letters.ts";
@@ -103,10 +105,16 @@ export const buildApp = async (deps: IngressDeps) => {
     // One access line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  // zod validates in the handlers (same schemas as the docs); answers are serialised as they are.
   if (deps.onRoute) app.addHook("onRoute", deps.onRoute);
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // The routes' zod schemas validate requests (handlers get the parsed input) and serialise answers; the
+  // error handler maps a refusal to OpenAI's words. Error bodies are OpenAI's shape by construction: not re-checked.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler((route) =>
+    route.schema === errorAnswer
+      ? (data) => JSON.stringify(data)
+      : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]),
+  );
+  app.decorateRequest("form", undefined);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import {
   BusyError,
   ConflictError,
@@ -37,6 +38,64 @@ const fromDomain = (error: DomainError): ApiError => {
                   ? 503
                   : 500;
   return new ApiError(status, error.message, options);
+};
+
+/** The value the client sent at `path`, to tell a missing field from one of the wrong type. */
+const valueAt = (input: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>(
+    (value, key) => (value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined),
+    input,
+  );
+
+/** What the client sent, in a few words: its JSON type and, for short scalars, the value itself. */
+const describeSent = (value: unknown): string => {
+  const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+  const article = kind === "null" || kind === "an array" ? "" : /^[aeiou]/.test(kind) ? "an " : "a ";
+  const shown =
+    typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+      ? ` (${JSON.stringify(String(value).length > 40 ? `${String(value).slice(0, 40)}…` : value)})`
+      : "";
+  return `${article}${kind}${shown}`;
+};
+
+type Validation = { keyword: string; instancePath: string; message: string; params: Record<string, unknown> };
+
+/**
+ * A request fastify's zod validation refused (body, querystring or params): its first problem as a 400
+ * naming the field, in the words OpenAI uses.
+ */
+const fromValidation = (issue: Validation, context: string | undefined, request: FastifyRequest): ApiError => {
+  const path = issue.instancePath.split("/").filter((key) => key !== "");
+  const input = context === "querystring" ? request.query : context === "params" ? request.params : request.body;
+  if (path.length === 0 && (input === null || typeof input !== "object" || Array.isArray(input))) {
+    return new ApiError(400, "The request body must be a JSON object.", { code: "invalid_request" });
+  }
+  if (issue.keyword === "unrecognized_keys") {
+    const field = String((issue.params.keys as unknown[] | undefined)?.[0] ?? "");
+    return new ApiError(400, `Unknown parameter: '${field}'.`, { param: field, code: "unknown_parameter" });
+  }
+  const param = path.join(".") || null;
+  const sent = valueAt(input, path);
+  const union = issue.keyword === "invalid_union";
+  // zod does not say what it was given: a field is missing only when the client sent nothing for it.
+  if (sent === undefined && (issue.keyword === "invalid_type" || union)) {
+    return new ApiError(400, `Missing required parameter: '${param}'.`, { param, code: "missing_required_parameter" });
+  }
+  const expected =
+    issue.keyword === "invalid_type"
+      ? issue.params.expected === "int"
+        ? "integer"
+        : String(issue.params.expected)
+      : union
+        ? "string or number"
+        : undefined;
+  if (expected) {
+    return new ApiError(400, `Invalid type for '${param}': expected ${expected}, but got ${describeSent(sent)}.`, {
+      param,
+      code: "invalid_type",
+    });
+  }
+  return new ApiError(400, `Invalid '${param}': ${issue.message}.`, { param, code: "invalid_value" });
 };
 
 /** Fastify's own errors, mapped to the status and wording an OpenAI client expects. */
@@ -95,18 +154,19 @@ export const registerJsonParser = (app: FastifyInstance) => {
   });
 };
 
-/** Any error as the API answers it: ours as they are, typed refusals by kind, fastify's by code. */
-export const toApiError = (error: unknown): ApiError =>
-  error instanceof ApiError
-    ? error
-    : error instanceof DomainError
-      ? fromDomain(error)
-      : fromFastify(error as FastifyError);
+/** Any error as the API answers it: ours as they are, typed refusals by kind, invalid requests by their first problem, fastify's by code. */
+export const toApiError = (error: unknown, request?: FastifyRequest): ApiError => {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return fromDomain(error);
+  if (request && hasZodFastifySchemaValidationErrors(error))
+    return fromValidation(error.validation[0] as unknown as Validation, error.validationContext, request);
+  return fromFastify(error as FastifyError);
+};
 
 /** Every error leaves in OpenAI's shape `{error: {message, type, param, code}}`. */
 export const registerErrorHandling = (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const apiError = toApiError(error);
+    const apiError = toApiError(error, request);
     if (apiError.status >= 500) request.log.error({ err: error }, "request failed");
     return reply.code(apiError.status).headers(apiError.headers).send(apiError.toBody());
   });

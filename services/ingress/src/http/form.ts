@@ -6,14 +6,20 @@ import type { FastifyRequest } from "fastify";
 import type { InputImageReader, PendingImage } from "../adapters/input-image/index.ts";
 import { ApiError } from "./api-error.ts";
 
-export interface CreateBody {
-  /** Every field but the image, for the schema to validate. */
-  fields: Record<string, unknown>;
-  /**
-   * The image as sent, not fetched or decoded yet: that costs, so it waits until the fields and the balance
-   * have been checked (a file part's bytes are read, since the form streams by only once).
-   */
-  image: PendingImage | undefined;
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The body as sent and the file part of a multipart request, read before validation. */
+    form: FormFile | undefined;
+  }
+}
+
+/** What a request carried before validation: its fields as sent (the JSON body, or a form's text fields), and a form's file. */
+export interface FormFile {
+  /** What an `Idempotency-Key` compares: the request as sent, not as parsed (defaults and coercions aside). */
+  sent: Record<string, unknown>;
+  file: ReceivedFile | undefined;
+  /** The file field given as text instead (an image's URL or base64), for a field that `takesText`. */
+  text: string | undefined;
 }
 
 /** What identifies the image of a request for its Idempotency-Key: the bytes sent, or the string sent. */
@@ -24,7 +30,7 @@ export const imageFingerprint = (image: PendingImage | undefined): string | null
         .digest("hex")
     : null;
 
-const IMAGE_FIELD = "input_reference";
+export const IMAGE_FIELD = "input_reference";
 const IMAGE_URL_FIELD = "input_reference[image_url]";
 
 const bodyTooLarge = (limit: number) =>
@@ -88,44 +94,38 @@ const bodyCounter = (raw: IncomingMessage, limit: number) => {
 };
 
 /**
- * A create body as plain fields plus the image, whether it came as JSON or multipart/form-data
- * (the OpenAI SDKs send multipart). `input_reference` may be a file part, a text field, an
- * `input_reference[image_url]` field, or in JSON a string or `{image_url}`.
+ * A preValidation hook: a multipart/form-data request (the OpenAI SDKs send it) is read here, so its plain
+ * fields become the body fastify validates with the route's one zod schema, exactly as a JSON body is; the
+ * file part (`file`, if the route takes one) goes to `request.form`. A JSON body passes untouched (and is
+ * kept as sent in `request.form.sent`).
  */
-export const readCreateBody = async (request: FastifyRequest, images: InputImageReader): Promise<CreateBody> => {
-  if (!request.isMultipart()) {
-    const body = request.body;
-    if (!body || typeof body !== "object" || Array.isArray(body))
-      return { fields: body as Record<string, unknown>, image: undefined };
-    const { [IMAGE_FIELD]: reference, ...fields } = body as Record<string, unknown>;
-    if (reference === undefined) return { fields, image: undefined };
-    return { fields, image: { kind: "string", value: imageUrlOf(reference) } };
-  }
-  const { fields, file, text } = await readMultipart(request, imageField(images));
-  const image: PendingImage | undefined = file
-    ? { kind: "bytes", bytes: file.bytes }
-    : text !== undefined
-      ? { kind: "string", value: text }
-      : undefined;
-  return { fields, image };
-};
+export const multipartBody =
+  (file: FileField | undefined) =>
+  async (request: FastifyRequest): Promise<void> => {
+    if (!request.isMultipart()) {
+      request.form = { sent: request.body as Record<string, unknown>, file: undefined, text: undefined };
+      return;
+    }
+    const form = await readMultipart(request, file);
+    request.body = form.fields;
+    request.form = { sent: form.fields, file: form.file, text: form.text };
+  };
 
-/** A body of plain fields (remix), JSON or multipart; `input_reference` is then a field like any other. */
-export const readFormFields = async (request: FastifyRequest): Promise<Record<string, unknown>> =>
-  request.isMultipart() ? (await readMultipart(request, undefined)).fields : (request.body as Record<string, unknown>);
+/** The create form's image: a file part `input_reference`, or the same field (or `input_reference[image_url]`) as text. */
+export const imageForm = (images: InputImageReader) => multipartBody(imageField(images));
 
-/**
- * A body whose one file part is `field` (an edit's or extension's `video`, a character's video): JSON or
- * multipart; the file's bytes are read as the form streams by, capped at the upload limit (413 beyond).
- */
-export const readFileBody = async (
-  request: FastifyRequest,
-  field: string,
-): Promise<{ fields: Record<string, unknown>; file: ReceivedFile | undefined }> => {
-  if (!request.isMultipart()) return { fields: request.body as Record<string, unknown>, file: undefined };
-  const spec: FileField = { name: field, takesText: false, receive: readAll };
-  const { fields, file } = await readMultipart(request, spec);
-  return { fields, file };
+/** A form whose one file part is `field` (an edit's or extension's `video`, a character's video). */
+export const fileForm = (field: string) => multipartBody({ name: field, takesText: false, receive: readAll });
+
+/** A form of plain fields only (remix): `input_reference` is then a field like any other. */
+export const plainForm = multipartBody(undefined);
+
+/** The image of a create as sent, not fetched or decoded yet (that costs, so it waits for the checks). */
+export const pendingImage = (request: FastifyRequest, jsonUrl: string | undefined): PendingImage | undefined => {
+  const file = request.form?.file;
+  if (file) return { kind: "bytes", bytes: file.bytes };
+  const text = request.form?.text ?? jsonUrl;
+  return text !== undefined ? { kind: "string", value: text } : undefined;
 };
 
 const readAll = async (stream: Readable): Promise<Buffer> => {
@@ -213,14 +213,12 @@ const readParts = async (
   }
   return { fields, file: received, text };
 };
-const imageUrlOf = (reference: unknown): string => {
+/** A JSON `input_reference`'s URL (a URL, data URL or base64 string, or `{image_url}`); undefined for anything else. */
+export const imageUrlOf = (reference: unknown): string | undefined => {
   if (typeof reference === "string" && reference.length > 0) return reference;
   if (reference && typeof reference === "object" && !Array.isArray(reference)) {
     const { image_url: url, ...rest } = reference as Record<string, unknown>;
     if (typeof url === "string" && url.length > 0 && Object.keys(rest).length === 0) return url;
   }
-  throw new ApiError(400, `Invalid '${IMAGE_FIELD}': give a URL, a data URL, base64, or {"image_url": "..."}.`, {
-    param: IMAGE_FIELD,
-    code: "invalid_value",
-  });
+  return undefined;
 };

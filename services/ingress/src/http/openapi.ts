@@ -1,10 +1,11 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
 
 /**
- * `/openapi.json` and `/docs`, generated from the route schemas (themselves generated from the zod
- * schemas that validate requests). Register before the routes so it sees them all.
+ * `/openapi.json` and `/docs`, generated from the routes' zod schemas (the same that validate requests and
+ * serialise answers) by fastify-type-provider-zod's transform. Register before the routes so it sees them all.
  */
 export const registerOpenApi = async (app: FastifyInstance) => {
   await app.register(swagger, {
@@ -24,7 +25,7 @@ export const registerOpenApi = async (app: FastifyInstance) => {
       },
     },
     // Only routes that carry a schema are part of the API (operations endpoints stay out).
-    transform: ({ schema, url }) => ({ schema: schema ?? { hide: true }, url }),
+    transform: (route) => (route.schema ? jsonSchemaTransform(route) : { schema: { hide: true }, url: route.url }),
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());

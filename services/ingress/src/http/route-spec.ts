@@ -1,8 +1,16 @@
 import { openAiErrorSchema } from "@reelgate/contracts";
-import type { FastifySchema } from "fastify";
 import { z } from "zod";
 
-/** What a route takes and gives, as the zod schemas that also validate it: one source for checks and docs. */
+/** A binary answer (media bytes): documented per content type, streamed as it is (never serialised). */
+export interface BinaryAnswer {
+  description: string;
+  contentTypes: string[];
+}
+
+/**
+ * What a route takes and gives, as zod schemas: fastify validates requests and serialises answers with them
+ * (fastify-type-provider-zod, app.ts), and `/openapi.json` is generated from them. One source for all three.
+ */
 export interface RouteDoc {
   summary: string;
   tags: string[];
@@ -10,45 +18,62 @@ export interface RouteDoc {
   querystring?: z.ZodType;
   params?: z.ZodType;
   /** Successful answers by status; errors are always OpenAI's error shape. */
-  response: Record<number, z.ZodType | { description: string; contentTypes: string[] }>;
+  response: Record<number, z.ZodType | BinaryAnswer>;
   consumes?: string[];
   /** Which credential opens it. */
   security: "apiKey" | "admin" | "none";
 }
 
-const toJsonSchema = (schema: z.ZodType, io: "input" | "output") => {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
-    string,
-    unknown
-  >;
-  return rest;
+/** @fastify/swagger takes a response's description from this key (and drops it from the schema). */
+const described = <T extends z.ZodType>(schema: T, description: string): T =>
+  schema.meta({ "x-response-description": description }) as T;
+
+/**
+ * Every error in OpenAI's shape, for the docs. Errors are written by the error handler, whose bodies are
+ * OpenAI's shape by construction: this schema is documented, not serialised (app.ts).
+ */
+export const errorAnswer = described(openAiErrorSchema, "An error in OpenAI's shape");
+
+const binary = z.string().meta({ format: "binary" });
+
+const answerSchema = (answer: z.ZodType | BinaryAnswer) =>
+  answer instanceof z.ZodType
+    ? described(answer, "OK")
+    : {
+        description: answer.description,
+        content: Object.fromEntries(answer.contentTypes.map((type) => [type, { schema: binary }])),
+      };
+
+type Answers<D extends RouteDoc> = {
+  [S in keyof D["response"]]: D["response"][S] extends z.ZodType ? D["response"][S] : unknown;
 };
 
-/** The fastify route schema @fastify/swagger turns into OpenAPI; fastify's own validation is off (zod validates). */
-export const routeSchema = (doc: RouteDoc): FastifySchema => {
+/**
+ * The fastify route schema of a route: its zod schemas as they are (typed, for `ZodTypeProvider`), its
+ * answers described, the 4XX error entry, and who may call it.
+ */
+export const routeSchema = <const D extends RouteDoc>(doc: D) => {
   const response: Record<string, unknown> = {};
-  for (const [status, answer] of Object.entries(doc.response)) {
-    response[status] =
-      answer instanceof z.ZodType
-        ? { description: "OK", ...toJsonSchema(answer, "output") }
-        : {
-            description: answer.description,
-            content: Object.fromEntries(
-              answer.contentTypes.map((type) => [type, { schema: { type: "string", format: "binary" } }]),
-            ),
-          };
-  }
-  response["4XX"] = { description: "An error in OpenAI's shape", ...toJsonSchema(openAiErrorSchema, "output") };
+  for (const [status, answer] of Object.entries(doc.response)) response[status] = answerSchema(answer);
+  response["4XX"] = errorAnswer;
   return {
     summary: doc.summary,
     tags: doc.tags,
-    ...(doc.body ? { body: toJsonSchema(doc.body, "input") } : {}),
-    ...(doc.querystring ? { querystring: toJsonSchema(doc.querystring, "input") } : {}),
-    ...(doc.params ? { params: toJsonSchema(doc.params, "input") } : {}),
+    ...(doc.body ? { body: doc.body } : {}),
+    ...(doc.querystring ? { querystring: doc.querystring } : {}),
+    ...(doc.params ? { params: doc.params } : {}),
     ...(doc.consumes ? { consumes: doc.consumes } : {}),
     response,
-    ...(doc.security === "none"
-      ? { security: [] }
-      : { security: [{ [doc.security === "admin" ? "adminToken" : "apiKey"]: [] }] }),
-  } as FastifySchema;
+    security: doc.security === "none" ? [] : [{ [doc.security === "admin" ? "adminToken" : "apiKey"]: [] }],
+  } as {
+    summary: string;
+    tags: string[];
+    body: D["body"];
+    querystring: D["querystring"];
+    params: D["params"];
+    response: Answers<D>;
+  };
 };
+
+/** A body that may be left out (curl sends none, the SDKs `{}`): no body is an empty object. */
+export const optionalBody = <T extends z.ZodType>(schema: T) => z.preprocess((body) => body ?? {}, schema);

@@ -1,11 +1,12 @@
 import { accountViewSchema, ledgerPageSchema, ledgerQuerySchema } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { type AccountService, accountJson } from "../../application/accounts.ts";
-import { parseRequest } from "../parse.ts";
 import { routeSchema } from "../route-spec.ts";
 
 /** The caller's own account: what a tenant may know of its balance and ledger (the admin API sees every account). */
-export const accountRoutes = (app: FastifyInstance, { accounts }: { accounts: AccountService }) => {
+export const accountRoutes = (fastify: FastifyInstance, { accounts }: { accounts: AccountService }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     "/v1/account",
     {
@@ -29,6 +30,6 @@ export const accountRoutes = (app: FastifyInstance, { accounts }: { accounts: Ac
         security: "apiKey",
       }),
     },
-    async (request) => accounts.ledger(request.accountId, parseRequest(ledgerQuerySchema, request.query ?? {})),
+    async (request) => accounts.ledger(request.accountId, request.query),
   );
 };

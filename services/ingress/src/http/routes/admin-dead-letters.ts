@@ -5,13 +5,13 @@ import {
   replayDeadLettersResultSchema,
 } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { DeadLetterSummary, DeadLetters } from "../../adapters/dead-letters.ts";
 import type { AdminGuard } from "../auth.ts";
-import { parseRequest } from "../parse.ts";
-import { type RouteDoc, routeSchema } from "../route-spec.ts";
+import { optionalBody, type RouteDoc, routeSchema } from "../route-spec.ts";
 
-const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
-  schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" }),
+const adminDoc = <const D extends Omit<RouteDoc, "tags" | "security">>(doc: D) => ({
+  schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" as const }),
 });
 
 const letterJson = (letter: DeadLetterSummary) => ({
@@ -38,8 +38,9 @@ export const adminDeadLetterRoutes = (
   app: FastifyInstance,
   { deadLetters, guard }: { deadLetters: DeadLetters; guard: AdminGuard },
 ) => {
-  app.register(async (admin) => {
-    admin.addHook("onRequest", guard);
+  app.register(async (scope) => {
+    scope.addHook("onRequest", guard);
+    const admin = scope.withTypeProvider<ZodTypeProvider>();
 
     admin.get(
       "/admin/v1/dead_letters",
@@ -49,7 +50,7 @@ export const adminDeadLetterRoutes = (
         response: { 200: deadLetterPageSchema },
       }),
       async (request) => {
-        const query = parseRequest(deadLettersQuerySchema, request.query ?? {});
+        const { query } = request;
         const { letters, hasMore } = await deadLetters.page(query);
         return { object: "list" as const, data: letters.map(letterJson), has_more: hasMore };
       },
@@ -60,11 +61,11 @@ export const adminDeadLetterRoutes = (
       adminDoc({
         summary:
           "Replay dead letters (the given sequences, a service's, or all): republished on their original subject and removed",
-        body: replayDeadLettersRequestSchema,
+        body: optionalBody(replayDeadLettersRequestSchema),
         response: { 200: replayDeadLettersResultSchema },
       }),
       async (request) => {
-        const body = parseRequest(replayDeadLettersRequestSchema, request.body ?? {});
+        const { body } = request;
         const { replayed, notReplayed } = await deadLetters.replay(body);
         return {
           object: "dead_letters.replay" as const,

@@ -1,12 +1,12 @@
 import { accountViewSchema, formatUsd } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ConfiguredChannel, channelStatuses } from "../../domain/channel-status.ts";
 import type { VideoEventView } from "../../domain/video-history.ts";
 import type { Views } from "../../views/views.ts";
 import type { AdminGuard } from "../auth.ts";
-import { parseRequest } from "../parse.ts";
-import { routeSchema } from "../route-spec.ts";
+import { type RouteDoc, routeSchema } from "../route-spec.ts";
 
 const accountsQuerySchema = z.strictObject({
   after: z.string().optional().describe("The id of the last account already read; the page starts after it"),
@@ -63,10 +63,11 @@ const eventsSince = async (views: Views, sinceMs: number) => {
 
 /** Admin lists: every account ingress has heard of, and each channel's health. */
 export const adminListRoutes = (app: FastifyInstance, deps: AdminListDeps) => {
-  app.register(async (admin) => {
-    admin.addHook("onRequest", deps.guard);
-    const adminDoc = (summary: string, extra: object) =>
-      routeSchema({ summary, tags: ["Admin"], security: "admin", response: {}, ...extra });
+  app.register(async (scope) => {
+    scope.addHook("onRequest", deps.guard);
+    const admin = scope.withTypeProvider<ZodTypeProvider>();
+    const adminDoc = <const E extends Pick<RouteDoc, "querystring" | "response">>(summary: string, extra: E) =>
+      routeSchema({ summary, tags: ["Admin"], security: "admin" as const, ...extra });
 
     admin.get(
       "/admin/v1/accounts",
@@ -77,7 +78,7 @@ export const adminListRoutes = (app: FastifyInstance, deps: AdminListDeps) => {
         }),
       },
       async (request) => {
-        const query = parseRequest(accountsQuerySchema, request.query ?? {});
+        const { query } = request;
         const found = await deps.views.balances.find({
           orderBy: { field: "id", direction: "asc" },
           limit: query.limit + 1,

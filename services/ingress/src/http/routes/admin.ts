@@ -9,12 +9,12 @@ import {
   videoSchema,
 } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type AccountService, accountJson } from "../../application/accounts.ts";
 import { ApiError } from "../api-error.ts";
 import type { AdminGuard } from "../auth.ts";
-import { parseRequest } from "../parse.ts";
-import { type RouteDoc, routeSchema } from "../route-spec.ts";
+import { optionalBody, type RouteDoc, routeSchema } from "../route-spec.ts";
 
 const accountIdParams = z.object({ id: z.string().describe("The account's id (acct_…)") });
 const keyIdParams = z.object({ key_id: z.string().describe("The API key's id (key_…)") });
@@ -33,16 +33,17 @@ const videoHistorySchema = videoSchema.extend({
   events: z.array(historyEventSchema).describe("Every event about the video from all four services, oldest first"),
 });
 
-const adminDoc = (doc: Omit<RouteDoc, "tags" | "security">) => ({
-  schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" }),
+const adminDoc = <const D extends Omit<RouteDoc, "tags" | "security">>(doc: D) => ({
+  schema: routeSchema({ ...doc, tags: ["Admin"], security: "admin" as const }),
 });
 
 export const adminRoutes = (
   app: FastifyInstance,
   { accounts, guard }: { accounts: AccountService; guard: AdminGuard },
 ) => {
-  app.register(async (admin) => {
-    admin.addHook("onRequest", guard);
+  app.register(async (scope) => {
+    scope.addHook("onRequest", guard);
+    const admin = scope.withTypeProvider<ZodTypeProvider>();
 
     admin.post(
       "/admin/v1/accounts",
@@ -52,7 +53,7 @@ export const adminRoutes = (
         response: { 201: accountViewSchema },
       }),
       async (request, reply) => {
-        const body = parseRequest(openAccountRequestSchema, request.body);
+        const { body } = request;
         const credits = body.credits_usd ?? 0;
         if (credits < 0)
           throw new ApiError(400, "Invalid 'credits_usd': must not be negative.", { param: "credits_usd" });
@@ -60,7 +61,7 @@ export const adminRoutes = (
       },
     );
 
-    admin.get<{ Params: { id: string } }>(
+    admin.get(
       "/admin/v1/accounts/:id",
       adminDoc({
         summary: "An account's balance, as billing holds it now",
@@ -70,21 +71,21 @@ export const adminRoutes = (
       async (request) => accountJson(await accounts.get(request.params.id)),
     );
 
-    admin.post<{ Params: { id: string } }>(
+    admin.post(
       "/admin/v1/accounts/:id/keys",
       adminDoc({
         summary: "Issue an API key for an account (shown only in this answer)",
         params: accountIdParams,
-        body: issueKeyRequestSchema,
+        body: optionalBody(issueKeyRequestSchema),
         response: { 201: z.object({ id: z.string(), key: z.string() }) },
       }),
       async (request, reply) => {
-        const body = parseRequest(issueKeyRequestSchema, request.body ?? {});
+        const { body } = request;
         return reply.code(201).send(await accounts.issueKey(request.params.id, body.name ?? "default"));
       },
     );
 
-    admin.post<{ Params: { id: string } }>(
+    admin.post(
       "/admin/v1/accounts/:id/credits",
       adminDoc({
         summary: "Top up an account (a negative amount adjusts); the same reference twice is applied once",
@@ -93,14 +94,14 @@ export const adminRoutes = (
         response: { 200: accountViewSchema },
       }),
       async (request) => {
-        const body = parseRequest(creditRequestSchema, request.body);
+        const { body } = request;
         const amount = body.amount_usd;
         if (amount === 0) throw new ApiError(400, "Invalid 'amount_usd': must not be zero.", { param: "amount_usd" });
         return accountJson(await accounts.credit(request.params.id, amount, body.reference));
       },
     );
 
-    admin.get<{ Params: { id: string } }>(
+    admin.get(
       "/admin/v1/accounts/:id/ledger",
       adminDoc({
         summary: "The account's billing events, oldest first, for auditors",
@@ -109,12 +110,11 @@ export const adminRoutes = (
         response: { 200: ledgerPageSchema },
       }),
       async (request) => {
-        const query = parseRequest(ledgerQuerySchema, request.query ?? {});
-        return accounts.ledger(request.params.id, query);
+        return accounts.ledger(request.params.id, request.query);
       },
     );
 
-    admin.delete<{ Params: { key_id: string } }>(
+    admin.delete(
       "/admin/v1/keys/:key_id",
       adminDoc({
         summary: "Revoke an API key: it stops working at once (a repeat answers the same)",
@@ -124,7 +124,7 @@ export const adminRoutes = (
       async (request) => accounts.revokeKey(request.params.key_id),
     );
 
-    admin.get<{ Params: { id: string } }>(
+    admin.get(
       "/admin/v1/videos/:id",
       adminDoc({
         summary: "A video with its whole event history across services",

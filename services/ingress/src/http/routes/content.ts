@@ -1,10 +1,10 @@
 import { contentQuerySchema, videoIdParamsSchema } from "@reelgate/contracts";
 import type { ObjectStorage } from "@reelgate/object-storage";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { UpstreamContent } from "../../adapters/upstream-content.ts";
 import type { VideoService } from "../../application/videos.ts";
 import { ApiError } from "../api-error.ts";
-import { parseRequest } from "../parse.ts";
 import { routeSchema } from "../route-spec.ts";
 import { mediaResponses, sendStoredObject } from "../send-object.ts";
 import { sendUpstreamFallback } from "../upstream-fallback.ts";
@@ -25,7 +25,7 @@ export const contentRoute = (
     now?: () => Date;
   },
 ) => {
-  app.get<{ Params: { id: string } }>(
+  app.withTypeProvider<ZodTypeProvider>().get(
     "/v1/videos/:id/content",
     {
       schema: routeSchema({
@@ -38,7 +38,7 @@ export const contentRoute = (
       }),
     },
     async (request, reply) => {
-      const { variant } = parseRequest(contentQuerySchema, request.query);
+      const { variant } = request.query;
       const view = await videos.ownView(request.accountId, request.params.id);
       if (view.mediaDeleted) {
         throw new ApiError(404, `The media of video '${view.id}' was deleted (${view.mediaDeleted.reason}).`, {

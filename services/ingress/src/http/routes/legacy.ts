@@ -6,11 +6,11 @@ import {
   videoIdParamsSchema,
 } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { VideoService } from "../../application/videos.ts";
 import { statusOf } from "../../domain/video-object.ts";
 import type { VideoView } from "../../domain/video-view.ts";
-import { parseRequest } from "../parse.ts";
-import { routeSchema } from "../route-spec.ts";
+import { type RouteDoc, routeSchema } from "../route-spec.ts";
 
 /** A URL a browser can play without an API key (signed), or null while there is none. */
 export type PlayableUrl = (view: VideoView) => Promise<string | null>;
@@ -34,12 +34,13 @@ export const legacyResult = async (view: VideoView, playableUrl: PlayableUrl): P
 
 /** The legacy relay's query endpoints, for its existing clients. */
 export const legacyRoutes = (
-  app: FastifyInstance,
+  fastify: FastifyInstance,
   { videos, playableUrl }: { videos: VideoService; playableUrl: PlayableUrl },
 ) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const answer = async (accountId: string, videoId: string) =>
     legacyResult(await videos.view(accountId, videoId), playableUrl);
-  const doc = (summary: string, extra: object) =>
+  const doc = <const E extends Pick<RouteDoc, "body" | "params">>(summary: string, extra: E) =>
     routeSchema({
       summary,
       tags: ["Legacy task API"],
@@ -51,14 +52,14 @@ export const legacyRoutes = (
   app.post(
     "/v1/video/generations/result",
     { schema: doc("A video's final result by task_id", { body: legacyResultRequestSchema }) },
-    async (request) => answer(request.accountId, parseRequest(legacyResultRequestSchema, request.body).task_id),
+    async (request) => answer(request.accountId, request.body.task_id),
   );
   app.post(
     "/v1/videos/query",
     { schema: doc("A video's final result by video_id", { body: legacyQueryRequestSchema }) },
-    async (request) => answer(request.accountId, parseRequest(legacyQueryRequestSchema, request.body).video_id),
+    async (request) => answer(request.accountId, request.body.video_id),
   );
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/v1/videos/query/:id",
     { schema: doc("A video's final result by id", { params: videoIdParamsSchema }) },
     async (request) => answer(request.accountId, request.params.id),

@@ -1,5 +1,6 @@
 import { allowedSeconds, allowedSizes, type Catalog, formatUsd, modelNames, priceOf } from "@reelgate/contracts";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { notFound } from "../api-error.ts";
 import { routeSchema } from "../route-spec.ts";
@@ -35,7 +36,8 @@ export const modelJson = (catalog: Catalog, id: string, created: number, account
 };
 
 /** OpenAI's Models API over the catalog: what may be asked for, and what it costs this caller. */
-export const modelRoutes = (app: FastifyInstance, { catalog, created }: { catalog: Catalog; created: number }) => {
+export const modelRoutes = (fastify: FastifyInstance, { catalog, created }: { catalog: Catalog; created: number }) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     "/v1/models",
     {
@@ -51,7 +53,7 @@ export const modelRoutes = (app: FastifyInstance, { catalog, created }: { catalo
       data: modelNames(catalog).map((id) => modelJson(catalog, id, created, request.accountId)),
     }),
   );
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/v1/models/:id",
     {
       schema: routeSchema({

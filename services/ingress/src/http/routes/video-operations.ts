@@ -1,15 +1,16 @@
 import { createHash } from "node:crypto";
-import { createdVideoSchema, type Video } from "@reelgate/contracts";
+import { createdVideoSchema } from "@reelgate/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { CharacterService } from "../../application/characters.ts";
 import type { VideoOperationRequest, VideoService } from "../../application/videos.ts";
 import { ApiError } from "../api-error.ts";
-import { type ReceivedFile, readFileBody } from "../form.ts";
+import { fileForm, type ReceivedFile } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
-import { parseRequest } from "../parse.ts";
 import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
+import { withTaskFields } from "../task-fields.ts";
 
 const prompt = z.string().trim().min(1, "prompt is required").max(32_000);
 const videoReference = z.strictObject({ id: z.string().min(1).max(100) });
@@ -34,15 +35,15 @@ export const videoCharacterSchema = z.object({ id: z.string(), name: z.string(),
 
 const characterIdParams = z.object({ id: z.string().describe("The character's id (char_…)") });
 
-/** Create and remix answers carry the relay's "general video response" fields too (as routes/videos.ts). */
-const withTaskFields = (video: Video) => ({ ...video, task_id: video.id, task_status: "succeed", message: "" });
-
 /** Multipart sends the reference as `video[id]`; JSON as `video: {id}`: one shape for the schema. */
-const normalized = (fields: Record<string, unknown> | undefined) => {
+const normalized = (fields: unknown) => {
   if (!fields || typeof fields !== "object" || !("video[id]" in fields)) return fields;
-  const { "video[id]": id, ...rest } = fields;
+  const { "video[id]": id, ...rest } = fields as Record<string, unknown>;
   return { ...rest, video: { id } };
 };
+/** The bodies the routes validate: either form of the reference, one schema each. */
+const editBody = z.preprocess(normalized, videoEditRequestSchema);
+const extendBody = z.preprocess(normalized, videoExtendRequestSchema);
 
 const missingVideo = () =>
   new ApiError(400, "Missing required parameter: 'video' (give {\"id\": …} or upload a video file).", {
@@ -76,20 +77,27 @@ export interface VideoOperationRouteDeps {
 
 /** Edits, extensions and characters (SPEC §1.1): fixed paths, registered beside `/v1/videos/:id`. */
 export const videoOperationRoutes = (
-  app: FastifyInstance,
+  fastify: FastifyInstance,
   { videos, characters, idempotency, now }: VideoOperationRouteDeps,
 ) => {
-  const operation = (kind: "edit" | "extend") => async (request: FastifyRequest, reply: FastifyReply) => {
-    const { fields, file } = await readFileBody(request, "video");
-    const body = normalized(fields);
-    const created = await idempotency.once(request, { [kind]: body, file: fileFingerprint(file) }, async (videoId) => {
-      const parsed =
-        kind === "edit" ? parseRequest(videoEditRequestSchema, body) : parseRequest(videoExtendRequestSchema, body);
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const videoFile = fileForm("video");
+
+  /** An edit or an extension: the same steps, the body its route's schema parsed. */
+  const operate = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: "edit" | "extend",
+    body: z.infer<typeof videoExtendRequestSchema> | z.infer<typeof videoEditRequestSchema>,
+  ) => {
+    const file = request.form?.file;
+    const sent = { [kind]: normalized(request.form?.sent), file: fileFingerprint(file) };
+    const created = await idempotency.once(request, sent, async (videoId) => {
       const input: VideoOperationRequest = {
-        prompt: parsed.prompt,
-        model: parsed.model,
-        seconds: "seconds" in parsed ? String(parsed.seconds) : undefined,
-        source: sourceOf(parsed.video, file),
+        prompt: body.prompt,
+        model: body.model,
+        seconds: "seconds" in body ? body.seconds : undefined,
+        source: sourceOf(body.video, file),
       };
       const video =
         kind === "edit"
@@ -107,13 +115,14 @@ export const videoOperationRoutes = (
         summary:
           "Edit a completed video (or an uploaded video file) as the prompt says; the job goes to the channel that made the source",
         tags: ["Videos"],
-        body: videoEditRequestSchema,
+        body: editBody,
         consumes: ["application/json", "multipart/form-data"],
         response: { 200: createdVideoSchema },
         security: "apiKey",
       }),
+      preValidation: videoFile,
     },
-    operation("edit"),
+    (request, reply) => operate(request, reply, "edit", request.body),
   );
 
   app.post(
@@ -123,13 +132,14 @@ export const videoOperationRoutes = (
         summary:
           "Extend a completed video (or an uploaded video file) by `seconds`; priced on the extension, the result's seconds the stitched total",
         tags: ["Videos"],
-        body: videoExtendRequestSchema,
+        body: extendBody,
         consumes: ["application/json", "multipart/form-data"],
         response: { 200: createdVideoSchema },
         security: "apiKey",
       }),
+      preValidation: videoFile,
     },
-    operation("extend"),
+    (request, reply) => operate(request, reply, "extend", request.body),
   );
 
   app.post(
@@ -144,16 +154,16 @@ export const videoOperationRoutes = (
         response: { 200: videoCharacterSchema },
         security: "apiKey",
       }),
+      preValidation: videoFile,
     },
     async (request) => {
-      const { fields, file } = await readFileBody(request, "video");
-      const { name } = parseRequest(videoCharacterRequestSchema, fields);
+      const file = request.form?.file;
       if (!file)
         throw new ApiError(400, "Missing required parameter: 'video' (upload the video file as multipart).", {
           param: "video",
           code: "missing_required_parameter",
         });
-      return characters.create(request.accountId, name, {
+      return characters.create(request.accountId, request.body.name, {
         body: file.bytes,
         contentType: file.contentType,
         filename: file.filename,
@@ -161,7 +171,7 @@ export const videoOperationRoutes = (
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/v1/videos/characters/:id",
     {
       schema: routeSchema({

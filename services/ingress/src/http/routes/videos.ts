@@ -1,26 +1,22 @@
 import {
   createdVideoSchema,
-  createVideoRequestSchema,
   deletedVideoSchema,
-  legacyRemixRequestSchema,
   listVideosQuerySchema,
   remixVideoRequestSchema,
-  type Video,
   videoIdParamsSchema,
   videoListSchema,
   videoSchema,
 } from "@reelgate/contracts";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { InputImageReader } from "../../adapters/input-image/index.ts";
 import type { VideoService } from "../../application/videos.ts";
-import { imageFingerprint, readCreateBody, readFormFields } from "../form.ts";
+import { createBodySchema } from "../create-body.ts";
+import { IMAGE_FIELD, imageFingerprint, imageForm, pendingImage, plainForm } from "../form.ts";
 import type { Idempotency } from "../idempotency.ts";
-import { parseRequest } from "../parse.ts";
 import { withPollAfter } from "../poll-after.ts";
 import { routeSchema } from "../route-spec.ts";
-
-/** Create and remix answers also carry the relay's "general video response" fields; OpenAI SDKs ignore them. */
-const withTaskFields = (video: Video) => ({ ...video, task_id: video.id, task_status: "succeed", message: "" });
+import { withTaskFields } from "../task-fields.ts";
 
 export interface VideoRouteDeps {
   videos: VideoService;
@@ -30,38 +26,38 @@ export interface VideoRouteDeps {
 }
 
 /** OpenAI's Videos API: create (JSON or multipart), remix, retrieve, list, delete. */
-export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency, now }: VideoRouteDeps) => {
-  const create = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { fields, image } = await readCreateBody(request, images);
-    const created = await idempotency.once(request, { fields, image: imageFingerprint(image) }, async (videoId) => {
-      // The legacy relay's remix form: a `-remix` model naming the source video.
-      if (typeof fields?.model === "string" && fields.model.endsWith("-remix")) {
-        const remix = parseRequest(legacyRemixRequestSchema, fields);
-        return withTaskFields(await videos.remix(request.accountId, remix.video_id, remix.prompt, videoId));
-      }
-      return withTaskFields(
-        await videos.create(request.accountId, parseRequest(createVideoRequestSchema, fields), image, videoId),
-      );
-    });
-    return withPollAfter(reply, created, now);
-  };
+export const videoRoutes = (fastify: FastifyInstance, { videos, images, idempotency, now }: VideoRouteDeps) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const createDoc = routeSchema({
     summary:
       "Create a video (JSON or multipart/form-data; input_reference as a file, URL, data URL, base64 or {image_url})",
     tags: ["Videos"],
-    body: createVideoRequestSchema,
+    body: createBodySchema,
     consumes: ["application/json", "multipart/form-data"],
     response: { 200: createdVideoSchema },
     security: "apiKey",
   });
-  app.post("/v1/videos", { schema: createDoc }, create);
-  app.post(
-    "/v1/videos/generations",
-    { schema: { ...createDoc, summary: "Create a video (legacy alias of POST /v1/videos)" } },
-    create,
-  );
+  for (const [url, summary] of [
+    ["/v1/videos", createDoc.summary],
+    ["/v1/videos/generations", "Create a video (legacy alias of POST /v1/videos)"],
+  ] as const) {
+    app.post(url, { schema: { ...createDoc, summary }, preValidation: imageForm(images) }, async (request, reply) => {
+      const body = request.body;
+      const image = pendingImage(request, body.kind === "create" ? body.imageUrl : undefined);
+      // The fields as sent, the image apart (as its bytes or string).
+      const { [IMAGE_FIELD]: _image, ...fields } = request.form?.sent ?? {};
+      const created = await idempotency.once(request, { fields, image: imageFingerprint(image) }, async (videoId) =>
+        withTaskFields(
+          body.kind === "create"
+            ? await videos.create(request.accountId, body.create, image, videoId)
+            : await videos.remix(request.accountId, body.remix.video_id, body.remix.prompt, videoId),
+        ),
+      );
+      return withPollAfter(reply, created, now);
+    });
+  }
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/v1/videos/:id/remix",
     {
       schema: routeSchema({
@@ -74,18 +70,20 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency,
         response: { 200: createdVideoSchema },
         security: "apiKey",
       }),
+      preValidation: plainForm,
     },
     async (request, reply) => {
-      const fields = await readFormFields(request);
-      const remixed = await idempotency.once(request, { remix: request.params.id, body: fields }, async (videoId) => {
-        const { prompt } = parseRequest(remixVideoRequestSchema, fields);
-        return withTaskFields(await videos.remix(request.accountId, request.params.id, prompt, videoId));
-      });
+      const remixed = await idempotency.once(
+        request,
+        { remix: request.params.id, body: request.form?.sent },
+        async (videoId) =>
+          withTaskFields(await videos.remix(request.accountId, request.params.id, request.body.prompt, videoId)),
+      );
       return withPollAfter(reply, remixed, now);
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/v1/videos/:id",
     {
       schema: routeSchema({
@@ -110,10 +108,10 @@ export const videoRoutes = (app: FastifyInstance, { videos, images, idempotency,
         security: "apiKey",
       }),
     },
-    async (request) => videos.list(request.accountId, parseRequest(listVideosQuerySchema, request.query)),
+    async (request) => videos.list(request.accountId, request.query),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     "/v1/videos/:id",
     {
       schema: routeSchema({
