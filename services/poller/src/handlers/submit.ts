@@ -13,7 +13,12 @@ import { chooseChannel } from "./submit-channel.ts";
 import { submitFailures } from "./submit-failures.ts";
 import { callUpstream } from "./upstream-call.ts";
 
-const WAIT_FOR_REQUEST_MS = 250;
+/**
+ * A FundsReserved ahead of its VideoRequested (the intake consumer lags) waits 250 ms, then twice as long on each
+ * delivery up to 2 s. A fixed 250 ms made a burst of 10,000 jobs deliver ~15 FundsReserved per job while the
+ * intake caught up, and those redeliveries were most of the burst's CPU and garbage (RSS).
+ */
+const waitForRequestMs = (deliveryCount: number) => Math.min(2_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
 
 type FundsReserved = TypedEnvelope & { type: "FundsReserved" };
 
@@ -29,10 +34,13 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
   const release = (state: JobState) =>
     state.submission ? deps.slots.release(state.submission.channelId, state.submission.videoId) : Promise.resolve();
 
-  return async (event: FundsReserved, ctx: Pick<HandlerContext, "working" | "log">): Promise<HandlerResult> => {
+  return async (
+    event: FundsReserved,
+    ctx: Pick<HandlerContext, "working" | "log" | "deliveryCount">,
+  ): Promise<HandlerResult> => {
     const videoId = event.data.videoId;
     let state = await records.load(videoId);
-    if (!state.request) return after(WAIT_FOR_REQUEST_MS);
+    if (!state.request) return after(waitForRequestMs(ctx.deliveryCount));
     if (state.outcome) return void (await release(state));
     const failures = submitFailures(deps, records, { videoId, event, log: ctx.log });
 
