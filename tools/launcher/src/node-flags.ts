@@ -3,7 +3,7 @@ import type { ServiceName } from "./stack.ts";
 /**
  * The node flags a service is started with, wherever the launcher starts it (`npm start`, the e2e
  * platform, the bench); deploy/k8s/base/<service>.yaml puts the same flags in its container's command
- * (keep the two in step).
+ * (keep the two in step; deploy/test/manifests.int.test.ts checks the manifests).
  *
  * poller: V8 sizes the young generation from the machine's memory (its new space grows to 128 MiB on a
  * 24 GiB machine), and the poller's submit burst grows it to the top and keeps it: 10,000 jobs in flight
