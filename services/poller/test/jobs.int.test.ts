@@ -91,8 +91,18 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     expect((await handlers.records.load(second)).submission?.channelId).toBe("full");
   });
 
-  it("a FundsReserved ahead of its VideoRequested waits, twice as long each delivery up to 2 s, then submits", async () => {
-    const { handlers } = await poller([channel("early")]);
+  it("a FundsReserved ahead of its VideoRequested waits in its handler and submits once the job is queued", async () => {
+    const { handlers } = await poller([channel("waits")], { requestWaitMs: 60_000 });
+    const id = newId();
+    const funding = handlers.onFundsReserved(funded(id), ctx);
+    await handlers.onVideoRequested(requested(id));
+    // Woken by the intake, long before its 60 s wait runs out (the test's own timeout is shorter).
+    expect(await funding).toBeUndefined();
+    expect((await handlers.records.load(id)).submission?.channelId).toBe("waits");
+  });
+
+  it("a FundsReserved whose request does not come comes back, twice as late each delivery up to 2 s", async () => {
+    const { handlers } = await poller([channel("early")], { requestWaitMs: 1 });
     const id = newId();
     const waits = [];
     for (const deliveryCount of [1, 2, 3, 4, 5, 12])
