@@ -161,7 +161,12 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
 
     const container = containerOf(deployment!, service)!;
     expect(container, `container ${service}`).toBeDefined();
-    expect(container.command).toEqual(["node", `services/${service}/src/main.ts`]);
+    // The poller's heap settings, as tools/launcher/src/node-flags.ts starts it.
+    const flags =
+      service === "poller"
+        ? ["--max-semi-space-size=8", "--initial-old-space-size=64", "--heap-growing-percent=25"]
+        : [];
+    expect(container.command).toEqual(["node", ...flags, `services/${service}/src/main.ts`]);
     expect(container.image).toMatch(/^ghcr\.io\/reelgate\/reelgate:[\w.-]+$/);
     expect(container.env).toContainEqual({ name: "PORT", value: "8080" });
     // Its own NATS user; the password is its own key of the Secret reelgate-nats, which the base does not ship.

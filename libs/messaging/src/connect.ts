@@ -64,7 +64,11 @@ export const connectNats = async ({ url, name, log, startTimeoutMs = 0, credenti
   const auth = natsAuthOptions(credentials);
   const nc: NatsConnection = await whileNatsStarts(
     `connect to ${url}`,
-    () => connect({ ...auth, servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
+    // noAsyncTraces: without it the client builds an Error with a stack trace for every request (every
+    // JetStream publish, KV write, pull) only to add the caller's stack to a timeout; that was 2–3% of a
+    // service's CPU. A failed request still rejects with its error, without the extra trace.
+    () =>
+      connect({ ...auth, servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true }),
     { timeoutMs: startTimeoutMs, log },
   );
   log.info({ server: nc.getServer(), name }, "connected to NATS");

@@ -20,6 +20,8 @@ export interface ConsumerOptions {
   /** With `service`, names the durable consumer `${service}-${purpose}`. */
   purpose: string;
   filterSubject: string;
+  /** The purpose of a consumer of this service this one was split out of (see DurableSettings.splitFrom). */
+  splitFrom?: string;
   handle: Handler;
   log: Logger;
   /**
@@ -84,6 +86,7 @@ export const startConsumer = async ({
   service,
   purpose,
   filterSubject,
+  splitFrom,
   handle,
   log: parentLog,
   maxDeliver = 10,
@@ -100,7 +103,14 @@ export const startConsumer = async ({
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   // The server redelivers for ever; this process dead-letters (see failureCounts), so waits never run out.
-  const settings = { durable, filterSubject, maxDeliver: Number.POSITIVE_INFINITY, ackWaitMs, maxAckPending };
+  const settings = {
+    durable,
+    filterSubject,
+    maxDeliver: Number.POSITIVE_INFINITY,
+    ackWaitMs,
+    maxAckPending,
+    splitFrom: splitFrom === undefined ? undefined : `${service}-${splitFrom}`,
+  };
   await ensureDurable(jsm, stream, settings);
   const consumer = await js.consumers.get(stream, durable);
   const pool = workPool(concurrency);

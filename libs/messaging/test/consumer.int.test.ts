@@ -264,4 +264,47 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     await quiet();
     expect(peak).toBe(3);
   });
+  it("a consumer split out of another starts after what that one acked; the narrowed one keeps its place", async () => {
+    const videoIds = (into: string[]) => async (event: TypedEnvelope) =>
+      void into.push((event.data as { videoId: string }).videoId);
+    const js = jetstream(nc);
+    const parent: string[] = [];
+    const before = await consume({ handle: videoIds(parent) });
+    await publishEvent(nc, names, jobProgressed("video_before", 1));
+    await waitFor("handled by the consumer of job.*", () => parent.length === 1);
+    await quiet();
+    await before.stop();
+    // Published while the service was being upgraded: the split-out consumer must take the first, the
+    // narrowed one the second.
+    await publishEvent(nc, names, jobProgressed("video_between", 2));
+    await js.publish(names.eventSubject("job", "JobQueued"), JSON.stringify(jobProgressed("video_other", 3)));
+
+    const split: string[] = [];
+    await consume({
+      purpose: "split",
+      splitFrom: "main",
+      filterSubject: names.eventSubject("job", "JobProgressed"),
+      handle: videoIds(split),
+    });
+    await consume({ filterSubject: names.eventSubject("job", "JobQueued"), handle: videoIds(parent) });
+    await waitFor("both handled", () => split.length === 1 && parent.length === 2);
+    await waitForQuiet(nc, names, ["tests-main", "tests-split"], 10_000);
+    expect(split).toEqual(["video_between"]);
+    expect(parent).toEqual(["video_before", "video_other"]);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.consumers.info(names.eventsStream, "tests-main")).config.filter_subject).toBe(
+      names.eventSubject("job", "JobQueued"),
+    );
+
+    // With no such consumer to start from (a fresh install), it starts at the stream's start.
+    const fresh: string[] = [];
+    await consume({
+      purpose: "fresh",
+      splitFrom: "absent",
+      filterSubject: names.eventSubject("job", "JobProgressed"),
+      handle: videoIds(fresh),
+    });
+    await waitFor("every JobProgressed handled", () => fresh.length === 2);
+    expect(fresh).toEqual(["video_before", "video_between"]);
+  });
 });

@@ -28,12 +28,22 @@ await runService({
         if (event.type === "VideoRequested") await billing.onVideoRequested(event);
       },
     });
+    // One consumer per job event settled (nats-server 2.9 takes one filter subject per consumer): job.*
+    // delivered every job event (queued, attempted, submitted, progress) for the one in four it settles.
+    // "settle" took job.* before; "settle-failed" is split out of it and so is created first.
+    await runtime.consume({
+      purpose: "settle-failed",
+      splitFrom: "settle",
+      filterSubject: names.eventSubject("job", "JobFailed"),
+      handle: async (event) => {
+        if (event.type === "JobFailed") await billing.onJobFailed(event);
+      },
+    });
     await runtime.consume({
       purpose: "settle",
-      filterSubject: names.eventSubject("job", "*"),
+      filterSubject: names.eventSubject("job", "JobCompleted"),
       handle: async (event) => {
         if (event.type === "JobCompleted") await billing.onJobCompleted(event);
-        else if (event.type === "JobFailed") await billing.onJobFailed(event);
       },
     });
     runtime.serveCommands(billingRpcHandlers(billing));

@@ -40,15 +40,23 @@ await runService({
     const publicStatus = ingressPublicStatus(runtime.nc, names);
     const outcomes = videoOutcomes({ stores, endpoints, deliveries, publicStatus, now });
 
-    // The events a video's public status is made of (nats-server 2.9 takes one filter subject per consumer).
-    for (const [purpose, subject] of [
+    // The events a video's public status is made of, one consumer per event type (nats-server 2.9 takes one
+    // filter subject per consumer; the rule reads events in any order). "outcome-job" and "outcome-asset"
+    // took job.* and asset.* before, which delivered every job event (queued, attempted, submitted,
+    // progress) and input-image note for none of them to matter; the consumers split out of them are
+    // created first, starting where those had got to.
+    for (const [purpose, subject, splitFrom] of [
       ["outcome-requested", names.eventSubject("task", "VideoRequested")],
       ["outcome-rejected", names.eventSubject("account", "ReservationRejected")],
-      ["outcome-job", names.eventSubject("job", "*")],
-      ["outcome-asset", names.eventSubject("asset", "*")],
+      ["outcome-job-late", names.eventSubject("job", "JobCompletedLate"), "outcome-job"],
+      ["outcome-job-failed", names.eventSubject("job", "JobFailed"), "outcome-job"],
+      ["outcome-job", names.eventSubject("job", "JobCompleted")],
+      ["outcome-asset-failed", names.eventSubject("asset", "MediaStorageFailed"), "outcome-asset"],
+      ["outcome-asset-deleted", names.eventSubject("asset", "MediaDeleted"), "outcome-asset"],
+      ["outcome-asset", names.eventSubject("asset", "MediaStored")],
     ] as const) {
       // A video whose GET lags its events waits (retries) rather than being dead-lettered after ten tries.
-      await runtime.consume({ purpose, filterSubject: subject, maxDeliver: 200, handle: outcomes });
+      await runtime.consume({ purpose, filterSubject: subject, splitFrom, maxDeliver: 200, handle: outcomes });
     }
     await runtime.consume({
       purpose: "deliver",

@@ -91,6 +91,28 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     expect((await handlers.records.load(second)).submission?.channelId).toBe("full");
   });
 
+  it("a FundsReserved ahead of its VideoRequested waits in its handler and submits once the job is queued", async () => {
+    const { handlers } = await poller([channel("waits")], { requestWaitMs: 60_000 });
+    const id = newId();
+    const funding = handlers.onFundsReserved(funded(id), ctx);
+    await handlers.onVideoRequested(requested(id));
+    // Woken by the intake, long before its 60 s wait runs out (the test's own timeout is shorter).
+    expect(await funding).toBeUndefined();
+    expect((await handlers.records.load(id)).submission?.channelId).toBe("waits");
+  });
+
+  it("a FundsReserved whose request does not come comes back, twice as late each delivery up to 2 s", async () => {
+    const { handlers } = await poller([channel("early")], { requestWaitMs: 1 });
+    const id = newId();
+    const waits = [];
+    for (const deliveryCount of [1, 2, 3, 4, 5, 12])
+      waits.push(await handlers.onFundsReserved(funded(id), { ...ctx, deliveryCount }));
+    expect(waits).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000].map((ms) => ({ retryInMs: ms })));
+    await handlers.onVideoRequested(requested(id));
+    expect(await handlers.onFundsReserved(funded(id), { ...ctx, deliveryCount: 13 })).toBeUndefined();
+    expect((await handlers.records.load(id)).submission?.channelId).toBe("early");
+  });
+
   it("past the deadline a job fails (timeout); a completion that comes later is recorded, not dropped", async () => {
     const { handlers, eventTypes } = await poller([channel("slow")], { deadlineMs: 200, lateWindowMs: 30_000 });
     await faults("slow", { jobDurationMs: 1_500 });

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
-import { fileStorage, type ObjectStorage } from "@reelgate/object-storage";
+import { fileStorage, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
 import { buildSimulator } from "@reelgate/simulator";
 import { waitFor } from "@reelgate/testkit";
 import { type Channel, openAiProvider, providerFor, simulatorChannel } from "@reelgate/upstream";
@@ -120,6 +120,38 @@ describe("copying media from the upstream", () => {
       await setFaults({ brokenDownloads: 0, videoBytes: undefined });
       await simulator.inject({ method: "DELETE", url: "/_control/faults" });
     }
+  });
+
+  it("only a redelivery looks for what a killed copy left, and removes it", async () => {
+    const looked: string[] = [];
+    const watched: ObjectStorage = {
+      ...objects,
+      removeIncomplete: (prefix, options) => {
+        looked.push(prefix);
+        return objects.removeIncomplete(prefix, options);
+      },
+    };
+    const copyWatched = copyMedia({
+      records,
+      objects: watched,
+      channels: () => [channel],
+      providerFor,
+      maxAttempts: 3,
+    });
+    await copyWatched(await completedJob(), 1);
+    expect(looked).toEqual([]);
+
+    // A copy killed mid-write leaves its partial file beside the target; its message comes back.
+    const job = await completedJob();
+    const place = { accountId: job.accountId!, videoId: job.data.videoId, at: new Date(job.data.completedAt * 1000) };
+    const orphan = join(dir, "media", `${mediaPrefix(place)}video.mp4.0a1b2c3d4e5f.partial`);
+    mkdirSync(dirname(orphan), { recursive: true });
+    writeFileSync(orphan, "half a video");
+    expect(await objects.incomplete(mediaPrefix(place))).toHaveLength(1);
+    await copyWatched(job, 2);
+    expect(looked).toHaveLength(3);
+    expect(await objects.incomplete(mediaPrefix(place))).toEqual([]);
+    expect([...(await records.load(job.data.videoId)).state.stored.keys()]).toContain("video");
   });
 
   it("records a copy that failed on its last attempt, with the upstream job as fallback", async () => {

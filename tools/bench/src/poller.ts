@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
-import { freePort, httpOk, portAccepts, startProcess, stopProcess, waitUntil } from "@reelgate/launcher";
+import { freePort, httpOk, nodeFlagsOf, portAccepts, startProcess, stopProcess, waitUntil } from "@reelgate/launcher";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./cpu.ts";
 
 /**
@@ -81,7 +81,8 @@ const runOnce = async (
   await waitUntil("simulator", () => portAccepts(simPort), simulator);
   const pollerPort = await freePort();
   const namespace = "bench";
-  const poller = startProcess("poller", process.execPath, [join(repoRoot, "services/poller/src/main.ts")], {
+  const pollerArgs = [...nodeFlagsOf("poller"), join(repoRoot, "services/poller/src/main.ts")];
+  const poller = startProcess("poller", process.execPath, pollerArgs, {
     ...quiet,
     env: {
       ...process.env,
@@ -174,9 +175,32 @@ const runOnce = async (
     }
     await Promise.all(batch);
   }
+  /** A heap snapshot of the poller into --diagnostic-dir; resolves with its path once its size stops growing. */
+  const snapshot = async (dir: string) => {
+    const before = new Set(readdirSync(dir));
+    poller.child.kill("SIGUSR2");
+    const snapshotDeadline = Date.now() + 180_000;
+    let written: string | undefined;
+    for (let size = -1; Date.now() < snapshotDeadline; ) {
+      await new Promise((done) => setTimeout(done, 1000));
+      written = readdirSync(dir).find((name) => name.endsWith(".heapsnapshot") && !before.has(name));
+      const now = written ? statSync(join(dir, written)).size : -1;
+      if (now > 0 && now === size) break;
+      size = now;
+    }
+    return written ? join(dir, written) : "not written";
+  };
   if (hold) {
     const holdDeadline = Date.now() + 10 * 60_000;
-    while (submitted.size < jobs && Date.now() < holdDeadline) await new Promise((done) => setTimeout(done, 200));
+    // With a snapshot dir, one more snapshot mid-burst (half the jobs submitted): what the burst holds.
+    let midBurst: string | undefined;
+    while (submitted.size < jobs && Date.now() < holdDeadline) {
+      await new Promise((done) => setTimeout(done, 200));
+      if (hold.snapshotDir && midBurst === undefined && submitted.size >= jobs / 2) {
+        const rss = rssMiB(poller.child.pid) ?? 0;
+        midBurst = `${await snapshot(hold.snapshotDir)} (RSS ${rss.toFixed(0)} MiB)`;
+      }
+    }
     const submittedAfter = (performance.now() - started) / 1000;
     let peak = rssMiB(poller.child.pid) ?? 0;
     const until = Date.now() + hold.holdMs;
@@ -193,20 +217,8 @@ const runOnce = async (
     );
     say("peak RSS since start (VmHWM)", `${peakRssMiB(poller.child.pid)?.toFixed(0)} MiB`);
     if (hold.snapshotDir) {
-      const dir = hold.snapshotDir;
-      const before = new Set(readdirSync(dir));
-      poller.child.kill("SIGUSR2");
-      // Written into --diagnostic-dir; done once its size stops growing.
-      const snapshotDeadline = Date.now() + 180_000;
-      let written: string | undefined;
-      for (let size = -1; Date.now() < snapshotDeadline; ) {
-        await new Promise((done) => setTimeout(done, 1000));
-        written = readdirSync(dir).find((name) => name.endsWith(".heapsnapshot") && !before.has(name));
-        const now = written ? statSync(join(dir, written)).size : -1;
-        if (now > 0 && now === size) break;
-        size = now;
-      }
-      say("heap snapshot", written ? join(dir, written) : "not written");
+      say("heap snapshot mid-burst", midBurst ?? "not taken");
+      say("heap snapshot", await snapshot(hold.snapshotDir));
     }
     for (const subscription of subscriptions) subscription.unsubscribe();
     await nc.close();

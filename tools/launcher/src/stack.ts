@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDirSecret } from "@reelgate/service-kit";
 import { type LocalNatsConfig, OPERATOR, writeLocalNatsConfig } from "./nats-config.ts";
+import { nodeFlagsOf } from "./node-flags.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 import { defaultRestartPolicy, type RestartPolicy } from "./supervise.ts";
 import { createSupervisor } from "./supervisor.ts";
@@ -236,7 +237,11 @@ export const startStack = async (options: StackOptions) => {
           startProcess(
             name,
             process.execPath,
-            [...(options.nodeArgs?.(service) ?? []), join(repoRoot, `services/${service}/src/main.ts`)],
+            [
+              ...nodeFlagsOf(service),
+              ...(options.nodeArgs?.(service) ?? []),
+              join(repoRoot, `services/${service}/src/main.ts`),
+            ],
             {
               env: { ...envFor(service), ...portEnv },
               cwd: repoRoot,

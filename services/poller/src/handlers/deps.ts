@@ -25,6 +25,8 @@ export interface JobsDeps {
   /** Submit tries in all (across channels) before the job is failed. */
   maxSubmitAttempts: number;
   onAppended: () => void;
+  /** How long a FundsReserved ahead of its VideoRequested waits in its handler for the job to be queued (2 s). */
+  requestWaitMs?: number;
   /** Test seam: called at named points of a submit, where a crash test kills the process. */
   crashPoint?: ((point: "submit-accepted") => void) | undefined;
 }

@@ -4,6 +4,7 @@ import type { JobsDeps } from "./deps.ts";
 import { followJobs } from "./follow.ts";
 import { jobRecords } from "./job-records.ts";
 import { liveStreams } from "./live-streams.ts";
+import { requestArrivals } from "./request-arrivals.ts";
 import { submitJobs } from "./submit.ts";
 
 export type { JobsDeps } from "./deps.ts";
@@ -12,6 +13,7 @@ export type { JobsDeps } from "./deps.ts";
 export const jobs = (deps: JobsDeps) => {
   const records = jobRecords(deps);
   const streams = liveStreams();
+  const requests = requestArrivals();
   return {
     records,
     async onVideoRequested(event: TypedEnvelope & { type: "VideoRequested" }) {
@@ -19,8 +21,9 @@ export const jobs = (deps: JobsDeps) => {
       // gives the operation fields their defaults where the request carries none (events recorded before them).
       const request = eventTypes.JobQueued.data.parse(event.data);
       await records.execute(request.videoId, { type: "QueueJob", request }, event, "queue");
+      requests.arrived(request.videoId);
     },
-    onFundsReserved: submitJobs(deps, records, streams),
+    onFundsReserved: submitJobs(deps, records, streams, requests),
     onJobSubmitted: followJobs(deps, records),
     onVideoDeleted: cancelJobs(deps, records, streams),
     /** Whether a video's job no longer needs the slot it holds on a channel (it ended, or runs elsewhere). */

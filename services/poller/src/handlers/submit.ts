@@ -9,11 +9,18 @@ import type { JobsDeps } from "./deps.ts";
 import { followStream } from "./follow-stream.ts";
 import type { JobRecords } from "./job-records.ts";
 import type { LiveStreams } from "./live-streams.ts";
+import type { RequestArrivals } from "./request-arrivals.ts";
 import { chooseChannel } from "./submit-channel.ts";
 import { submitFailures } from "./submit-failures.ts";
 import { callUpstream } from "./upstream-call.ts";
 
-const WAIT_FOR_REQUEST_MS = 250;
+/** A FundsReserved ahead of its VideoRequested waits in its handler (see request-arrivals.ts) at most this long. */
+const REQUEST_WAIT_MS = 2_000;
+/**
+ * Then it comes back after 250 ms, twice as long on each delivery up to 2 s (its request is queued by another
+ * replica, or this one's intake is far behind).
+ */
+const waitForRequestMs = (deliveryCount: number) => Math.min(2_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
 
 type FundsReserved = TypedEnvelope & { type: "FundsReserved" };
 
@@ -24,15 +31,22 @@ type FundsReserved = TypedEnvelope & { type: "FundsReserved" };
  * that may take the job (domain/submit-target.ts), choose one with room (submit-channel.ts), send the job's call
  * (upstream-call.ts), record the answer. Chat streams are read to their end right here.
  */
-export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStreams) => {
+export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStreams, requests: RequestArrivals) => {
   const channelById = (id: string) => deps.channels().find((channel) => channel.id === id);
   const release = (state: JobState) =>
     state.submission ? deps.slots.release(state.submission.channelId, state.submission.videoId) : Promise.resolve();
 
-  return async (event: FundsReserved, ctx: Pick<HandlerContext, "working" | "log">): Promise<HandlerResult> => {
+  return async (
+    event: FundsReserved,
+    ctx: Pick<HandlerContext, "working" | "log" | "deliveryCount">,
+  ): Promise<HandlerResult> => {
     const videoId = event.data.videoId;
     let state = await records.load(videoId);
-    if (!state.request) return after(WAIT_FOR_REQUEST_MS);
+    if (!state.request) {
+      await requests.wait(videoId, deps.requestWaitMs ?? REQUEST_WAIT_MS);
+      state = await records.load(videoId);
+      if (!state.request) return after(waitForRequestMs(ctx.deliveryCount));
+    }
     if (state.outcome) return void (await release(state));
     const failures = submitFailures(deps, records, { videoId, event, log: ctx.log });
 

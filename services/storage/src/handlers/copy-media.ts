@@ -20,11 +20,13 @@ type JobCompleted = TypedEnvelope & { type: "JobCompleted" | "JobCompletedLate" 
 
 /** Copies every variant of a finished video from the upstream into our storage, once. */
 export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts }: CopyMediaDeps) => {
-  const copyOne = async (event: JobCompleted, provider: Provider, variant: Variant) => {
+  const copyOne = async (event: JobCompleted, provider: Provider, variant: Variant, deliveryCount: number) => {
     const { videoId, upstreamId, completedAt } = event.data;
     const place = { accountId: event.accountId ?? "unknown", videoId, at: new Date(completedAt * 1000) };
-    // An earlier attempt killed mid-copy may have left a partial file or an open multipart upload.
-    await objects.removeIncomplete(`${mediaPrefix(place)}${variant}.`);
+    // An earlier attempt killed mid-copy may have left a partial file or an open multipart upload. Only a
+    // redelivery can follow one (a copy that fails without dying removes its own): the first delivery does not
+    // look, which saves a directory listing (or an S3 list) per variant.
+    if (deliveryCount > 1) await objects.removeIncomplete(`${mediaPrefix(place)}${variant}.`);
     // The stored type is what the bytes are, never what the upstream's header claims.
     const media = await sniffedMedia(await provider.content(upstreamId, variant), variant);
     const key = mediaKey({ ...place, variant, extension: extensionOf(media.contentType) });
@@ -69,7 +71,7 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
     // The main video first: it is what the client waits for.
     for (const variant of pending) {
       try {
-        await copyOne(event, provider, variant);
+        await copyOne(event, provider, variant, deliveryCount);
       } catch (error) {
         const retryable = !(error instanceof UpstreamError) || error.retryable;
         if (retryable && deliveryCount < maxAttempts) {
