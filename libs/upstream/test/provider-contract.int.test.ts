@@ -645,6 +645,91 @@ describe("kling's answer envelope", () => {
   });
 });
 
+describe("runway's task words and limits", () => {
+  const harness = harnesses.find((candidate) => candidate.provider === "runway")!;
+  const submit = (provider: Provider, prompt: string) =>
+    provider.submit({ model: harness.model, prompt, seconds: "5", size: "1280x720", idempotencyKey: "v" });
+
+  it("THROTTLED and PENDING are queued, RUNNING is in_progress with Runway's 0..1 progress", async () => {
+    const id = "runway-words";
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { jobDurationMs: 60_000 });
+    const throttled = await submit(provider, "a cat [throttled]");
+    const pending = await submit(provider, "a cat");
+    for (const { upstreamId } of [throttled, pending])
+      expect(await provider.status(upstreamId)).toMatchObject({ status: "queued", progress: 0 });
+    const raw = (await (
+      await fetch(`${root}/c/${id}/runway/v1/tasks/${throttled.upstreamId}`, {
+        headers: { authorization: `Bearer ${GOOD_KEY}`, "x-runway-version": "2024-11-06" },
+      })
+    ).json()) as { status: string };
+    expect(raw.status).toBe("THROTTLED");
+    // Queued for its first 0.4 s, then running for 1.6 s: the poll that first sees it leave the queue sees it running
+    // (or, on a machine slow enough to miss those 1.6 s, finished).
+    await faults(id, { jobDurationMs: 2000 });
+    const running = await submit(provider, "a running cat");
+    const deadline = Date.now() + 20_000;
+    let report = await provider.status(running.upstreamId);
+    while (report.status === "queued" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      report = await provider.status(running.upstreamId);
+    }
+    expect(["in_progress", "completed"]).toContain(report.status);
+    if (report.status === "in_progress") expect(report.progress).toBeGreaterThanOrEqual(1);
+    if (report.status === "in_progress") expect(report.progress).toBeLessThanOrEqual(99);
+  });
+
+  it("an uploaded file over 16 MB is refused video_too_large before anything is sent", async () => {
+    const id = "runway-big-upload";
+    const refused = await providerFor(channelOf(harness, id)).edit!(
+      { kind: "upload", body: new Uint8Array(16 * 1024 * 1024 + 1), contentType: "video/mp4", filename: "big.mp4" },
+      { prompt: "more", model: harness.model },
+    ).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ retryable: false, status: 400, upstreamCode: "video_too_large" });
+    expect(await sentTo(id)).toEqual([]);
+  });
+});
+
+describe("luma's extensions", () => {
+  it("an extension of an extension adds up: each report is the stitched total", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "luma")!;
+    const provider = providerFor(channelOf(harness, "luma-chain"));
+    const source = await provider.submit({
+      model: harness.model,
+      prompt: "a cat",
+      seconds: "5",
+      size: "1280x720",
+      idempotencyKey: "v",
+    });
+    expect(await followToEnd(provider, source)).toMatchObject({ status: "completed", seconds: "5" });
+    const once = await provider.extend!(
+      { kind: "job", upstreamId: source.upstreamId },
+      { prompt: "then", model: harness.model, seconds: "9" },
+    );
+    expect(await followToEnd(provider, once)).toMatchObject({ status: "completed", seconds: "14" });
+    const twice = await provider.extend!(
+      { kind: "job", upstreamId: once.upstreamId },
+      { prompt: "and then", model: harness.model, seconds: "5" },
+    );
+    expect(await followToEnd(provider, twice)).toMatchObject({ status: "completed", seconds: "19" });
+    // An unfinished source cannot be extended: refused before anything is made.
+    await faults("luma-chain", { jobDurationMs: 60_000 });
+    const pending = await provider.submit({
+      model: harness.model,
+      prompt: "slow",
+      seconds: "5",
+      size: "1280x720",
+      idempotencyKey: "w",
+    });
+    expect(
+      await provider.extend!(
+        { kind: "job", upstreamId: pending.upstreamId },
+        { prompt: "x", model: harness.model, seconds: "5" },
+      ).catch((caught: unknown) => caught),
+    ).toMatchObject({ status: 400, retryable: false, upstreamCode: "extend_source_unavailable" });
+  });
+});
+
 describe("media links", () => {
   it("a link past its lifetime is refused, and the adapter asks the task again on each download", async () => {
     const harness = harnesses.find((candidate) => candidate.provider === "dashscope")!;

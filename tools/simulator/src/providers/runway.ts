@@ -16,7 +16,8 @@ import { videoInputOf } from "./video-inputs.ts";
 /**
  * Runway's shape, as its API reference has it: `POST /v1/text_to_video | image_to_video | video_to_video` answering
  * `{id}`, `GET /v1/tasks/{id}` (`PENDING | THROTTLED | RUNNING | SUCCEEDED | FAILED | CANCELLED`, `progress` 0..1 while
- * running, `output[]` links, `failure` and `failureCode` on failure), `DELETE /v1/tasks/{id}` cancelling, and
+ * running, `output[]` links, `failure` and `failureCode` on failure; `[throttled]` in a prompt keeps the queued task
+ * THROTTLED), `DELETE /v1/tasks/{id}` cancelling, and
  * `GET /v1/organization`. Every request needs `Authorization: Bearer` and `X-Runway-Version: 2024-11-06`; errors are
  * `{error: "…"}`. Moderation fails the task with `SAFETY.INPUT.TEXT`, never an HTTP error.
  */
@@ -38,6 +39,9 @@ export const runwayError = (status: number) => ({
 const deleted = new WeakSet<object>();
 
 const STATUS = { queued: "PENDING", in_progress: "RUNNING", completed: "SUCCEEDED", failed: "FAILED" } as const;
+
+/** `[throttled]` in a prompt: the task waits THROTTLED (the organisation's concurrency is full) while it is queued. */
+export const THROTTLE_MARKER = "[throttled]";
 
 /** `1280:720` → `1280x720`; anything else is not a Runway ratio. */
 const sizeOfRatio = (ratio: unknown) => {
@@ -62,7 +66,11 @@ export const runwayApi =
       const cancelled = job.endedEarly === "cancelled";
       return {
         id: job.id,
-        status: cancelled ? "CANCELLED" : STATUS[status],
+        status: cancelled
+          ? "CANCELLED"
+          : status === "queued" && job.prompt.includes(THROTTLE_MARKER)
+            ? "THROTTLED"
+            : STATUS[status],
         createdAt: new Date(job.createdAtMs).toISOString(),
         ...(status === "in_progress" ? { progress: progress / 100 } : {}),
         ...(status === "completed" ? { output: [mediaLinkOf(context, request, job, mediaBaseUrl)] } : {}),
