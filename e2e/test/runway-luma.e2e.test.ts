@@ -78,7 +78,7 @@ describe.skipIf(!nats.url)("Runway and Luma through the openai SDK", () => {
 
     const before = await settled(accountId);
     const refused = await client.videos
-      .extend({ prompt: "and then", seconds: "5", video: { id: source.id } })
+      .extend({ prompt: "and then", seconds: "5" as never, video: { id: source.id } })
       .catch((error: unknown) => error);
     expect(refused).toMatchObject({ status: 400, code: "unsupported_operation" });
     expect(await settled(accountId)).toBe(before);
@@ -95,7 +95,11 @@ describe.skipIf(!nats.url)("Runway and Luma through the openai SDK", () => {
     });
     expect(await waitForEnd(client, source.id), platform.logs).toMatchObject({ status: "completed", seconds: "5" });
 
-    const extension = await client.videos.extend({ prompt: "luma, and then", seconds: "5", video: { id: source.id } });
+    const extension = await client.videos.extend({
+      prompt: "luma, and then",
+      seconds: "5" as never,
+      video: { id: source.id },
+    });
     expect(extension.seconds).toBe("10");
     expect(await waitForEnd(client, extension.id), platform.logs).toMatchObject({ status: "completed", seconds: "10" });
     const sent = (await requests("chan-luma")).filter((request) => request.path.endsWith("/generations")).at(-1);
