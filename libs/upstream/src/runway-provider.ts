@@ -47,6 +47,9 @@ const statuses: TaskStatuses<RunwayTask["status"]> = {
   CANCELLED: "failed",
 };
 
+/** Runway: "do not expect updates more frequent than once every five seconds for a given task". */
+export const RUNWAY_POLL_INTERVAL_MS = 5000;
+
 /** Runway's output links expire within 24–48 h: the shorter bound is what we count on. */
 const LINK_LIFETIME_S = 24 * 3600;
 
@@ -86,7 +89,7 @@ export const runwayProvider = (channel: Channel, options: Partial<UpstreamHttpOp
 
   return {
     follow: "poll",
-    ...(channel.poll_interval_seconds ? { pollIntervalMs: channel.poll_interval_seconds * 1000 } : {}),
+    pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : RUNWAY_POLL_INTERVAL_MS,
 
     async submit(request: SubmitRequest): Promise<Submitted> {
       const { runway } = mapRequest(request);

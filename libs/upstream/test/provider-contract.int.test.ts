@@ -647,6 +647,12 @@ describe("kling's answer envelope", () => {
 
 describe("runway's task words and limits", () => {
   const harness = harnesses.find((candidate) => candidate.provider === "runway")!;
+
+  it("polls a task at most every 5 s, as Runway asks, unless the channel sets its own pace", () => {
+    expect(providerFor(channelOf(harness, "runway-pace")).pollIntervalMs).toBe(5000);
+    expect(providerFor(channelOf(harness, "runway-pace2", { poll_interval_seconds: 2 })).pollIntervalMs).toBe(2000);
+  });
+
   const submit = (provider: Provider, prompt: string) =>
     provider.submit({ model: harness.model, prompt, seconds: "5", size: "1280x720", idempotencyKey: "v" });
 

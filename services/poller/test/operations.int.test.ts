@@ -184,6 +184,8 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
       provider: "runway",
       base_url: `${root()}/c/edit-runway/runway`,
       models: { runway: "gen4.5" },
+      // Runway's own pace is 5 s between polls of a task; the simulator's jobs take 0.3 s.
+      poll_interval_seconds: 0.1,
     });
     const { handlers, deps } = await poller([runway]);
     const source = await finished(handlers, "runway");
