@@ -31,7 +31,6 @@ const lumaGeneration = z.object({
       resolution: idLike.nullish(),
       model: idLike.nullish(),
     })
-    .passthrough()
     .nullish(),
 });
 type LumaGeneration = z.infer<typeof lumaGeneration>;

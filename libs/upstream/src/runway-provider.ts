@@ -25,8 +25,8 @@ const runwayTask = z.object({
   id: idLike,
   status: z.enum(["PENDING", "THROTTLED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]),
   createdAt: z.string().optional(),
-  /** 0..1, while RUNNING. */
-  progress: z.number().min(0).max(1).nullish(),
+  /** 0..1, while RUNNING (clamped when read: a stray value is no reason to refuse the answer). */
+  progress: z.number().nullish(),
   output: z.array(linkText).nullish(),
   failure: messageText.nullish(),
   failureCode: idLike.nullish(),
@@ -78,7 +78,7 @@ export const runwayProvider = (channel: Channel, options: Partial<UpstreamHttpOp
       linkLifetimeSeconds: LINK_LIFETIME_S,
     });
     return status === "in_progress" && typeof found.progress === "number"
-      ? { ...ended, progress: Math.min(99, Math.round(found.progress * 100)) }
+      ? { ...ended, progress: Math.max(0, Math.min(99, Math.round(found.progress * 100))) }
       : ended;
   };
   /** A finished task's first output link, asked afresh (links lapse); none for an unfinished or empty one. */
