@@ -50,6 +50,8 @@ export const builtInCatalog: Catalog = {
     { model: "wan2.5", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 150_000 },
     { model: "seedance-1.0-pro", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 54_000 },
     { model: "seedance-1.0-pro", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 124_000 },
+    { model: "gen4.5", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 120_000 },
+    { model: "ray-2", seconds: ["5", "9"], sizes: ["1280x720", "720x1280"], per_second_micros: 80_000 },
   ],
 };
 

@@ -20,6 +20,11 @@ export const capabilities: Record<ProviderName, readonly Operation[]> = {
   kling: ["text-to-video", "image-to-video", "extend"],
   dashscope: ["text-to-video", "image-to-video"],
   ark: ["text-to-video", "image-to-video"],
+  // Runway's video_to_video edits a video of its own (its output link) or an uploaded file (docs/providers/runway.md).
+  runway: ["text-to-video", "image-to-video", "edit"],
+  // Luma takes images and videos only as URLs: no input image, no uploaded file; it extends (keyframes) and modifies
+  // a generation of its own (docs/providers/luma.md).
+  luma: ["text-to-video", "edit", "extend"],
 };
 
 /** The edits and extensions a provider takes from an uploaded video file rather than a job of its own. */
@@ -32,6 +37,8 @@ export const fromUpload: Record<ProviderName, readonly Operation[]> = {
   kling: [],
   dashscope: [],
   ark: [],
+  runway: ["edit"],
+  luma: [],
 };
 
 /** Whether `provider` can do `operation`; with `upload`, from an uploaded video file. */

@@ -3,7 +3,18 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { ModelMapping } from "./mapping.ts";
 
-export const providers = ["openai", "azure", "chat-sse", "gemini", "vertex", "kling", "dashscope", "ark"] as const;
+export const providers = [
+  "openai",
+  "azure",
+  "chat-sse",
+  "gemini",
+  "vertex",
+  "kling",
+  "dashscope",
+  "ark",
+  "runway",
+  "luma",
+] as const;
 export type ProviderName = (typeof providers)[number];
 
 export const channelSchema = z
@@ -22,10 +33,16 @@ export const channelSchema = z
     /** vertex: the Google Cloud project and location (region) of the model. */
     project: z.string().min(1).optional(),
     location: z.string().min(1).optional(),
-    /** Public name → upstream name, or `{text, image}` where the provider has one model for each. */
+    /**
+     * Public name → upstream name, or `{text, image}` where the provider has one model for each; `video` (optional)
+     * names the model that edits a video where it is another one (Runway's video_to_video).
+     */
     models: z.record(
       z.string(),
-      z.union([z.string(), z.strictObject({ text: z.string().min(1), image: z.string().min(1) })]),
+      z.union([
+        z.string(),
+        z.strictObject({ text: z.string().min(1), image: z.string().min(1), video: z.string().min(1).optional() }),
+      ]),
     ) as z.ZodType<Record<string, ModelMapping>>,
     /** How often a job in flight is polled at most; unset: the provider's own interval (Veo 10 s). */
     poll_interval_seconds: z.number().positive().optional(),

@@ -5,8 +5,10 @@ import { chatSseProvider } from "./chat-sse-provider.ts";
 import { dashscopeProvider } from "./dashscope-provider.ts";
 import { geminiProvider } from "./gemini-provider.ts";
 import { klingProvider } from "./kling-provider.ts";
+import { lumaProvider } from "./luma-provider.ts";
 import { openAiProvider } from "./openai-provider.ts";
 import type { Provider } from "./provider.ts";
+import { runwayProvider } from "./runway-provider.ts";
 import { vertexProvider } from "./vertex-provider.ts";
 
 export { arkProvider } from "./ark-provider.ts";
@@ -52,6 +54,7 @@ export {
 } from "./fetch-upstream.ts";
 export { geminiProvider } from "./gemini-provider.ts";
 export { klingProvider, klingTokens } from "./kling-provider.ts";
+export { LUMA_MODIFY_MODE, lumaProvider } from "./luma-provider.ts";
 export {
   aspectRatioOf,
   base64Of,
@@ -67,6 +70,7 @@ export {
   sizeParts,
   upstreamModelOf,
   upstreamModelsOf,
+  videoModelFor,
 } from "./mapping.ts";
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
 export { openAiProvider } from "./openai-provider.ts";
@@ -83,6 +87,12 @@ export {
   type UpstreamStatus,
   type VideoSource,
 } from "./provider.ts";
+export {
+  RUNWAY_DATA_URI_VIDEO_BYTES,
+  RUNWAY_DEFAULT_EDIT_MODEL,
+  RUNWAY_VERSION,
+  runwayProvider,
+} from "./runway-provider.ts";
 export { CONTENT_FILTERED } from "./task-http.ts";
 export { type ScrubContext, scrubUpstreamText, truncate, upstreamLimits } from "./upstream-text.ts";
 export { vertexProvider } from "./vertex-provider.ts";
@@ -122,5 +132,9 @@ const newProvider = (channel: Channel): Provider => {
       return dashscopeProvider(channel);
     case "ark":
       return arkProvider(channel);
+    case "runway":
+      return runwayProvider(channel);
+    case "luma":
+      return lumaProvider(channel);
   }
 };

@@ -38,8 +38,11 @@ export const klingModeOf = (size: string): "std" | "pro" => (resolutionOf(size) 
 export const base64Of = (bytes: Buffer) => bytes.toString("base64");
 export const dataUrlOf = (bytes: Buffer, contentType: string) => `data:${contentType};base64,${base64Of(bytes)}`;
 
-/** A channel's `models` value: one upstream model, or one for text-to-video and one for image-to-video. */
-export type ModelMapping = string | { text: string; image: string };
+/**
+ * A channel's `models` value: one upstream model, or one for text-to-video and one for image-to-video (and, where the
+ * provider edits with yet another, `video`).
+ */
+export type ModelMapping = string | { text: string; image: string; video?: string | undefined };
 
 /** The upstream model for a job: the `image` one when the job animates an image and the channel names two. */
 export const upstreamModelOf = (
@@ -57,7 +60,9 @@ export const upstreamModelOf = (
 export const upstreamModelsOf = (models: Record<string, ModelMapping>): string[] => [
   ...new Set(
     Object.values(models).flatMap((mapping) =>
-      typeof mapping === "string" ? [mapping] : [mapping.text, mapping.image],
+      typeof mapping === "string"
+        ? [mapping]
+        : [mapping.text, mapping.image, ...(mapping.video ? [mapping.video] : [])],
     ),
   ),
 ];
@@ -70,6 +75,14 @@ export const imageModelFor = (models: Record<string, ModelMapping>, textModel: s
   return undefined;
 };
 
+/** The video-to-video model that goes with a text-to-video one, when the channel names it (`video`). */
+export const videoModelFor = (models: Record<string, ModelMapping>, textModel: string): string | undefined => {
+  for (const mapping of Object.values(models))
+    if (typeof mapping === "object" && (mapping.text === textModel || mapping.image === textModel))
+      return mapping.video;
+  return undefined;
+};
+
 /** The public request, as each provider's documentation writes the fields (SPEC §3). */
 export interface MappedRequest {
   gemini: { aspectRatio: string; resolution: string; durationSeconds: number };
@@ -77,6 +90,10 @@ export interface MappedRequest {
   /** DashScope writes a text-to-video size `1920*1080`, an image-to-video resolution `1080P`. */
   dashscope: { text: { size: string; duration: number }; image: { resolution: string; duration: number } };
   ark: { resolution: string; ratio: string; duration: number };
+  /** Runway writes the size itself as its `ratio`, `1920:1080`, and the seconds as a number. */
+  runway: { ratio: string; duration: number };
+  /** Luma: `aspect_ratio` reduced, `resolution` `1080p`, `duration` `5s`. */
+  luma: { aspect_ratio: string; resolution: string; duration: string };
 }
 
 export const mapRequest = ({ size, seconds }: { size: string; seconds: string }): MappedRequest => {
@@ -92,6 +109,8 @@ export const mapRequest = ({ size, seconds }: { size: string; seconds: string })
       image: { resolution: resolution.toUpperCase(), duration },
     },
     ark: { resolution, ratio, duration },
+    runway: { ratio: `${width}:${height}`, duration },
+    luma: { aspect_ratio: ratio, resolution, duration: `${duration}s` },
   };
 };
 

@@ -7,6 +7,8 @@ describe("capabilities", () => {
     expect(Object.keys(capabilities).sort()).toEqual([...providers].sort());
     expect(providers.filter((provider) => canDo(provider, "remix"))).toEqual(["openai", "azure"]);
     for (const provider of providers) expect(canDo(provider, "text-to-video")).toBe(true);
+    // Luma takes an image only as a URL of the caller's own CDN: no input image.
+    expect(providers.filter((provider) => !canDo(provider, "image-to-video"))).toEqual(["luma"]);
   });
 
   it("a model supports an operation when one enabled channel serving it can do it", () => {
@@ -22,9 +24,14 @@ describe("capabilities", () => {
     expect(modelSupports(channels, "unknown", "remix")).toBe(true);
   });
 
-  it("edits and extensions: the Sora shapes from a job or a file, Kling extends only its own videos", () => {
-    expect(providers.filter((provider) => canDo(provider, "edit"))).toEqual(["openai", "azure"]);
-    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual(["openai", "azure", "kling"]);
+  it("edits and extensions: the Sora shapes from a job or a file, Kling and Luma extend only their own videos", () => {
+    expect(providers.filter((provider) => canDo(provider, "edit"))).toEqual(["openai", "azure", "runway", "luma"]);
+    expect(providers.filter((provider) => canDo(provider, "edit", { upload: true }))).toEqual([
+      "openai",
+      "azure",
+      "runway",
+    ]);
+    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual(["openai", "azure", "kling", "luma"]);
     expect(providers.filter((provider) => canDo(provider, "extend", { upload: true }))).toEqual(["openai", "azure"]);
     expect(providers.filter((provider) => canDo(provider, "characters"))).toEqual(["openai", "azure"]);
     // Whatever takes a file also takes a job of its own.

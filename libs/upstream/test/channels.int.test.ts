@@ -133,4 +133,29 @@ channels:
       /m\.yaml[\s\S]*channels\.0\.models/,
     );
   });
+
+  it("takes runway and luma channels, and a `video` model for Runway's edits", () => {
+    const file = `
+channels:
+  - id: runway
+    provider: runway
+    base_url: https://api.dev.runwayml.com
+    api_key: \${RUNWAY_KEY}
+    models: { gen4.5: { text: gen4.5, image: gen4_turbo, video: aleph2 } }
+    media_hosts: [dnznrvs05pmza.cloudfront.net]
+  - id: luma
+    provider: luma
+    base_url: https://api.lumalabs.ai/dream-machine/v1
+    api_key: \${LUMA_KEY}
+    models: { ray-2: ray-2 }
+`;
+    const [runway, luma] = parseChannelsFile("c.yaml", file, { RUNWAY_KEY: "rk", LUMA_KEY: "lk" });
+    expect(runway).toMatchObject({ provider: "runway", api_key: "rk" });
+    expect(runway?.models["gen4.5"]).toEqual({ text: "gen4.5", image: "gen4_turbo", video: "aleph2" });
+    expect(luma).toMatchObject({ provider: "luma", api_key: "lk", models: { "ray-2": "ray-2" } });
+    const keyless = file.replace(/ {4}api_key: \$\{LUMA_KEY\}\n/, "");
+    expect(() => parseChannelsFile("l.yaml", keyless, { RUNWAY_KEY: "rk" })).toThrow(
+      /l\.yaml[\s\S]*channels\.1\.api_key \(channel 'luma'\): required for provider 'luma'/,
+    );
+  });
 });

@@ -8,6 +8,8 @@ import {
   resolutionOf,
   sizeFrom,
   upstreamModelOf,
+  upstreamModelsOf,
+  videoModelFor,
 } from "../src/mapping.ts";
 
 describe("the size mapping of SPEC §3", () => {
@@ -29,6 +31,8 @@ describe("the size mapping of SPEC §3", () => {
       kling: { aspect_ratio: "16:9", mode: "pro", duration: "8" },
       dashscope: { text: { size: "1920*1080", duration: 8 }, image: { resolution: "1080P", duration: 8 } },
       ark: { resolution: "1080p", ratio: "16:9", duration: 8 },
+      runway: { ratio: "1920:1080", duration: 8 },
+      luma: { aspect_ratio: "16:9", resolution: "1080p", duration: "8s" },
     });
   });
 
@@ -54,6 +58,13 @@ describe("models and images", () => {
     expect(upstreamModelOf(models, "veo", true)).toBe("veo-3.1-generate-preview");
     expect(imageModelFor(models, "wan2.5-t2v-preview")).toBe("wan2.5-i2v-preview");
     expect(imageModelFor(models, "veo-3.1-generate-preview")).toBeUndefined();
+  });
+  it("names the edit model of the {text, image, video} form (Runway's video_to_video), none otherwise", () => {
+    const runway = { gen: { text: "gen4.5", image: "gen4_turbo", video: "aleph2" }, veo: "veo3.1" };
+    expect(videoModelFor(runway, "gen4.5")).toBe("aleph2");
+    expect(videoModelFor(runway, "gen4_turbo")).toBe("aleph2");
+    expect(videoModelFor(runway, "veo3.1")).toBeUndefined();
+    expect(upstreamModelsOf(runway)).toEqual(["gen4.5", "gen4_turbo", "aleph2", "veo3.1"]);
   });
   it("inlines an image as a data URL", () => {
     expect(dataUrlOf(Buffer.from("abc"), "image/png")).toBe("data:image/png;base64,YWJj");

@@ -66,6 +66,10 @@ interface Harness {
   failFault?: object;
   /** What the upstream must have received for a 1920x1080, 8 s job (the SPEC §3 mapping), where it is JSON. */
   sent1080?: (body: Record<string, unknown>) => void;
+  /** Cancel deletes the task: the upstream no longer knows it afterwards (404). */
+  cancelDeletes?: boolean;
+  /** What the upstream received for an edit of a finished job, then (where it takes one) of an uploaded file. */
+  editsSent?: (sent: Awaited<ReturnType<typeof sentTo>>, uploadBytes: number) => void;
 }
 
 const harnesses: Harness[] = [
@@ -150,7 +154,61 @@ const harnesses: Harness[] = [
         content: [{ type: "text", text: "a cat --resolution 1080p --ratio 16:9 --duration 10" }],
       }),
   },
+  {
+    provider: "runway",
+    path: "/runway",
+    model: "gen4.5",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    cancelDeletes: true,
+    sent1080: (body) => expect(body).toEqual({ model: "gen4.5", promptText: "a cat", ratio: "1920:1080", duration: 8 }),
+    editsSent: (sent, uploadBytes) => {
+      const edits = sent.filter((entry) => entry.path.endsWith("/v1/video_to_video"));
+      expect(edits.map((entry) => entry.status)).toEqual([200, 200]);
+      // The finished job by its output link (which Runway fetches itself); the file inline as a data URI.
+      expect(edits[0]?.body).toMatchObject({
+        model: "aleph2",
+        promptText: "a dog",
+        videoUri: expect.stringMatching(/^http:\/\/localhost:\d+\/c\/runway-edit\/media\//),
+      });
+      const inline = Math.ceil(uploadBytes / 3) * 4 + "data:video/mp4;base64,".length;
+      expect(edits[1]?.body).toMatchObject({ videoUri: expect.stringContaining(`(${inline} chars)`) });
+      expect(edits.every((entry) => entry.headers["x-runway-version"] === "2024-11-06")).toBe(true);
+    },
+  },
+  {
+    provider: "luma",
+    path: "/luma/dream-machine/v1",
+    model: "ray-2",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    cancelDeletes: true,
+    sent1080: (body) =>
+      expect(body).toEqual({
+        prompt: "a cat",
+        model: "ray-2",
+        aspect_ratio: "16:9",
+        resolution: "1080p",
+        duration: "9s",
+      }),
+    editsSent: (sent) => {
+      const edits = sent.filter((entry) => entry.path.endsWith("/generations/video/modify"));
+      expect(edits.map((entry) => entry.status)).toEqual([201]);
+      expect(edits[0]?.body).toMatchObject({
+        generation_type: "modify_video",
+        mode: "flex_1",
+        model: "ray-2",
+        prompt: "a dog",
+        media: { url: expect.stringMatching(/^http:\/\/localhost:\d+\/c\/luma-edit\/media\//) },
+      });
+    },
+  },
 ];
+
+/** The length a job of the harness asks by default: Kling, DashScope and Luma make 5 s. */
+const fiveSeconds = (provider: ProviderName) => provider === "kling" || provider === "dashscope" || provider === "luma";
 
 const channelOf = (harness: Harness, id: string, overrides: Partial<Channel> = {}): Channel => ({
   id,
@@ -243,7 +301,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   const request = (overrides: Partial<SubmitRequest> = {}): SubmitRequest => ({
     model: harness.model,
     prompt: "a cat",
-    seconds: harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "8",
+    seconds: fiveSeconds(harness.provider) ? "5" : "8",
     size: "1280x720",
     // One key per submit: the videos-API shape refuses a key reused with another request (409), as OpenAI does.
     idempotencyKey: `video_${++submits}`,
@@ -253,7 +311,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   it("text and image jobs run to completed, and the content is the upstream's bytes", async () => {
     const id = name("ok");
     const provider = providerFor(channelOf(harness, id));
-    for (const inputReference of [undefined, image]) {
+    for (const inputReference of canDo(harness.provider, "image-to-video") ? [undefined, image] : [undefined]) {
       const submitted = await provider.submit(request(inputReference ? { inputReference } : {}));
       const report = await followToEnd(provider, submitted);
       expect(report).toMatchObject({ status: "completed", error: null });
@@ -268,8 +326,10 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   it.runIf(harness.sent1080)("sends 1920x1080 as SPEC §3 maps it", async () => {
     const id = name("map");
     const provider = providerFor(channelOf(harness, id));
-    const seconds = harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "ark";
-    await provider.submit(request({ size: "1920x1080", seconds: seconds ? "10" : "8" }));
+    const long = harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "ark";
+    await provider.submit(
+      request({ size: "1920x1080", seconds: harness.provider === "luma" ? "9" : long ? "10" : "8" }),
+    );
     const [submit] = await sentTo(id);
     harness.sent1080?.(submit?.body ?? {});
   });
@@ -344,7 +404,37 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   });
 
   // Vertex hands the video inline (no link); the videos-API and chat shapes have their own cases in hostile-upstream.
-  it.runIf(["gemini", "kling", "dashscope", "ark"].includes(harness.provider))(
+  it.runIf(!canDo(harness.provider, "image-to-video"))(
+    "an input image is refused unsupported_operation before anything is sent",
+    async () => {
+      const id = name("no-image");
+      const refused = await providerFor(channelOf(harness, id))
+        .submit(request({ inputReference: image }))
+        .catch((caught: unknown) => caught);
+      expect(refused).toMatchObject({ retryable: false, status: 400, upstreamCode: "unsupported_operation" });
+      expect(await sentTo(id)).toEqual([]);
+    },
+  );
+
+  it.runIf(harness.cancelDeletes)("cancel deletes the task: the upstream no longer has it", async () => {
+    const id = name("delete");
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { jobDurationMs: 60_000 });
+    const { upstreamId } = await provider.submit(request());
+    expect((await provider.status(upstreamId)).status).toBe("queued");
+    await provider.cancel(upstreamId);
+    expect(await provider.status(upstreamId).catch((caught: unknown) => caught)).toMatchObject({
+      status: 404,
+      retryable: false,
+    });
+    // Cancelling what is gone is nothing to do.
+    await provider.cancel(upstreamId);
+    expect((await sentTo(id)).filter((entry) => entry.method === "DELETE").map((entry) => entry.status)).toEqual([
+      204, 404,
+    ]);
+  });
+
+  it.runIf(["gemini", "kling", "dashscope", "ark", "runway", "luma"].includes(harness.provider))(
     "a media link to a host outside the channel's own and its media_hosts is refused, never connected to",
     async () => {
       const id = name("hostile-link");
@@ -379,7 +469,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
 
 describe.each(harnesses)("provider contract, edits, extensions and characters: $provider", (harness) => {
   const name = (what: string) => `${harness.provider}-${what}`;
-  const seconds = harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "4";
+  const seconds = fiveSeconds(harness.provider) ? "5" : "4";
   const finishedJob = async (provider: Provider, id: string) => {
     const submitted = await provider.submit({
       model: harness.model,
@@ -401,7 +491,7 @@ describe.each(harnesses)("provider contract, edits, extensions and characters: $
   });
 
   it.runIf(canDo(harness.provider, "edit"))(
-    "edits a finished job and an uploaded file, as OpenAI's API takes them",
+    "edits a finished job, and an uploaded file where the provider takes one",
     async () => {
       const id = name("edit");
       const provider = providerFor(channelOf(harness, id));
@@ -410,19 +500,41 @@ describe.each(harnesses)("provider contract, edits, extensions and characters: $
         { kind: "job", upstreamId: source.upstreamId },
         { prompt: "a dog", model: harness.model, idempotencyKey: `video_${++submits}` },
       );
-      expect(await followToEnd(provider, edited)).toMatchObject({ status: "completed", seconds });
+      const report = await followToEnd(provider, edited);
+      expect(report).toMatchObject({ status: "completed" });
+      // Runway reports no length: the poller keeps the one asked for (the source's).
+      expect(report.seconds || seconds).toBe(seconds);
       const media = await provider.content(source.upstreamId, "video");
       const upload = new Uint8Array(await new Response(media.body).arrayBuffer());
-      const fromFile = await provider.edit!(
-        { kind: "upload", body: upload, contentType: "video/mp4", filename: "source.mp4" },
-        { prompt: "a fox", model: harness.model },
-      );
-      expect(await followToEnd(provider, fromFile)).toMatchObject({ status: "completed", seconds });
-      const edits = (await sentTo(id)).filter((entry) => entry.path.endsWith("/videos/edits"));
+      if (canDo(harness.provider, "edit", { upload: true })) {
+        const fromFile = await provider.edit!(
+          { kind: "upload", body: upload, contentType: "video/mp4", filename: "source.mp4" },
+          { prompt: "a fox", model: harness.model },
+        );
+        const fileReport = await followToEnd(provider, fromFile);
+        expect(fileReport).toMatchObject({ status: "completed" });
+        expect(fileReport.seconds || seconds).toBe(seconds);
+      }
+      const sent = await sentTo(id);
+      if (harness.editsSent) return harness.editsSent(sent, upload.length);
+      const edits = sent.filter((entry) => entry.path.endsWith("/videos/edits"));
       expect(edits.map((entry) => entry.status)).toEqual([200, 200]);
       expect(edits[0]?.fields).toEqual(["prompt", "video"]);
       expect(edits[0]?.headers?.["content-type"]).toMatch(/^application\/json/);
       expect(edits[1]?.files.map((file) => [file.field, file.size])).toEqual([["video", upload.length]]);
+    },
+  );
+
+  it.runIf(canDo(harness.provider, "edit") && !canDo(harness.provider, "edit", { upload: true }))(
+    "refuses to edit an uploaded file, sending nothing",
+    async () => {
+      const id = name("edit-refused");
+      const refused = await providerFor(channelOf(harness, id)).edit!(
+        { kind: "upload", body: new Uint8Array([1, 2, 3]), contentType: "video/mp4", filename: "clip.mp4" },
+        { prompt: "more", model: harness.model },
+      ).catch((caught: unknown) => caught);
+      expect(refused).toMatchObject({ retryable: false, status: 400, upstreamCode: "unsupported_operation" });
+      expect(await sentTo(id)).toEqual([]);
     },
   );
 
@@ -530,6 +642,97 @@ describe("kling's answer envelope", () => {
     expect(await submit()).toMatchObject({ retryable: false, status: 400, upstreamCode: "kling_1201" });
     await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1301, message: "risk" } } });
     expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+  });
+});
+
+describe("runway's task words and limits", () => {
+  const harness = harnesses.find((candidate) => candidate.provider === "runway")!;
+
+  it("polls a task at most every 5 s, as Runway asks, unless the channel sets its own pace", () => {
+    expect(providerFor(channelOf(harness, "runway-pace")).pollIntervalMs).toBe(5000);
+    expect(providerFor(channelOf(harness, "runway-pace2", { poll_interval_seconds: 2 })).pollIntervalMs).toBe(2000);
+  });
+
+  const submit = (provider: Provider, prompt: string) =>
+    provider.submit({ model: harness.model, prompt, seconds: "5", size: "1280x720", idempotencyKey: "v" });
+
+  it("THROTTLED and PENDING are queued, RUNNING is in_progress with Runway's 0..1 progress", async () => {
+    const id = "runway-words";
+    const provider = providerFor(channelOf(harness, id));
+    await faults(id, { jobDurationMs: 60_000 });
+    const throttled = await submit(provider, "a cat [throttled]");
+    const pending = await submit(provider, "a cat");
+    for (const { upstreamId } of [throttled, pending])
+      expect(await provider.status(upstreamId)).toMatchObject({ status: "queued", progress: 0 });
+    const raw = (await (
+      await fetch(`${root}/c/${id}/runway/v1/tasks/${throttled.upstreamId}`, {
+        headers: { authorization: `Bearer ${GOOD_KEY}`, "x-runway-version": "2024-11-06" },
+      })
+    ).json()) as { status: string };
+    expect(raw.status).toBe("THROTTLED");
+    // Queued for its first 0.4 s, then running for 1.6 s: the poll that first sees it leave the queue sees it running
+    // (or, on a machine slow enough to miss those 1.6 s, finished).
+    await faults(id, { jobDurationMs: 2000 });
+    const running = await submit(provider, "a running cat");
+    const deadline = Date.now() + 20_000;
+    let report = await provider.status(running.upstreamId);
+    while (report.status === "queued" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      report = await provider.status(running.upstreamId);
+    }
+    expect(["in_progress", "completed"]).toContain(report.status);
+    if (report.status === "in_progress") expect(report.progress).toBeGreaterThanOrEqual(1);
+    if (report.status === "in_progress") expect(report.progress).toBeLessThanOrEqual(99);
+  });
+
+  it("an uploaded file over 16 MB is refused video_too_large before anything is sent", async () => {
+    const id = "runway-big-upload";
+    const refused = await providerFor(channelOf(harness, id)).edit!(
+      { kind: "upload", body: new Uint8Array(16 * 1024 * 1024 + 1), contentType: "video/mp4", filename: "big.mp4" },
+      { prompt: "more", model: harness.model },
+    ).catch((caught: unknown) => caught);
+    expect(refused).toMatchObject({ retryable: false, status: 400, upstreamCode: "video_too_large" });
+    expect(await sentTo(id)).toEqual([]);
+  });
+});
+
+describe("luma's extensions", () => {
+  it("an extension of an extension adds up: each report is the stitched total", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "luma")!;
+    const provider = providerFor(channelOf(harness, "luma-chain"));
+    const source = await provider.submit({
+      model: harness.model,
+      prompt: "a cat",
+      seconds: "5",
+      size: "1280x720",
+      idempotencyKey: "v",
+    });
+    expect(await followToEnd(provider, source)).toMatchObject({ status: "completed", seconds: "5" });
+    const once = await provider.extend!(
+      { kind: "job", upstreamId: source.upstreamId },
+      { prompt: "then", model: harness.model, seconds: "9" },
+    );
+    expect(await followToEnd(provider, once)).toMatchObject({ status: "completed", seconds: "14" });
+    const twice = await provider.extend!(
+      { kind: "job", upstreamId: once.upstreamId },
+      { prompt: "and then", model: harness.model, seconds: "5" },
+    );
+    expect(await followToEnd(provider, twice)).toMatchObject({ status: "completed", seconds: "19" });
+    // An unfinished source cannot be extended: refused before anything is made.
+    await faults("luma-chain", { jobDurationMs: 60_000 });
+    const pending = await provider.submit({
+      model: harness.model,
+      prompt: "slow",
+      seconds: "5",
+      size: "1280x720",
+      idempotencyKey: "w",
+    });
+    expect(
+      await provider.extend!(
+        { kind: "job", upstreamId: pending.upstreamId },
+        { prompt: "x", model: harness.model, seconds: "5" },
+      ).catch((caught: unknown) => caught),
+    ).toMatchObject({ status: 400, retryable: false, upstreamCode: "extend_source_unavailable" });
   });
 });
 

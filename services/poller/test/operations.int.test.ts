@@ -20,8 +20,10 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
   /** A finished video made through the poller, as the source of an edit or extension. */
   const finished = async (handlers: ReturnType<typeof jobs>, model = "sora-2") => {
     const id = newId();
-    // Kling makes 5 or 10 s.
-    await handlers.onVideoRequested(requested(id, model, model === "kling" ? { seconds: "5" } : {}));
+    // Kling makes 5 or 10 s, Luma 5 or 9 s.
+    await handlers.onVideoRequested(
+      requested(id, model, model === "kling" || model === "luma" ? { seconds: "5" } : {}),
+    );
     await submit(handlers, id);
     await follow(handlers, id);
     const state = await handlers.records.load(id);
@@ -35,6 +37,7 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
       headers: Record<string, string>;
       fields: string[];
       files: Array<{ field: string; size: number }>;
+      body?: Record<string, unknown>;
       responseId?: string;
     }>;
   const completedOf = async (store: JobsDeps["store"], videoId: string) =>
@@ -148,6 +151,58 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
     await submit(handlers, id);
     await follow(handlers, id);
     expect(await completedOf(deps.store, id)).toMatchObject({ channelId: "ext-kling", seconds: "10" });
+  });
+
+  it("Luma extends a generation it made, pinned to its channel: frame0 names the source, the total completes", async () => {
+    const luma = channel("ext-luma", {
+      provider: "luma",
+      base_url: `${root()}/c/ext-luma/luma/dream-machine/v1`,
+      models: { luma: "ray-2" },
+    });
+    const { handlers, deps } = await poller([luma]);
+    const source = await finished(handlers, "luma");
+    // Another channel of the model, preferred now: the extension still goes where its source lives.
+    deps.channels = () => [channel("ext-luma-b", { priority: -5, models: { luma: "luma" } }), luma];
+    const id = newId();
+    await handlers.onVideoRequested(
+      requested(id, "luma", { operation: "extend", sourceVideoId: source.id, seconds: "5", sourceSeconds: "5" }),
+    );
+    await submit(handlers, id);
+    await follow(handlers, id);
+    expect(await completedOf(deps.store, id)).toMatchObject({ channelId: "ext-luma", seconds: "10" });
+    const extension = (await sentTo("ext-luma")).filter((entry) => entry.path.endsWith("/generations")).at(-1);
+    expect(extension?.body).toMatchObject({
+      model: "ray-2",
+      duration: "5s",
+      keyframes: { frame0: { type: "generation", id: source.upstreamId } },
+    });
+    expect(await sentTo("ext-luma-b")).toEqual([]);
+  });
+
+  it("Runway edits a video it made: video_to_video of the source task's output link", async () => {
+    const runway = channel("edit-runway", {
+      provider: "runway",
+      base_url: `${root()}/c/edit-runway/runway`,
+      models: { runway: "gen4.5" },
+      // Runway's own pace is 5 s between polls of a task; the simulator's jobs take 0.3 s.
+      poll_interval_seconds: 0.1,
+    });
+    const { handlers, deps } = await poller([runway]);
+    const source = await finished(handlers, "runway");
+    const id = newId();
+    await handlers.onVideoRequested(
+      requested(id, "runway", { operation: "edit", sourceVideoId: source.id, prompt: "make it night" }),
+    );
+    await submit(handlers, id);
+    await follow(handlers, id);
+    expect(await completedOf(deps.store, id)).toMatchObject({ channelId: "edit-runway", seconds: "4" });
+    const edit = (await sentTo("edit-runway")).find((entry) => entry.path.endsWith("/v1/video_to_video"));
+    expect(edit?.body).toMatchObject({
+      model: "aleph2",
+      promptText: "make it night",
+      videoUri: expect.stringContaining(`/media/${source.upstreamId}.mp4`),
+    });
+    expect(edit?.headers["x-runway-version"]).toBe("2024-11-06");
   });
 
   it("an edit whose poller died after the upstream took it is resumed with its key: one upstream job", async () => {
