@@ -35,6 +35,7 @@ export {
   catalogSchema,
   defaultSpec,
   entriesFor,
+  extensionSeconds,
   modelNames,
   priceOf,
   type VideoSpec,

@@ -14,8 +14,9 @@ export const capabilities: Record<ProviderName, readonly Operation[]> = {
   openai: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
   azure: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
   "chat-sse": ["text-to-video", "image-to-video"],
-  gemini: ["text-to-video", "image-to-video"],
-  vertex: ["text-to-video", "image-to-video"],
+  // Veo extends a video Veo made, sent back in `instances[].video` (docs/providers/gemini.md, vertex.md); no upload.
+  gemini: ["text-to-video", "image-to-video", "extend"],
+  vertex: ["text-to-video", "image-to-video", "extend"],
   // Kling's video-extend continues a video of its own by id (docs/providers/kling.md); it takes no uploaded file.
   kling: ["text-to-video", "image-to-video", "extend"],
   dashscope: ["text-to-video", "image-to-video"],

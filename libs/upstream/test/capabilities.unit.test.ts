@@ -22,9 +22,15 @@ describe("capabilities", () => {
     expect(modelSupports(channels, "unknown", "remix")).toBe(true);
   });
 
-  it("edits and extensions: the Sora shapes from a job or a file, Kling extends only its own videos", () => {
+  it("edits and extensions: the Sora shapes from a job or a file, Veo and Kling extend only their own videos", () => {
     expect(providers.filter((provider) => canDo(provider, "edit"))).toEqual(["openai", "azure"]);
-    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual(["openai", "azure", "kling"]);
+    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual([
+      "openai",
+      "azure",
+      "gemini",
+      "vertex",
+      "kling",
+    ]);
     expect(providers.filter((provider) => canDo(provider, "extend", { upload: true }))).toEqual(["openai", "azure"]);
     expect(providers.filter((provider) => canDo(provider, "characters"))).toEqual(["openai", "azure"]);
     // Whatever takes a file also takes a job of its own.
