@@ -88,7 +88,7 @@ describe.skipIf(!nats.url)("video operations through the SDK", () => {
       model: "veo-3.1" as never,
       prompt: "1080p",
       seconds: "8",
-      size: "1920x1080",
+      size: "1920x1080" as never,
     });
     expect((await waitForEnd(client, big.id)).status).toBe("completed");
     await waitFor("the 1080p capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
