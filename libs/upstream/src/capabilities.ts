@@ -21,6 +21,7 @@ export const capabilities: Record<ProviderName, readonly Operation[]> = {
   kling: ["text-to-video", "image-to-video", "extend"],
   dashscope: ["text-to-video", "image-to-video"],
   ark: ["text-to-video", "image-to-video"],
+  minimax: ["text-to-video", "image-to-video"],
 };
 
 /** The edits and extensions a provider takes from an uploaded video file rather than a job of its own. */
@@ -33,6 +34,7 @@ export const fromUpload: Record<ProviderName, readonly Operation[]> = {
   kling: [],
   dashscope: [],
   ark: [],
+  minimax: [],
 };
 
 /** Whether `provider` can do `operation`; with `upload`, from an uploaded video file. */

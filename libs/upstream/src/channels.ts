@@ -3,7 +3,17 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { ModelMapping } from "./mapping.ts";
 
-export const providers = ["openai", "azure", "chat-sse", "gemini", "vertex", "kling", "dashscope", "ark"] as const;
+export const providers = [
+  "openai",
+  "azure",
+  "chat-sse",
+  "gemini",
+  "vertex",
+  "kling",
+  "dashscope",
+  "ark",
+  "minimax",
+] as const;
 export type ProviderName = (typeof providers)[number];
 
 export const channelSchema = z

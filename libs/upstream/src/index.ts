@@ -5,6 +5,7 @@ import { chatSseProvider } from "./chat-sse-provider.ts";
 import { dashscopeProvider } from "./dashscope-provider.ts";
 import { geminiProvider } from "./gemini-provider.ts";
 import { klingProvider } from "./kling-provider.ts";
+import { minimaxProvider } from "./minimax-provider.ts";
 import { openAiProvider } from "./openai-provider.ts";
 import type { Provider } from "./provider.ts";
 import { vertexProvider } from "./vertex-provider.ts";
@@ -69,6 +70,7 @@ export {
   upstreamModelsOf,
 } from "./mapping.ts";
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
+export { minimaxProvider } from "./minimax-provider.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export {
   type CharacterInput,
@@ -122,5 +124,7 @@ const newProvider = (channel: Channel): Provider => {
       return dashscopeProvider(channel);
     case "ark":
       return arkProvider(channel);
+    case "minimax":
+      return minimaxProvider(channel);
   }
 };

@@ -77,6 +77,8 @@ export interface MappedRequest {
   /** DashScope writes a text-to-video size `1920*1080`, an image-to-video resolution `1080P`. */
   dashscope: { text: { size: string; duration: number }; image: { resolution: string; duration: number } };
   ark: { resolution: string; ratio: string; duration: number };
+  /** MiniMax writes the resolution `768P`, `1080P`; the ratio follows from the model (or the first frame). */
+  minimax: { resolution: string; duration: number };
 }
 
 export const mapRequest = ({ size, seconds }: { size: string; seconds: string }): MappedRequest => {
@@ -92,6 +94,7 @@ export const mapRequest = ({ size, seconds }: { size: string; seconds: string })
       image: { resolution: resolution.toUpperCase(), duration },
     },
     ark: { resolution, ratio, duration },
+    minimax: { resolution: resolution.toUpperCase(), duration },
   };
 };
 

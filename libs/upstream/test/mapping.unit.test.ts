@@ -29,7 +29,9 @@ describe("the size mapping of SPEC §3", () => {
       kling: { aspect_ratio: "16:9", mode: "pro", duration: "8" },
       dashscope: { text: { size: "1920*1080", duration: 8 }, image: { resolution: "1080P", duration: 8 } },
       ark: { resolution: "1080p", ratio: "16:9", duration: 8 },
+      minimax: { resolution: "1080P", duration: 8 },
     });
+    expect(mapRequest({ size: "1366x768", seconds: "6" }).minimax).toEqual({ resolution: "768P", duration: 6 });
   });
 
   it("refuses what is not WxH", () => {

@@ -150,7 +150,28 @@ const harnesses: Harness[] = [
         content: [{ type: "text", text: "a cat --resolution 1080p --ratio 16:9 --duration 10" }],
       }),
   },
+  {
+    provider: "minimax",
+    path: "/minimax/v1",
+    model: "MiniMax-Hailuo-02",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    // Hailuo-02 makes 1080P at 6 s only.
+    sent1080: (body) =>
+      expect(body).toMatchObject({ model: "MiniMax-Hailuo-02", prompt: "a cat", resolution: "1080P", duration: 6 }),
+  },
 ];
+
+/** The lengths a provider makes, where they are not Sora's 4/8 s: Kling and DashScope 5/10, MiniMax 6/10. */
+const lengthsOf = (provider: ProviderName) =>
+  provider === "kling" || provider === "dashscope"
+    ? { short: "5", long: "10" }
+    : provider === "minimax"
+      ? { short: "6", long: "6" }
+      : provider === "ark"
+        ? { short: "8", long: "10" }
+        : { short: "8", long: "8" };
 
 const channelOf = (harness: Harness, id: string, overrides: Partial<Channel> = {}): Channel => ({
   id,
@@ -243,7 +264,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   const request = (overrides: Partial<SubmitRequest> = {}): SubmitRequest => ({
     model: harness.model,
     prompt: "a cat",
-    seconds: harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "8",
+    seconds: lengthsOf(harness.provider).short,
     size: "1280x720",
     // One key per submit: the videos-API shape refuses a key reused with another request (409), as OpenAI does.
     idempotencyKey: `video_${++submits}`,
@@ -268,8 +289,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   it.runIf(harness.sent1080)("sends 1920x1080 as SPEC §3 maps it", async () => {
     const id = name("map");
     const provider = providerFor(channelOf(harness, id));
-    const seconds = harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "ark";
-    await provider.submit(request({ size: "1920x1080", seconds: seconds ? "10" : "8" }));
+    await provider.submit(request({ size: "1920x1080", seconds: lengthsOf(harness.provider).long }));
     const [submit] = await sentTo(id);
     harness.sent1080?.(submit?.body ?? {});
   });
@@ -344,7 +364,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   });
 
   // Vertex hands the video inline (no link); the videos-API and chat shapes have their own cases in hostile-upstream.
-  it.runIf(["gemini", "kling", "dashscope", "ark"].includes(harness.provider))(
+  it.runIf(["gemini", "kling", "dashscope", "ark", "minimax"].includes(harness.provider))(
     "a media link to a host outside the channel's own and its media_hosts is refused, never connected to",
     async () => {
       const id = name("hostile-link");
@@ -379,7 +399,8 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
 
 describe.each(harnesses)("provider contract, edits, extensions and characters: $provider", (harness) => {
   const name = (what: string) => `${harness.provider}-${what}`;
-  const seconds = harness.provider === "kling" || harness.provider === "dashscope" ? "5" : "4";
+  const seconds =
+    harness.provider === "kling" || harness.provider === "dashscope" ? "5" : harness.provider === "minimax" ? "6" : "4";
   const finishedJob = async (provider: Provider, id: string) => {
     const submitted = await provider.submit({
       model: harness.model,
@@ -552,6 +573,40 @@ describe("kling's answer envelope", () => {
     expect(await submit()).toMatchObject({ retryable: false, status: 400, upstreamCode: "kling_1201" });
     await faults("kling-envelope", { submit: { status: 200, count: 1, body: { code: 1301, message: "risk" } } });
     expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+  });
+});
+
+describe("minimax's base_resp", () => {
+  it("status_code ≠ 0 is an error even on HTTP 200: a rate limit is retryable, a bad parameter is not", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "minimax")!;
+    const provider = providerFor(channelOf(harness, "minimax-envelope"));
+    const submit = (overrides: Partial<SubmitRequest> = {}) =>
+      provider
+        .submit({
+          model: harness.model,
+          prompt: "a cat",
+          seconds: "6",
+          size: "1366x768",
+          idempotencyKey: "v",
+          ...overrides,
+        })
+        .catch((caught: unknown) => caught);
+    const busy = { status_code: 1002, status_msg: "rate limit exceeded" };
+    await faults("minimax-envelope", { submit: { status: 200, count: 1, body: { base_resp: busy } } });
+    expect(await submit()).toMatchObject({ retryable: true, status: 429, upstreamCode: "minimax_1002" });
+    const sensitive = { status_code: 1026, status_msg: "input new_sensitive" };
+    await faults("minimax-envelope", { submit: { status: 200, count: 1, body: { base_resp: sensitive } } });
+    expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+    // The simulator refuses 10 s at 1080P as MiniMax does: a 2013 on HTTP 200.
+    expect(await submit({ seconds: "10", size: "1920x1080" })).toMatchObject({
+      retryable: false,
+      status: 400,
+      upstreamCode: "minimax_2013",
+      upstreamMessage: expect.stringContaining("1080P"),
+    });
+    // A good one, at 768P: the report names the pixels made.
+    const submitted = (await submit()) as { upstreamId: string };
+    expect(await followToEnd(provider, submitted)).toMatchObject({ status: "completed", size: "1366x768" });
   });
 });
 

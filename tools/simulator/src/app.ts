@@ -14,6 +14,7 @@ import { dashscopeApi } from "./providers/dashscope.ts";
 import { mediaLinks } from "./providers/files.ts";
 import { createOAuthTokens, geminiApi, oauthTokenEndpoint, vertexApi } from "./providers/google.ts";
 import { defaultKlingSecret, klingApi } from "./providers/kling.ts";
+import { minimaxApi } from "./providers/minimax.ts";
 import { expiringMedia } from "./providers/task-kit.ts";
 import { videosApi } from "./providers/videos-api.ts";
 import { createRequestLog } from "./request-log.ts";
@@ -46,7 +47,8 @@ const isControlCall = (url: string) => /^(\/c\/[^/]+)?\/_control(\/|$|\?)/.test(
  * The upstream simulator. Every channel speaks every provider shape: the OpenAI videos API
  * under `/v1`, Azure's under `/openai/v1`, chat-completions streams at `/v1/chat/completions`, Veo's Gemini
  * API under `/v1beta` and Vertex AI's under `/vertex/v1` (tokens from `/oauth2/token`), Kling under
- * `/kling`, DashScope under `/dashscope/api/v1`, Ark under `/ark/api/v3`, their media at `/media`; the
+ * `/kling`, DashScope under `/dashscope/api/v1`, Ark under `/ark/api/v3`, MiniMax under `/minimax/v1`, their
+ * media at `/media`; the
  * unprefixed routes are the default channel, `/c/{channel}/…` a channel of its own (jobs, faults,
  * stats). The control API is `/_control` (and `/c/{channel}/_control`). Call `listen` yourself.
  */
@@ -110,6 +112,7 @@ export const buildSimulator = async (options: SimulatorOptions = {}): Promise<Fa
     await app.register(klingApi(contextOf, { secretOf, ...media }), { prefix: `${root}/kling` });
     await app.register(dashscopeApi(contextOf, media), { prefix: `${root}/dashscope/api/v1` });
     await app.register(arkApi(contextOf, media), { prefix: `${root}/ark/api/v3` });
+    await app.register(minimaxApi(contextOf, media), { prefix: `${root}/minimax/v1` });
     await app.register(expiringMedia(contextOf), { prefix: root });
     await app.register(videosApi(contextOf), { prefix: `${root}/v1` });
     await app.register(chatProvider(contextOf, linkBase), { prefix: `${root}/v1` });
