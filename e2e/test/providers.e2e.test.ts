@@ -285,6 +285,38 @@ describe.skipIf(!nats.url)("providers after Sora through the openai SDK: Veo, Kl
     expect(start - (await settled(accountId))).toBe(price);
   });
 
+  it("an extension of a video Vertex made goes to Vertex, sends the source's inline bytes back, and shows source + 7 s", async () => {
+    const { accountId, client } = await platform.account("20");
+    // The gemini channel refuses once, so the source is made on vertex (priority 1) and the extension pinned there.
+    await setFaults("chan-gemini", { submit: { status: 503, count: 1 } });
+    const source = await client.videos.create({
+      model: "veo-3.1" as never,
+      prompt: "vertex extension source",
+      seconds: "8" as never,
+      size: "1280x720" as never,
+    });
+    expect((await waitForEnd(client, source.id)).status, platform.logs).toBe("completed");
+    const start = await settled(accountId);
+    const extension = await client.videos.extend({
+      prompt: "vertex continues",
+      seconds: "7" as never,
+      video: { id: source.id },
+    });
+    const done = await waitForEnd(client, extension.id);
+    expect(done, platform.logs).toMatchObject({ status: "completed", seconds: "15" });
+    noUpstreamNames(done);
+    const sent = await submitOf("chan-vertex", "vertex continues");
+    expect(sent?.body).toMatchObject({
+      instances: [{ video: { bytesBase64Encoded: expect.stringMatching(/^sha256:/), mimeType: "video/mp4" } }],
+      parameters: { durationSeconds: 7 },
+    });
+    expect(await submitOf("chan-gemini", "vertex continues")).toBeUndefined();
+    const added = priceOf({ model: "veo-3.1", seconds: "7", size: "1280x720" }, builtInCatalog, undefined, {
+      extension: true,
+    })!;
+    expect(start - (await settled(accountId))).toBe(added);
+  });
+
   it("remix of a Veo video is refused as unsupported_operation, and nothing is charged", async () => {
     const { accountId, client } = await platform.account("20");
     const created = await client.videos.create({

@@ -6,7 +6,7 @@ import { startPlatformWithChannels, waitForEnd } from "./platform.ts";
 
 const nats = testNats();
 
-/** An OpenAI-shaped channel for sora-2 and a chat-sse one for sora_video2, both on the simulator. */
+/** An OpenAI-shaped channel for sora-2, a chat-sse one for sora_video2 and a Gemini API (Veo) one, on the simulator. */
 const channelsYaml = (simulator: string) => `
 channels:
   - id: sim
@@ -19,6 +19,13 @@ channels:
     base_url: ${simulator}/c/chat/v1
     api_key: key-chat
     models: { sora_video2: sora_video2 }
+  - id: veo
+    provider: gemini
+    base_url: ${simulator}/c/veo/v1beta
+    api_key: key-veo
+    models: { veo-3.1: veo-3.1-generate-preview }
+    poll_interval_seconds: 0.2
+    media_hosts: [localhost, 127.0.0.1]
 `;
 
 /**
@@ -55,6 +62,64 @@ describe.skipIf(!nats.url)("video operations through the SDK", () => {
 
     expect(await platform.taskEvents()).toBe(recorded);
     expect(await platform.balance(accountId)).toEqual(before);
+  });
+
+  it("extends a Veo video by its documented 7 s: the stitched total shown, only the 7 s charged; other lengths and 1080p refused", async () => {
+    const { accountId, client } = await platform.account("20");
+    const source = await client.videos.create({
+      model: "veo-3.1" as never,
+      prompt: "veo source",
+      seconds: "8",
+      size: "1280x720",
+    });
+    expect((await waitForEnd(client, source.id)).status).toBe("completed");
+    await waitFor("the source's capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
+    const before = await platform.balance(accountId);
+    const recorded = await platform.taskEvents();
+
+    // Veo extends by 7 s only; a 1080p video not at all: both refused before anything is recorded or reserved.
+    const wrongLength = await client.videos
+      .extend({ prompt: "and then", seconds: "8" as never, video: { id: source.id } })
+      .catch((e) => e);
+    expect(wrongLength.status).toBe(400);
+    expect(wrongLength.error).toMatchObject({ code: "invalid_value", param: "seconds" });
+    expect(wrongLength.error.message).toContain("Allowed: 7");
+    const big = await client.videos.create({
+      model: "veo-3.1" as never,
+      prompt: "1080p",
+      seconds: "8",
+      size: "1920x1080" as never,
+    });
+    expect((await waitForEnd(client, big.id)).status).toBe("completed");
+    await waitFor("the 1080p capture", async () => (await platform.balance(accountId)).reserved_usd === "0.000000");
+    const afterBig = await platform.balance(accountId);
+    const recordedBig = await platform.taskEvents();
+    const tooBig = await client.videos
+      .extend({ prompt: "and then", seconds: "7" as never, video: { id: big.id } })
+      .catch((e) => e);
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.error).toMatchObject({ code: "unsupported_operation", param: "video" });
+    expect(await platform.taskEvents()).toBe(recordedBig);
+    expect(await platform.balance(accountId)).toEqual(afterBig);
+    expect(recordedBig).toBeGreaterThan(recorded);
+
+    const extension = await client.videos.extend({
+      prompt: "and then it rains",
+      seconds: "7" as never,
+      video: { id: source.id },
+    });
+    expect(extension.seconds).toBe("15");
+    expect(await waitForEnd(client, extension.id)).toMatchObject({ status: "completed", seconds: "15" });
+    // 7 s at Veo's 720p rate (0.40 USD/s), on top of the two sources' charges.
+    const spent = (usd: string) => Math.round(Number(usd) * 1e6);
+    await waitFor(
+      "the extension's capture",
+      async () => (await platform.balance(accountId)).reserved_usd === "0.000000",
+    );
+    const after = await platform.balance(accountId);
+    expect(spent(before.balance_usd) - spent(after.balance_usd)).toBe(3_200_000 + 2_800_000);
+    const content = await client.videos.downloadContent(extension.id);
+    expect(content.status).toBe(200);
   });
 
   // Needs the upstream-ops branch (openai provider edit/extend/createCharacter, the poller submitting them, the

@@ -8,6 +8,11 @@ export const catalogEntrySchema = z.object({
   sizes: z.array(z.string().regex(/^\d+x\d+$/)).min(1),
   per_second_micros: z.number().int().nonnegative().optional(),
   per_request_micros: z.number().int().nonnegative().optional(),
+  /**
+   * The seconds an extension of a video of this entry may add, priced at the entry's rate; unset: the entry's own
+   * `seconds`; empty: its videos cannot be extended (Veo: 7 s, 720p sources only).
+   */
+  extension_seconds: z.array(z.string().regex(/^\d+$/)).optional(),
 });
 export type CatalogEntry = z.infer<typeof catalogEntrySchema>;
 
@@ -42,8 +47,21 @@ export const builtInCatalog: Catalog = {
     chatModel("sora_video2-15s", "704x1280", "15"),
     chatModel("sora_video2-landscape-15s", "1280x704", "15"),
     // The providers after Sora (docs/billing.md has each price's source and date). Veo makes 1080p only at 8 s.
-    { model: "veo-3.1", seconds: ["4", "6", "8"], sizes: ["1280x720", "720x1280"], per_second_micros: 400_000 },
-    { model: "veo-3.1", seconds: ["8"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 400_000 },
+    // Veo extends a 720p video by 7 s, and no 1080p one (docs/providers/gemini.md, vertex.md).
+    {
+      model: "veo-3.1",
+      seconds: ["4", "6", "8"],
+      sizes: ["1280x720", "720x1280"],
+      per_second_micros: 400_000,
+      extension_seconds: ["7"],
+    },
+    {
+      model: "veo-3.1",
+      seconds: ["8"],
+      sizes: ["1920x1080", "1080x1920"],
+      per_second_micros: 400_000,
+      extension_seconds: [],
+    },
     { model: "kling-v2", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 70_000 },
     { model: "kling-v2", seconds: ["5", "10"], sizes: ["1920x1080", "1080x1920"], per_second_micros: 140_000 },
     { model: "wan2.5", seconds: ["5", "10"], sizes: ["1280x720", "720x1280"], per_second_micros: 100_000 },
@@ -80,14 +98,31 @@ export const defaultSpec = (catalog: Catalog, model: string): { seconds: string;
   return first && { seconds: first.seconds[0] as string, size: first.sizes[0] as string };
 };
 
+/** The seconds an extension may add to a video of `model` at `size` (empty: such videos cannot be extended). */
+export const extensionSeconds = (catalog: Catalog, model: string, size: string): string[] => [
+  ...new Set(
+    entriesFor(catalog, model)
+      .filter((entry) => entry.sizes.includes(size))
+      .flatMap((entry) => entry.extension_seconds ?? entry.seconds),
+  ),
+];
+
 /**
  * The price of one video for an account, or undefined when the catalog does not offer this
  * combination. A multiplier is applied to the list price and rounded to the nearest micro-dollar
  * once, so a quote and a capture of the same video always agree.
  */
-export const priceOf = (spec: VideoSpec, catalog: Catalog, accountId?: string): Micros | undefined => {
+export const priceOf = (
+  spec: VideoSpec,
+  catalog: Catalog,
+  accountId?: string,
+  /** `extension`: the spec's seconds are an extension's, priced by the entries' `extension_seconds`. */
+  { extension = false }: { extension?: boolean } = {},
+): Micros | undefined => {
   const entry = entriesFor(catalog, spec.model).find(
-    (candidate) => candidate.seconds.includes(spec.seconds) && candidate.sizes.includes(spec.size),
+    (candidate) =>
+      (extension ? (candidate.extension_seconds ?? candidate.seconds) : candidate.seconds).includes(spec.seconds) &&
+      candidate.sizes.includes(spec.size),
   );
   if (!entry) return undefined;
   const listPrice = (entry.per_request_micros ?? 0) + (entry.per_second_micros ?? 0) * Number(spec.seconds);

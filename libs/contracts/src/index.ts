@@ -37,6 +37,7 @@ export {
   catalogSchema,
   defaultSpec,
   entriesFor,
+  extensionSeconds,
   modelNames,
   priceOf,
   type VideoSpec,

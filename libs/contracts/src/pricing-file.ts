@@ -19,6 +19,11 @@ const pricedOfferSchema = z
     sizes: z.array(z.string().regex(/^\d+x\d+$/, "expected WxH, e.g. 720x1280")).min(1),
     usd_per_second: usd.optional(),
     usd_per_request: usd.optional(),
+    /** What an extension of these videos may add (catalog.ts); unset: `seconds`; empty: not extendable. */
+    extension_seconds: z
+      .array(z.union([z.string().regex(/^\d+$/, "expected whole seconds"), z.number().int().positive()]))
+      .transform((values) => values.map(String))
+      .optional(),
   })
   .refine((offer) => offer.usd_per_second !== undefined || offer.usd_per_request !== undefined, {
     message: "give usd_per_second, usd_per_request or both",
@@ -60,6 +65,7 @@ export const pricingFileSchema = z
         sizes: offer.sizes,
         per_second_micros: offer.usd_per_second,
         per_request_micros: offer.usd_per_request,
+        ...(offer.extension_seconds ? { extension_seconds: offer.extension_seconds } : {}),
       })),
       accountMultipliers: file.account_multipliers,
       chargeOverage: file.charge_overage,

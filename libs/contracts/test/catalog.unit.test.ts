@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { allowedSeconds, allowedSizes, builtInCatalog, priceOf } from "../src/index.ts";
+import { allowedSeconds, allowedSizes, builtInCatalog, extensionSeconds, priceOf } from "../src/index.ts";
 
 describe("built-in catalog", () => {
+  it("extensions: Veo adds 7 s to a 720p video and nothing to a 1080p one; Sora's follow its seconds", () => {
+    expect(extensionSeconds(builtInCatalog, "veo-3.1", "1280x720")).toEqual(["7"]);
+    expect(extensionSeconds(builtInCatalog, "veo-3.1", "1920x1080")).toEqual([]);
+    expect(extensionSeconds(builtInCatalog, "sora-2", "720x1280")).toEqual(["4", "8", "12"]);
+    const added = { model: "veo-3.1", seconds: "7", size: "720x1280" };
+    expect(priceOf(added, builtInCatalog, undefined, { extension: true })).toBe(2_800_000);
+    // 7 s is an extension's length only: no create is sold at it.
+    expect(priceOf(added, builtInCatalog)).toBeUndefined();
+    expect(allowedSeconds(builtInCatalog, "veo-3.1")).not.toContain("7");
+  });
   it("prices sora-2 per second", () => {
     expect(priceOf({ model: "sora-2", seconds: "8", size: "720x1280" }, builtInCatalog)).toBe(800_000);
   });

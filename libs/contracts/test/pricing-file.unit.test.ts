@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowedSeconds, priceOf, pricingFileSchema } from "../src/index.ts";
+import { allowedSeconds, extensionSeconds, priceOf, pricingFileSchema } from "../src/index.ts";
 
 const file = {
   models: [
@@ -18,6 +18,20 @@ describe("pricing file", () => {
     expect(priceOf({ model: "clip", seconds: "10", size: "704x1280" }, catalog)).toBe(333_333);
     expect(allowedSeconds(catalog, "sora-2")).toEqual(["4", "8"]);
     expect(priceOf({ model: "sora-2-pro", seconds: "4", size: "720x1280" }, catalog)).toBeUndefined();
+  });
+
+  it("takes extension_seconds: what an extension may add, at the offer's rate (empty: not extendable)", () => {
+    const catalog = pricingFileSchema.parse({
+      models: [
+        { model: "veo", seconds: [8], sizes: ["1280x720"], usd_per_second: "0.40", extension_seconds: [7] },
+        { model: "veo", seconds: [8], sizes: ["1920x1080"], usd_per_second: "0.40", extension_seconds: [] },
+      ],
+    });
+    expect(extensionSeconds(catalog, "veo", "1280x720")).toEqual(["7"]);
+    expect(extensionSeconds(catalog, "veo", "1920x1080")).toEqual([]);
+    const added = { model: "veo", seconds: "7", size: "1280x720" };
+    expect(priceOf(added, catalog, undefined, { extension: true })).toBe(2_800_000);
+    expect(priceOf(added, catalog)).toBeUndefined();
   });
 
   it("applies an account's multiplier, rounded once to the micro-dollar; others pay the list price", () => {

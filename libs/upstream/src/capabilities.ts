@@ -14,8 +14,9 @@ export const capabilities: Record<ProviderName, readonly Operation[]> = {
   openai: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
   azure: ["text-to-video", "image-to-video", "remix", "edit", "extend", "characters"],
   "chat-sse": ["text-to-video", "image-to-video"],
-  gemini: ["text-to-video", "image-to-video"],
-  vertex: ["text-to-video", "image-to-video"],
+  // Veo extends a video Veo made, sent back in `instances[].video` (docs/providers/gemini.md, vertex.md); no upload.
+  gemini: ["text-to-video", "image-to-video", "extend"],
+  vertex: ["text-to-video", "image-to-video", "extend"],
   // Kling's video-extend continues a video of its own by id (docs/providers/kling.md); it takes no uploaded file.
   kling: ["text-to-video", "image-to-video", "extend"],
   dashscope: ["text-to-video", "image-to-video"],
@@ -25,6 +26,7 @@ export const capabilities: Record<ProviderName, readonly Operation[]> = {
   // Luma takes images and videos only as URLs: no input image, no uploaded file; it extends (keyframes) and modifies
   // a generation of its own (docs/providers/luma.md).
   luma: ["text-to-video", "edit", "extend"],
+  minimax: ["text-to-video", "image-to-video"],
 };
 
 /** The edits and extensions a provider takes from an uploaded video file rather than a job of its own. */
@@ -39,6 +41,7 @@ export const fromUpload: Record<ProviderName, readonly Operation[]> = {
   ark: [],
   runway: ["edit"],
   luma: [],
+  minimax: [],
 };
 
 /** Whether `provider` can do `operation`; with `upload`, from an uploaded video file. */

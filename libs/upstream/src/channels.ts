@@ -14,6 +14,7 @@ export const providers = [
   "ark",
   "runway",
   "luma",
+  "minimax",
 ] as const;
 export type ProviderName = (typeof providers)[number];
 

@@ -30,6 +30,12 @@ export const geminiProvider = (channel: Channel, options: Partial<UpstreamHttpOp
       modelUrl: (model) => `${base}/models/${encodeURIComponent(model)}`,
       headers: () => headers,
       operation,
+      // The Gemini API takes the generated file back by its `uri` (Google's SDK writes `video.uri`).
+      sourceVideo: (op) => {
+        const sample = samplesOf(op).samples[0];
+        const uri = sample?.video?.uri ?? sample?.uri;
+        return uri ? { uri } : undefined;
+      },
     }),
 
     // The Gemini API documents no cancel for video operations; the job runs out on its own.

@@ -6,6 +6,7 @@ import { dashscopeProvider } from "./dashscope-provider.ts";
 import { geminiProvider } from "./gemini-provider.ts";
 import { klingProvider } from "./kling-provider.ts";
 import { lumaProvider } from "./luma-provider.ts";
+import { minimaxProvider } from "./minimax-provider.ts";
 import { openAiProvider } from "./openai-provider.ts";
 import type { Provider } from "./provider.ts";
 import { runwayProvider } from "./runway-provider.ts";
@@ -73,6 +74,7 @@ export {
   videoModelFor,
 } from "./mapping.ts";
 export { sniffedMedia, sniffMediaType } from "./media-type.ts";
+export { minimaxProvider } from "./minimax-provider.ts";
 export { openAiProvider } from "./openai-provider.ts";
 export {
   type CharacterInput,
@@ -136,5 +138,7 @@ const newProvider = (channel: Channel): Provider => {
       return runwayProvider(channel);
     case "luma":
       return lumaProvider(channel);
+    case "minimax":
+      return minimaxProvider(channel);
   }
 };

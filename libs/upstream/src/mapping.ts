@@ -94,6 +94,8 @@ export interface MappedRequest {
   runway: { ratio: string; duration: number };
   /** Luma: `aspect_ratio` reduced, `resolution` `1080p`, `duration` `5s`. */
   luma: { aspect_ratio: string; resolution: string; duration: string };
+  /** MiniMax writes the resolution `768P`, `1080P`; the ratio follows from the model (or the first frame). */
+  minimax: { resolution: string; duration: number };
 }
 
 export const mapRequest = ({ size, seconds }: { size: string; seconds: string }): MappedRequest => {
@@ -111,6 +113,7 @@ export const mapRequest = ({ size, seconds }: { size: string; seconds: string })
     ark: { resolution, ratio, duration },
     runway: { ratio: `${width}:${height}`, duration },
     luma: { aspect_ratio: ratio, resolution, duration: `${duration}s` },
+    minimax: { resolution: resolution.toUpperCase(), duration },
   };
 };
 

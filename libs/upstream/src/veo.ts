@@ -1,7 +1,15 @@
 import { z } from "zod";
 import type { Channel } from "./channels.ts";
 import { mapRequest } from "./mapping.ts";
-import type { JobReport, Provider, SubmitRequest, Submitted } from "./provider.ts";
+import {
+  type ExtendRequest,
+  type JobReport,
+  type Provider,
+  type SubmitRequest,
+  type Submitted,
+  UpstreamError,
+  type VideoSource,
+} from "./provider.ts";
 import {
   CONTENT_FILTERED,
   idLike,
@@ -37,6 +45,25 @@ export const veoBody = (request: SubmitRequest) => {
     parameters: { ...gemini, sampleCount: 1 },
   };
 };
+
+/**
+ * An extension's body: the source video in `instances[0].video` (each API writes it its own way: the Gemini API a
+ * generated file's `uri`, Vertex AI `bytesBase64Encoded`), the prompt, and the extension's own seconds. No aspect
+ * ratio or resolution: the extension keeps the source's (docs/providers/gemini.md, vertex.md).
+ */
+export const veoExtendBody = (video: Record<string, string>, request: ExtendRequest) => ({
+  instances: [{ prompt: request.prompt, video }],
+  parameters: { durationSeconds: Number(request.seconds), sampleCount: 1 },
+});
+
+/** The source of an extension is not (or no longer) a finished Veo video of this channel: a refusal, never retried. */
+export const extendSourceUnavailable = (why: string) =>
+  new UpstreamError(`extend: ${why}`, {
+    status: 400,
+    retryable: false,
+    upstreamCode: "extend_source_unavailable",
+    upstreamMessage: "The source video is not available upstream to extend.",
+  });
 
 const veoSample = z.object({
   video: z
@@ -118,6 +145,7 @@ export const veoLifecycle = ({
   modelUrl,
   headers,
   operation,
+  sourceVideo,
 }: {
   channel: Channel;
   /** How the operation names the API: "Gemini API", "Vertex AI". */
@@ -126,7 +154,9 @@ export const veoLifecycle = ({
   modelUrl: (model: string) => string;
   headers: () => Record<string, string> | Promise<Record<string, string>>;
   operation: (name: string) => Promise<VeoOperation>;
-}): Pick<Provider, "follow" | "pollIntervalMs" | "submit" | "status" | "remix"> => ({
+  /** The finished source operation's video as this API's `instances[].video` takes it, or undefined if it has none. */
+  sourceVideo: (operation: VeoOperation) => Record<string, string> | undefined;
+}): Pick<Provider, "follow" | "pollIntervalMs" | "submit" | "status" | "remix" | "extend"> => ({
   follow: "poll",
   pollIntervalMs: channel.poll_interval_seconds ? channel.poll_interval_seconds * 1000 : VEO_POLL_INTERVAL_MS,
 
@@ -144,5 +174,26 @@ export const veoLifecycle = ({
 
   async remix() {
     throw notOffered("remix", `Veo (${api})`);
+  },
+
+  /**
+   * Veo extends only a video Veo made (docs/providers/gemini.md, vertex.md): the source job's finished operation is
+   * asked for its video, which goes back in `instances[0].video` of a new `predictLongRunning` on the same model.
+   * An uploaded file is refused before anything is sent. The operation reports no length; the poller records the
+   * stitched total (source + extension), which is what Google documents the result to be.
+   */
+  async extend(source: VideoSource, request: ExtendRequest): Promise<Submitted> {
+    if (source.kind !== "job") throw notOffered("extend of an uploaded video", `Veo (${api})`);
+    const found = await operation(source.upstreamId);
+    const video = found.done && !found.error ? sourceVideo(found) : undefined;
+    if (!video) throw extendSourceUnavailable("the source operation holds no finished video");
+    const answer = await callJson(
+      "extend",
+      `${modelUrl(request.model)}:predictLongRunning`,
+      jsonBody(veoExtendBody(video, request), await headers()),
+      veoOperation,
+      { ids: [source.upstreamId] },
+    );
+    return { upstreamId: answer.name };
   },
 });

@@ -46,7 +46,21 @@ export const vertexProvider = (channel: Channel, options: Partial<UpstreamHttpOp
   };
 
   return {
-    ...veoLifecycle({ channel, api: "Vertex AI", http, modelUrl: modelPath, headers, operation }),
+    ...veoLifecycle({
+      channel,
+      api: "Vertex AI",
+      http,
+      modelUrl: modelPath,
+      headers,
+      operation,
+      // We never set `storageUri`, so the source is inline in its operation and goes back inline (no GCS needed).
+      sourceVideo: (op) => {
+        const sample = samplesOf(op).samples[0];
+        const inline = sample?.bytesBase64Encoded ?? sample?.video?.bytesBase64Encoded;
+        if (!inline) return undefined;
+        return { bytesBase64Encoded: inline, mimeType: sample?.mimeType ?? sample?.video?.mimeType ?? "video/mp4" };
+      },
+    }),
 
     async cancel() {},
 

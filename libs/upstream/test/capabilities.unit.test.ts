@@ -24,14 +24,21 @@ describe("capabilities", () => {
     expect(modelSupports(channels, "unknown", "remix")).toBe(true);
   });
 
-  it("edits and extensions: the Sora shapes from a job or a file, Kling and Luma extend only their own videos", () => {
+  it("edits and extensions: the Sora shapes from a job or a file; Veo, Kling and Luma extend only their own videos", () => {
     expect(providers.filter((provider) => canDo(provider, "edit"))).toEqual(["openai", "azure", "runway", "luma"]);
     expect(providers.filter((provider) => canDo(provider, "edit", { upload: true }))).toEqual([
       "openai",
       "azure",
       "runway",
     ]);
-    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual(["openai", "azure", "kling", "luma"]);
+    expect(providers.filter((provider) => canDo(provider, "extend"))).toEqual([
+      "openai",
+      "azure",
+      "gemini",
+      "vertex",
+      "kling",
+      "luma",
+    ]);
     expect(providers.filter((provider) => canDo(provider, "extend", { upload: true }))).toEqual(["openai", "azure"]);
     expect(providers.filter((provider) => canDo(provider, "characters"))).toEqual(["openai", "azure"]);
     // Whatever takes a file also takes a job of its own.

@@ -33,7 +33,9 @@ describe("the size mapping of SPEC §3", () => {
       ark: { resolution: "1080p", ratio: "16:9", duration: 8 },
       runway: { ratio: "1920:1080", duration: 8 },
       luma: { aspect_ratio: "16:9", resolution: "1080p", duration: "8s" },
+      minimax: { resolution: "1080P", duration: 8 },
     });
+    expect(mapRequest({ size: "1366x768", seconds: "6" }).minimax).toEqual({ resolution: "768P", duration: 6 });
   });
 
   it("refuses what is not WxH", () => {

@@ -205,10 +205,30 @@ const harnesses: Harness[] = [
       });
     },
   },
+  {
+    provider: "minimax",
+    path: "/minimax/v1",
+    model: "MiniMax-Hailuo-02",
+    wrongCredentials: () => ({ api_key: "wrong" }),
+    filteredCode: "content_filtered",
+    cancels: false,
+    // Hailuo-02 makes 1080P at 6 s only.
+    sent1080: (body) =>
+      expect(body).toMatchObject({ model: "MiniMax-Hailuo-02", prompt: "a cat", resolution: "1080P", duration: 6 }),
+  },
 ];
 
-/** The length a job of the harness asks by default: Kling, DashScope and Luma make 5 s. */
-const fiveSeconds = (provider: ProviderName) => provider === "kling" || provider === "dashscope" || provider === "luma";
+/** The lengths a provider makes, where they are not Sora's 4/8 s: Kling and DashScope 5/10, Luma 5/9, MiniMax 6/6, Ark 8/10. */
+const lengthsOf = (provider: ProviderName) =>
+  provider === "kling" || provider === "dashscope"
+    ? { short: "5", long: "10" }
+    : provider === "luma"
+      ? { short: "5", long: "9" }
+      : provider === "minimax"
+        ? { short: "6", long: "6" }
+        : provider === "ark"
+          ? { short: "8", long: "10" }
+          : { short: "8", long: "8" };
 
 const channelOf = (harness: Harness, id: string, overrides: Partial<Channel> = {}): Channel => ({
   id,
@@ -301,7 +321,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   const request = (overrides: Partial<SubmitRequest> = {}): SubmitRequest => ({
     model: harness.model,
     prompt: "a cat",
-    seconds: fiveSeconds(harness.provider) ? "5" : "8",
+    seconds: lengthsOf(harness.provider).short,
     size: "1280x720",
     // One key per submit: the videos-API shape refuses a key reused with another request (409), as OpenAI does.
     idempotencyKey: `video_${++submits}`,
@@ -326,10 +346,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
   it.runIf(harness.sent1080)("sends 1920x1080 as SPEC §3 maps it", async () => {
     const id = name("map");
     const provider = providerFor(channelOf(harness, id));
-    const long = harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "ark";
-    await provider.submit(
-      request({ size: "1920x1080", seconds: harness.provider === "luma" ? "9" : long ? "10" : "8" }),
-    );
+    await provider.submit(request({ size: "1920x1080", seconds: lengthsOf(harness.provider).long }));
     const [submit] = await sentTo(id);
     harness.sent1080?.(submit?.body ?? {});
   });
@@ -434,7 +451,7 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
     ]);
   });
 
-  it.runIf(["gemini", "kling", "dashscope", "ark", "runway", "luma"].includes(harness.provider))(
+  it.runIf(["gemini", "kling", "dashscope", "ark", "runway", "luma", "minimax"].includes(harness.provider))(
     "a media link to a host outside the channel's own and its media_hosts is refused, never connected to",
     async () => {
       const id = name("hostile-link");
@@ -469,7 +486,12 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
 
 describe.each(harnesses)("provider contract, edits, extensions and characters: $provider", (harness) => {
   const name = (what: string) => `${harness.provider}-${what}`;
-  const seconds = fiveSeconds(harness.provider) ? "5" : "4";
+  const seconds =
+    harness.provider === "kling" || harness.provider === "dashscope" || harness.provider === "luma"
+      ? "5"
+      : harness.provider === "minimax"
+        ? "6"
+        : "4";
   const finishedJob = async (provider: Provider, id: string) => {
     const submitted = await provider.submit({
       model: harness.model,
@@ -545,14 +567,36 @@ describe.each(harnesses)("provider contract, edits, extensions and characters: $
       const provider = providerFor(channelOf(harness, id));
       const source = await finishedJob(provider, id);
       const key = `video_${++submits}`;
-      const request = { prompt: "and then it rains", model: harness.model, seconds: "8", idempotencyKey: key };
+      const veo = harness.provider === "gemini" || harness.provider === "vertex";
+      // Veo extends by 7 s exactly; Kling by its own 5 s whatever is asked.
+      const added = veo ? 7 : harness.provider === "kling" ? 5 : 8;
+      const request = {
+        prompt: "and then it rains",
+        model: harness.model,
+        seconds: veo ? "7" : "8",
+        idempotencyKey: key,
+      };
       const extended = await provider.extend!({ kind: "job", upstreamId: source.upstreamId }, request);
-      const total = harness.provider === "kling" ? Number(seconds) + 5 : Number(seconds) + 8;
+      const total = Number(seconds) + added;
       expect(await followToEnd(provider, extended)).toMatchObject({ status: "completed" });
       const report = await provider.status(extended.upstreamId);
-      expect(report.seconds).toBe(String(total));
+      // A Veo operation names no length: the poller records source + extension, which is what Google documents.
+      expect(report.seconds).toBe(veo ? "" : String(total));
       const media = await provider.content(extended.upstreamId, "video");
       await sha256Of(media.body);
+      if (veo) {
+        const sent = (await sentTo(id)).filter((entry) => entry.path.endsWith(":predictLongRunning")).at(-1);
+        const video =
+          harness.provider === "gemini"
+            ? { uri: expect.stringContaining(`/files/${source.simulatorId}:download`) }
+            : { bytesBase64Encoded: expect.stringMatching(/^sha256:/), mimeType: "video/mp4" };
+        expect(sent).toMatchObject({
+          status: 200,
+          body: { instances: [{ prompt: "and then it rains", video }], parameters: { durationSeconds: 7 } },
+        });
+        const jobs = (await control(`/c/${id}/_control/jobs`)) as Array<{ id: string; seconds: string }>;
+        expect(jobs.find((job) => job.id === sent?.responseId)?.seconds).toBe(String(total));
+      }
       if (harness.provider === "openai" || harness.provider === "azure") {
         const again = await provider.extend!({ kind: "job", upstreamId: source.upstreamId }, request);
         expect(again.upstreamId).toBe(extended.upstreamId);
@@ -733,6 +777,40 @@ describe("luma's extensions", () => {
         { prompt: "x", model: harness.model, seconds: "5" },
       ).catch((caught: unknown) => caught),
     ).toMatchObject({ status: 400, retryable: false, upstreamCode: "extend_source_unavailable" });
+  });
+});
+
+describe("minimax's base_resp", () => {
+  it("status_code ≠ 0 is an error even on HTTP 200: a rate limit is retryable, a bad parameter is not", async () => {
+    const harness = harnesses.find((candidate) => candidate.provider === "minimax")!;
+    const provider = providerFor(channelOf(harness, "minimax-envelope"));
+    const submit = (overrides: Partial<SubmitRequest> = {}) =>
+      provider
+        .submit({
+          model: harness.model,
+          prompt: "a cat",
+          seconds: "6",
+          size: "1366x768",
+          idempotencyKey: "v",
+          ...overrides,
+        })
+        .catch((caught: unknown) => caught);
+    const busy = { status_code: 1002, status_msg: "rate limit exceeded" };
+    await faults("minimax-envelope", { submit: { status: 200, count: 1, body: { base_resp: busy } } });
+    expect(await submit()).toMatchObject({ retryable: true, status: 429, upstreamCode: "minimax_1002" });
+    const sensitive = { status_code: 1026, status_msg: "input new_sensitive" };
+    await faults("minimax-envelope", { submit: { status: 200, count: 1, body: { base_resp: sensitive } } });
+    expect(await submit()).toMatchObject({ retryable: false, upstreamCode: "content_filtered" });
+    // The simulator refuses 10 s at 1080P as MiniMax does: a 2013 on HTTP 200.
+    expect(await submit({ seconds: "10", size: "1920x1080" })).toMatchObject({
+      retryable: false,
+      status: 400,
+      upstreamCode: "minimax_2013",
+      upstreamMessage: expect.stringContaining("1080P"),
+    });
+    // A good one, at 768P: the report names the pixels made.
+    const submitted = (await submit()) as { upstreamId: string };
+    expect(await followToEnd(provider, submitted)).toMatchObject({ status: "completed", size: "1366x768" });
   });
 });
 

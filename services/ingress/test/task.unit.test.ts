@@ -226,6 +226,35 @@ describe("task decider: EditVideo and ExtendVideo", () => {
       .when(extend(source(), "7"))
       .thenThrows(InvalidFieldError, /seconds/));
 
+  it("a Veo extension adds 7 s, priced at the 720p rate; any other length is a 400 naming the allowed one", () => {
+    const veo = { model: "veo-3.1", seconds: "8", size: "1280x720" };
+    const added = { model: "veo-3.1", seconds: "7", size: "1280x720" };
+    spec
+      .given([])
+      .when(extend(source({ made: veo, requested: veo }), "8"))
+      .thenThrows(InvalidFieldError, /extension of a veo-3\.1 video at 1280x720\. Allowed: 7\./);
+    return spec
+      .given([])
+      .when(extend(source({ made: veo, requested: veo }), "7"))
+      .thenEmits([
+        requestedEvent({
+          ...added,
+          quoteMicros: priceOf(added, catalog, "acct_1", { extension: true })!,
+          operation: "extend",
+          sourceVideoId: "video_src",
+          sourceSeconds: "8",
+        }),
+      ]);
+  });
+
+  it("a 1080p Veo video cannot be extended (Veo extends 720p only): 400 unsupported_operation", () => {
+    const veo1080 = { model: "veo-3.1", seconds: "8", size: "1920x1080" };
+    return spec
+      .given([])
+      .when(extend(source({ made: veo1080, requested: veo1080 }), "7"))
+      .thenThrows(UnsupportedOperationError, /veo-3\.1 at 1920x1080 cannot be extended/);
+  });
+
   it("refuses an extension on a channel whose provider cannot extend", () =>
     spec
       .given([])

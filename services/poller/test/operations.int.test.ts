@@ -205,6 +205,53 @@ describe.skipIf(!nats.url)("poller: edits and extensions on real NATS KV, SQLite
     expect(edit?.headers["x-runway-version"]).toBe("2024-11-06");
   });
 
+  it("Veo (Gemini API) extends a video it made: the job records the stitched total, which Veo does not report", async () => {
+    const veo = channel("ext-veo", {
+      provider: "gemini",
+      base_url: `${root()}/c/ext-veo/v1beta`,
+      models: { "veo-3.1": "veo-3.1-generate-preview" },
+      poll_interval_seconds: 0.05,
+    });
+    const { handlers, deps } = await poller([veo]);
+    const source = await finished(handlers, "veo-3.1");
+    const id = newId();
+    await handlers.onVideoRequested(
+      requested(id, "veo-3.1", { operation: "extend", sourceVideoId: source.id, seconds: "7", sourceSeconds: "4" }),
+    );
+    await submit(handlers, id);
+    await follow(handlers, id);
+    expect(await completedOf(deps.store, id)).toMatchObject({ channelId: "ext-veo", seconds: "11" });
+    const sent = (await (await control("ext-veo", "requests")).json()) as Array<{ path: string; body?: unknown }>;
+    expect(sent.filter((entry) => entry.path.endsWith(":predictLongRunning")).at(-1)?.body).toMatchObject({
+      instances: [{ video: { uri: expect.stringContaining("/files/") } }],
+      parameters: { durationSeconds: 7 },
+    });
+  });
+
+  it("an extension Veo refuses (a 1080p source: Veo extends 720p only) ends failed, not retried elsewhere", async () => {
+    const veo = channel("ext-veo-1080", {
+      provider: "gemini",
+      base_url: `${root()}/c/ext-veo-1080/v1beta`,
+      models: { "veo-3.1": "veo-3.1-generate-preview" },
+      poll_interval_seconds: 0.05,
+    });
+    const { handlers } = await poller([veo]);
+    const sourceId = newId();
+    await handlers.onVideoRequested(requested(sourceId, "veo-3.1", { seconds: "8", size: "1920x1080" }));
+    await submit(handlers, sourceId);
+    await follow(handlers, sourceId);
+    expect((await handlers.records.load(sourceId)).outcome).toBe("completed");
+    const id = newId();
+    await handlers.onVideoRequested(
+      requested(id, "veo-3.1", { operation: "extend", sourceVideoId: sourceId, seconds: "7", sourceSeconds: "8" }),
+    );
+    await submit(handlers, id);
+    const state = await handlers.records.load(id);
+    expect(state.outcome).toBe("failed");
+    expect(state.submission).toBeUndefined();
+    expect(state.failure?.message).toContain("720p");
+  });
+
   it("an edit whose poller died after the upstream took it is resumed with its key: one upstream job", async () => {
     const { handlers, deps } = await poller([channel("edit-crash")]);
     const source = await finished(handlers);

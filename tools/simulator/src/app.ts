@@ -15,6 +15,7 @@ import { mediaLinks } from "./providers/files.ts";
 import { createOAuthTokens, geminiApi, oauthTokenEndpoint, vertexApi } from "./providers/google.ts";
 import { defaultKlingSecret, klingApi } from "./providers/kling.ts";
 import { lumaApi } from "./providers/luma.ts";
+import { minimaxApi } from "./providers/minimax.ts";
 import { runwayApi } from "./providers/runway.ts";
 import { expiringMedia } from "./providers/task-kit.ts";
 import { videosApi } from "./providers/videos-api.ts";
@@ -49,8 +50,7 @@ const isControlCall = (url: string) => /^(\/c\/[^/]+)?\/_control(\/|$|\?)/.test(
  * under `/v1`, Azure's under `/openai/v1`, chat-completions streams at `/v1/chat/completions`, Veo's Gemini
  * API under `/v1beta` and Vertex AI's under `/vertex/v1` (tokens from `/oauth2/token`), Kling under
  * `/kling`, DashScope under `/dashscope/api/v1`, Ark under `/ark/api/v3`, Runway under `/runway`, Luma under
- * `/luma/dream-machine/v1`, their media at `/media`; the
- * unprefixed routes are the default channel, `/c/{channel}/…` a channel of its own (jobs, faults,
+ * `/luma/dream-machine/v1`, MiniMax under `/minimax/v1`, their media at `/media`; the unprefixed routes are the default channel, `/c/{channel}/…` a channel of its own (jobs, faults,
  * stats). The control API is `/_control` (and `/c/{channel}/_control`). Call `listen` yourself.
  */
 export const buildSimulator = async (options: SimulatorOptions = {}): Promise<FastifyInstance> => {
@@ -115,6 +115,7 @@ export const buildSimulator = async (options: SimulatorOptions = {}): Promise<Fa
     await app.register(arkApi(contextOf, media), { prefix: `${root}/ark/api/v3` });
     await app.register(runwayApi(contextOf, media), { prefix: `${root}/runway` });
     await app.register(lumaApi(contextOf, media), { prefix: `${root}/luma/dream-machine/v1` });
+    await app.register(minimaxApi(contextOf, media), { prefix: `${root}/minimax/v1` });
     await app.register(expiringMedia(contextOf), { prefix: root });
     await app.register(videosApi(contextOf), { prefix: `${root}/v1` });
     await app.register(chatProvider(contextOf, linkBase), { prefix: `${root}/v1` });

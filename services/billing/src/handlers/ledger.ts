@@ -99,9 +99,12 @@ export const ledger = ({
       const { videoId, model, seconds, size } = event.data;
       const reported = { model, seconds, size };
       const account = await accounts.load(streamId("account", event.accountId));
-      const priced = pricedSpec(reported, account.state.extensions.get(videoId));
+      const sourceSeconds = account.state.extensions.get(videoId);
+      const priced = pricedSpec(reported, sourceSeconds);
       // What the upstream made decides the price, the quote its ceiling; a combination we do not sell is charged at the quote.
-      const priceMicros = priced && priceOf(priced, catalog, event.accountId);
+      // An extension's added seconds are priced as the catalog prices extensions (`extension_seconds`).
+      const priceMicros =
+        priced && priceOf(priced, catalog, event.accountId, { extension: sourceSeconds !== undefined });
       await execute(
         event.accountId,
         { type: "CaptureReservation", videoId, priceMicros, reported, chargeOverage: catalog.chargeOverage ?? false },

@@ -4,11 +4,12 @@ import {
   type Catalog,
   type CreateVideoRequest,
   defaultSpec,
+  extensionSeconds,
   modelNames,
   priceOf,
   type VideoSpec,
 } from "@reelgate/contracts";
-import { InvalidFieldError, invalidField as invalid } from "./errors.ts";
+import { InvalidFieldError, invalidField as invalid, UnsupportedOperationError } from "./errors.ts";
 
 export interface Quote {
   spec: VideoSpec;
@@ -76,4 +77,32 @@ export const quoteFromSource = (
       param,
     });
   return { spec: requested, quoteMicros };
+};
+
+/**
+ * An extension of a `model` video at `size`: `seconds` (default: the first offered) must be one the catalog's
+ * `extension_seconds` allow for it (Veo: 7), priced at that entry's rate; a video the catalog extends by nothing
+ * (Veo at 1080p) is refused as an operation its provider cannot do, before anything is reserved.
+ */
+export const quoteExtension = (
+  { model, size, seconds }: { model: string; size: string; seconds?: string | undefined },
+  catalog: Catalog,
+  accountId: string,
+): Quote => {
+  const allowed = extensionSeconds(catalog, model, size);
+  if (allowed.length === 0)
+    throw new UnsupportedOperationError(`Videos of ${model} at ${size} cannot be extended.`, {
+      param: "video",
+      code: "unsupported_operation",
+    });
+  const spec = { model, size, seconds: seconds ?? (allowed[0] as string) };
+  if (!allowed.includes(spec.seconds))
+    throw invalid(
+      "seconds",
+      `Invalid 'seconds': '${spec.seconds}' is not allowed for an extension of a ${model} video at ${size}. Allowed: ${allowed.join(", ")}.`,
+    );
+  const quoteMicros = priceOf(spec, catalog, accountId, { extension: true });
+  if (quoteMicros === undefined)
+    throw invalid("seconds", `Invalid 'seconds': ${model} at ${size} is not offered for ${spec.seconds} seconds.`);
+  return { spec, quoteMicros };
 };

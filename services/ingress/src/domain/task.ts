@@ -6,7 +6,7 @@ import {
   notFound,
   UnsupportedOperationError,
 } from "./errors.ts";
-import { type Quote, quoteFromSource, quoteRequest } from "./quote.ts";
+import { type Quote, quoteExtension, quoteFromSource, quoteRequest } from "./quote.ts";
 
 /** The rules of a `task-{videoId}` stream: what a request, a remix, an edit, an extension or a delete becomes. */
 export type TaskEvent = EventOf<"VideoRequested" | "VideoDeleted">;
@@ -166,15 +166,17 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
       if (source.kind === "upload") {
         if (!source.supported)
           throw unsupported(`Model '${source.model}' cannot ${operation} an uploaded video.`, "model");
-        // An uploaded file: priced as a create of the model's defaults (an extension: of the seconds asked).
-        const quote = quoteRequest(
-          {
-            model: source.model,
-            ...(operation === "extend" && command.type === "ExtendVideo" ? { seconds: command.seconds } : {}),
-          },
-          command.catalog,
-          command.accountId,
-        );
+        // An uploaded file: priced as a create of the model's defaults (an extension: of the seconds asked, at the
+        // model's default size).
+        const defaults = quoteRequest({ model: source.model }, command.catalog, command.accountId);
+        const quote =
+          command.type === "ExtendVideo"
+            ? quoteExtension(
+                { model: source.model, size: defaults.spec.size, seconds: command.seconds },
+                command.catalog,
+                command.accountId,
+              )
+            : defaults;
         requireFunds(quote.quoteMicros, command.spendableMicros);
         return [requested(command, quote, { operation, sourceUpload: source.upload })];
       }
@@ -188,8 +190,8 @@ export const decideTask = (command: TaskCommand, state: TaskState): TaskEvent[] 
         return [requested(command, quote, { operation, sourceVideoId: video.id })];
       }
       // An extension is priced on the extension's seconds, at the source's model and size.
-      const quote = quoteRequest(
-        { model: made.model, size: made.size, ...(command.seconds ? { seconds: command.seconds } : {}) },
+      const quote = quoteExtension(
+        { model: made.model, size: made.size, seconds: command.seconds },
         command.catalog,
         command.accountId,
       );

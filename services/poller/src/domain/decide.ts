@@ -81,6 +81,12 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
   }
 };
 
+/** The length a job was asked to make: an extension's request names the extension's own seconds, on top of its source's. */
+const askedSeconds = (request: NonNullable<JobState["request"]>) =>
+  request.operation === "extend" && request.sourceSeconds
+    ? String(Number(request.sourceSeconds) + Number(request.seconds))
+    : request.seconds;
+
 const completedData = (report: JobReport, now: number, state: JobState) => {
   const { request, submission } = state;
   if (!request || !submission) return undefined;
@@ -89,9 +95,10 @@ const completedData = (report: JobReport, now: number, state: JobState) => {
     channelId: submission.channelId,
     // Streamed providers end with a link: that is what fetches the media.
     upstreamId: report.mediaId ?? submission.upstreamId,
-    // The upstream's own account of what it made is what billing charges for.
+    // The upstream's own account of what it made is what billing charges for. One that names no length (Veo) made
+    // what was asked: for an extension, the stitched whole (source + extension), as Veo documents its result.
     model: request.model,
-    seconds: report.seconds || request.seconds,
+    seconds: report.seconds || askedSeconds(request),
     size: report.size || request.size,
     variants: report.variants,
     completedAt: now,
