@@ -20,7 +20,7 @@ import { upstreamCharacters } from "./adapters/upstream-characters.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
 import { serveVideoStatus } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
-import { projectEvent } from "./views/projection.ts";
+import { batchedProjection } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
 
 const config = loadConfig();
@@ -60,9 +60,8 @@ await runService({
       filterSubject: runtime.names.eventsWildcard,
       concurrency: 64,
       // Never waits for another event (any order is fine), so nothing here is dead-lettered for waiting.
-      handle: async (event) => {
-        await projectEvent(views, event);
-      },
+      // The events of one pull are projected together: one read and one write per video.
+      handle: batchedProjection(views),
     });
     const app = await buildApp({
       store: runtime.store,
