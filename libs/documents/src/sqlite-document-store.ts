@@ -19,8 +19,6 @@ import {
 import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
-/** Documents whose indexed column values one collection remembers (see `known`); the oldest are forgotten first. */
-const rememberedDocuments = 10_000;
 
 type GroupCommit = ReturnType<typeof sqliteGroupCommit>;
 
@@ -81,38 +79,6 @@ const sqliteCollection = <T extends { id: string }>(
   const updateSql = `UPDATE ${table} SET rev = rev + 1, doc = ?${columns.map((c) => `, ${c} = ?`).join("")} WHERE id = ? AND rev = ?`;
   const indexedValues = (doc: T) => fields.names.map((field) => toSql(indexedValue(name, doc, field)));
 
-  // Setting an indexed column rewrites its index entries even when the value is the same, which made an
-  // update of a document whose indexed fields did not change (most updates) about twice as dear. So the
-  // stored column values last read or written at a revision are remembered, and an update at that
-  // revision sets only the columns that change, on condition that the others still hold the remembered
-  // values; should they not (another writer), the full update runs. Correctness never rests on the memo.
-  const known = new Map<string, { rev: number; values: SQLInputValue[] }>();
-  const remember = (id: string, rev: number, values: SQLInputValue[]) => {
-    known.delete(id);
-    known.set(id, { rev, values });
-    if (known.size > rememberedDocuments) known.delete(known.keys().next().value as string);
-  };
-  const selectSql = `SELECT rev, doc${columns.map((c) => `, ${c}`).join("")} FROM ${table} WHERE id = ?`;
-  const partialSql = (changed: boolean[]) => {
-    const set = columns.filter((_, index) => changed[index]).map((c) => `, ${c} = ?`);
-    const same = columns.filter((_, index) => !changed[index]).map((c) => ` AND ${c} IS ?`);
-    return `UPDATE ${table} SET rev = rev + 1, doc = ?${set.join("")} WHERE id = ? AND rev = ?${same.join("")}`;
-  };
-  /** The update at a remembered revision, setting only changed columns; false when the row is not as remembered. */
-  const partialUpdate = (id: string, json: string, values: SQLInputValue[], expectedRev: number) => {
-    const seen = known.get(id);
-    if (!seen || seen.rev !== expectedRev || columns.length === 0) return false;
-    const changed = values.map((value, index) => value !== seen.values[index]);
-    const params = [
-      json,
-      ...values.filter((_, index) => changed[index]),
-      id,
-      expectedRev,
-      ...seen.values.filter((_, index) => !changed[index]),
-    ];
-    return Number(statement(partialSql(changed)).run(...params).changes) === 1;
-  };
-
   const whereClause = (entries: [string, FieldValue][], extra: string[] = []) => {
     const conditions = entries.map(([field, value]) =>
       value === null ? `${columnOf(field)} IS NULL` : `${columnOf(field)} = ?`,
@@ -124,15 +90,8 @@ const sqliteCollection = <T extends { id: string }>(
 
   const collection: Collection<T> = {
     async get(id) {
-      const row = statement(selectSql).get(id);
-      if (!row) return undefined;
-      const rev = Number(row.rev);
-      remember(
-        id,
-        rev,
-        fields.names.map((field) => row[`ix_${field}`] as SQLInputValue),
-      );
-      return { doc: JSON.parse(row.doc as string) as T, rev };
+      const row = statement(`SELECT rev, doc FROM ${table} WHERE id = ?`).get(id);
+      return row ? { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) } : undefined;
     },
     async getBy(field, value) {
       fields.assert(field);
@@ -149,14 +108,10 @@ const sqliteCollection = <T extends { id: string }>(
           if (expectedRev === null) {
             const { changes } = statement(insertSql).run(doc.id, json, ...values);
             if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
-            remember(doc.id, 1, values);
             return 1;
           }
-          if (!partialUpdate(doc.id, json, values, expectedRev)) {
-            const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
-            if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
-          }
-          remember(doc.id, expectedRev + 1, values);
+          const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
+          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
           return expectedRev + 1;
         },
         // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
@@ -165,7 +120,6 @@ const sqliteCollection = <T extends { id: string }>(
     },
     update: (id, fn) => updateWithRetry(collection, id, fn),
     async delete(id) {
-      known.delete(id);
       await writes.write(() => statement(`DELETE FROM ${table} WHERE id = ?`).run(id), { clean: true });
     },
     async find(query) {
@@ -203,7 +157,6 @@ const sqliteCollection = <T extends { id: string }>(
       }
     },
     async clear() {
-      known.clear();
       await writes.write(() => statement(`DELETE FROM ${table}`).run());
     },
   };

@@ -34,39 +34,3 @@ it("opens the service's own SQLite file when no MongoDB URL is given", async () 
   expect((await (await again.collection<{ id: string }>("tasks", { indexes: [] })).get("t1"))?.rev).toBe(1);
   await again.close();
 });
-
-it("keeps index columns exact when an update sets only the changed ones and another writer moved the row", async () => {
-  type Task = { id: string; status: string; score: number; done: boolean; note?: string };
-  const path = join(dir, "partial.db");
-  const mine = openSqliteDocumentStore(path);
-  const theirs = openSqliteDocumentStore(path);
-  const options = { indexes: ["status", "score", "done"] };
-  const tasks = await mine.collection<Task>("tasks", options);
-  const other = await theirs.collection<Task>("tasks", options);
-  const ids = async (where: Record<string, string | number | boolean>) =>
-    (await tasks.find({ where })).map((task) => task.id);
-
-  await tasks.put({ id: "t1", status: "open", score: 1, done: false }, null);
-  // Only the document and one column change; the others keep their index entries.
-  await tasks.update("t1", (task) => task && { ...task, score: 2, note: "a" });
-  expect(await ids({ status: "open", score: 2, done: false })).toEqual(["t1"]);
-  expect(await ids({ score: 1 })).toEqual([]);
-
-  // Read here at rev 1; meanwhile another connection deletes and recreates it (rev 1 again, other columns).
-  await tasks.put({ id: "t2", status: "open", score: 5, done: false }, null);
-  const read = await tasks.get("t2");
-  await other.delete("t2");
-  await other.put({ id: "t2", status: "done", score: 9, done: true }, null);
-  expect(read?.rev).toBe(1);
-  // My write at rev 1 succeeds (the revision matches) and must set every column, not only those I changed.
-  await tasks.put({ ...read!.doc, note: "mine" }, 1);
-  expect(await tasks.get("t2")).toEqual({
-    doc: { id: "t2", status: "open", score: 5, done: false, note: "mine" },
-    rev: 2,
-  });
-  expect(await ids({ status: "open", score: 5, done: false })).toEqual(["t2"]);
-  expect(await ids({ status: "done" })).toEqual([]);
-  expect(await ids({ score: 9 })).toEqual([]);
-  await mine.close();
-  await theirs.close();
-});
