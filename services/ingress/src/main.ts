@@ -58,9 +58,10 @@ await runService({
     await runtime.consume({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
-      concurrency: 64,
+      // The events of one pull are projected together (one read and one write per video, one commit), so a
+      // larger pull is a cheaper one: with a backlog, 256 at a time cost ~40% less CPU per video than 64.
+      concurrency: 256,
       // Never waits for another event (any order is fine), so nothing here is dead-lettered for waiting.
-      // The events of one pull are projected together: one read and one write per video.
       handle: batchedProjection(views),
     });
     const app = await buildApp({
