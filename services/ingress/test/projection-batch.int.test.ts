@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { TypedEnvelope } from "@reelgate/contracts";
 import { type DocumentStore, openSqliteDocumentStore } from "@reelgate/documents";
 import { afterEach, describe, expect, it } from "vitest";
-import { projectEvent, projectEvents } from "../src/views/projection.ts";
+import { batchedProjection, projectEvent, projectEvents } from "../src/views/projection.ts";
 import { openViews, type Views } from "../src/views/views.ts";
 
 const accountId = "acct_batch";
@@ -172,5 +172,21 @@ describe("the projection applied a batch at a time", () => {
     expect(results.map((result) => result.ok && result.outcome)).toEqual(["applied", "applied"]);
     expect(await views.videos.get("video_batch4")).toBeUndefined();
     expect(await views.videoEvents.count({ videoId: "video_batch4" })).toBe(2);
+  });
+
+  it("fails an event that cannot be projected alone, never the neighbours it was batched with", async () => {
+    const views = await open();
+    const handle = batchedProjection(views);
+    const [requested, reserved] = lifeOf("video_batch5", 2, 400_000);
+    // An owner that is no indexable value: writing the video's document with it throws.
+    const broken = {
+      ...requested!,
+      data: { ...requested!.data, accountId: { not: "a string" } },
+    } as unknown as TypedEnvelope;
+    const unknownStream = { ...reserved!, id: "evt_unknown", stream: "nonsense-1" } as TypedEnvelope;
+    const outcomes = await Promise.allSettled([handle(broken), handle(reserved!), handle(unknownStream)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "fulfilled", "rejected"]);
+    // The reservation went in on its own: it started the video's document.
+    expect((await views.videos.get("video_batch5"))?.doc).toMatchObject({ task: null, billing: { state: "reserved" } });
   });
 });

@@ -40,7 +40,7 @@ export const projectEvents = async (views: Views, events: TypedEnvelope[]): Prom
     else groups.set(key, [index]);
   };
 
-  events.forEach((event, index) => {
+  const plan = (event: TypedEnvelope, index: number) => {
     // The video's history: one document per event, keyed by the event's id, so a redelivery writes nothing.
     const historyOf = historyVideoIdOf(event);
     if (historyOf) {
@@ -66,6 +66,14 @@ export const projectEvents = async (views: Views, events: TypedEnvelope[]): Prom
     const videoId = videoIdOf(event);
     // Events the video's document ignores (attempts, queueing, webhooks, ...) cost no read and no write.
     if (videoId && changesVideoView(event.type)) group(videos, videoId, index);
+  };
+  events.forEach((event, index) => {
+    try {
+      plan(event, index);
+    } catch (error) {
+      // An event that cannot even be read (an unknown stream category) fails alone.
+      writesOf[index]!.push(Promise.reject(error));
+    }
   });
 
   /** Per event, the folds whose document it changed (in the fold's last run: `update` may run it again). */
@@ -124,6 +132,10 @@ const projectKey = async (views: Views, event: TypedEnvelope) => {
  */
 export const batchedProjection = (views: Views) => {
   let queue: { event: TypedEnvelope; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const settle = (result: ProjectionResult | undefined, resolve: () => void, reject: (error: unknown) => void) => {
+    if (result?.ok) resolve();
+    else reject(result?.error);
+  };
   const flush = async () => {
     const batch = queue;
     queue = [];
@@ -131,10 +143,15 @@ export const batchedProjection = (views: Views) => {
       views,
       batch.map(({ event }) => event),
     ).catch((error: unknown) => batch.map((): ProjectionResult => ({ ok: false, error })));
-    batch.forEach(({ resolve, reject }, index) => {
-      const result = results[index]!;
-      if (result.ok) resolve();
-      else reject(result.error);
+    batch.forEach(({ event, resolve, reject }, index) => {
+      const result = results[index];
+      if (result?.ok || batch.length === 1) return settle(result, resolve, reject);
+      // A failed write fails every event folded into it: each is applied again alone (all of it is
+      // idempotent), so an event that cannot be projected fails by itself, never its batch neighbours.
+      projectEvents(views, [event]).then(
+        ([alone]) => settle(alone, resolve, reject),
+        (error: unknown) => reject(error),
+      );
     });
   };
   return (event: TypedEnvelope): Promise<void> =>
