@@ -145,7 +145,10 @@ export const batchedProjection = (views: Views) => {
     ).catch((error: unknown) => batch.map((): ProjectionResult => ({ ok: false, error })));
     batch.forEach(({ event, resolve, reject }, index) => {
       const result = results[index];
-      if (result?.ok || batch.length === 1) return settle(result, resolve, reject);
+      if (result?.ok || batch.length === 1) {
+        settle(result, resolve, reject);
+        return;
+      }
       // A failed write fails every event folded into it: each is applied again alone (all of it is
       // idempotent), so an event that cannot be projected fails by itself, never its batch neighbours.
       projectEvents(views, [event]).then(
