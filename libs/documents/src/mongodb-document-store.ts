@@ -105,6 +105,11 @@ const mongoCollection = async <T extends { id: string }>(
       const stored = await docs.findOne({ _id: id });
       return stored ? { doc: fromStored<T>(stored), rev: stored._rev } : undefined;
     },
+    async getBy(field, value) {
+      fields.assert(field);
+      const stored = await docs.findOne({ [pathOf(field)]: value } as Filter<Stored>, { sort: { _id: 1 } });
+      return stored ? fromStored<T>(stored) : undefined;
+    },
     async put(doc, expectedRev) {
       for (const field of fields.names) indexedValue(name, doc, field);
       if (expectedRev === null) {

@@ -19,6 +19,11 @@ export interface FindQuery {
 
 export interface Collection<T extends { id: string }> {
   get(id: string): Promise<Revisioned<T> | undefined>;
+  /**
+   * The document whose indexed `field` equals `value` (`null`: null or missing), the first in id order if
+   * several do: a point read by a field that identifies a document (a key's hash, say), one indexed lookup.
+   */
+  getBy(field: string, value: FieldValue): Promise<T | undefined>;
   /** Compare-and-set: expectedRev null = must not exist yet. Returns the new rev. Throws RevisionConflict. */
   put(doc: T, expectedRev: number | null): Promise<number>;
   /**

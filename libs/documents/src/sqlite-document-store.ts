@@ -93,6 +93,13 @@ const sqliteCollection = <T extends { id: string }>(
       const row = statement(`SELECT rev, doc FROM ${table} WHERE id = ?`).get(id);
       return row ? { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) } : undefined;
     },
+    async getBy(field, value) {
+      fields.assert(field);
+      const condition = value === null ? `${columnOf(field)} IS NULL` : `${columnOf(field)} = ?`;
+      const sql = `SELECT doc FROM ${table} WHERE ${condition} ORDER BY id LIMIT 1`;
+      const row = value === null ? statement(sql).get() : statement(sql).get(toSql(value));
+      return row ? (JSON.parse(row.doc as string) as T) : undefined;
+    },
     async put(doc, expectedRev) {
       const json = JSON.stringify(doc);
       const values = indexedValues(doc);

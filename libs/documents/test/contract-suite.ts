@@ -143,6 +143,25 @@ export const describeDocumentStoreContract = (name: string, open: () => Promise<
       expect(await tasks.count({ archived: false })).toBe(0);
     });
 
+    it("gets one document by an indexed field, the first in id order, and sees every write at once", async () => {
+      const tasks = await fresh<Task>(["status", "score"]);
+      expect(await tasks.getBy("status", "open")).toBeUndefined();
+      await tasks.put({ id: "t2", status: "open", score: 2, archived: false }, null);
+      await tasks.put({ id: "t1", status: "open", archived: false }, null);
+      await tasks.put({ id: "t3", status: "done", score: 3, archived: false }, null);
+      expect(await tasks.getBy("status", "open")).toEqual({ id: "t1", status: "open", archived: false });
+      expect(await tasks.getBy("score", 3)).toEqual({ id: "t3", status: "done", score: 3, archived: false });
+      // Bound as stored: the string "3" is not the number 3.
+      expect(await tasks.getBy("score", "3")).toBeUndefined();
+      expect((await tasks.getBy("score", null))?.id).toBe("t1");
+      await tasks.update("t3", (t) => t && { ...t, status: "archived" });
+      expect(await tasks.getBy("status", "done")).toBeUndefined();
+      expect((await tasks.getBy("status", "archived"))?.id).toBe("t3");
+      await tasks.delete("t1");
+      expect((await tasks.getBy("status", "open"))?.id).toBe("t2");
+      await expect(tasks.getBy("note", "x")).rejects.toThrow(/not an indexed field/);
+    });
+
     it("sums past nulls, and filters and orders through a compound index", async () => {
       type Pending = { id: string; account: string; pending: number | null; at: number };
       const docs = await fresh<Pending>(

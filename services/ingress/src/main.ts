@@ -20,7 +20,7 @@ import { upstreamCharacters } from "./adapters/upstream-characters.ts";
 import { upstreamContent } from "./adapters/upstream-content.ts";
 import { videoStatusCommand } from "./adapters/video-status-rpc.ts";
 import { buildApp } from "./app.ts";
-import { projectEvent } from "./views/projection.ts";
+import { batchedProjection } from "./views/projection.ts";
 import { openViews } from "./views/views.ts";
 
 const config = loadConfig();
@@ -58,11 +58,11 @@ await runService({
     await runtime.consume({
       purpose: "projection",
       filterSubject: runtime.names.eventsWildcard,
-      concurrency: 64,
+      // The events of one pull are projected together (one read and one write per video, one commit), so a
+      // larger pull is a cheaper one: with a backlog, 256 at a time cost ~40% less CPU per video than 64.
+      concurrency: 256,
       // Never waits for another event (any order is fine), so nothing here is dead-lettered for waiting.
-      handle: async (event) => {
-        await projectEvent(views, event);
-      },
+      handle: batchedProjection(views),
     });
     const app = await buildApp({
       store: runtime.store,

@@ -83,6 +83,28 @@ export const videoIdOf = (event: TypedEnvelope): string | undefined => {
   return typeof data.videoId === "string" ? data.videoId : undefined;
 };
 
+/**
+ * The event types `applyToVideoView` acts on; for every other type it returns undefined, so the projection
+ * neither reads nor writes the document for them (kept beside the switch below, which must name the same).
+ */
+const videoViewTypes = new Set<string>([
+  "VideoRequested",
+  "VideoDeleted",
+  "FundsReserved",
+  "ReservationRejected",
+  "ReservationCaptured",
+  "ReservationReleased",
+  "JobSubmitted",
+  "JobProgressed",
+  "JobCompleted",
+  "JobCompletedLate",
+  "JobFailed",
+  "MediaStored",
+  "MediaStorageFailed",
+  "MediaDeleted",
+]);
+export const changesVideoView = (type: string) => videoViewTypes.has(type);
+
 const newer = (current: { v: number } | null | undefined, version: number) => !current || version > current.v;
 
 /**
