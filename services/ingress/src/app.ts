@@ -15,7 +15,6 @@ import type { UpstreamContent } from "./adapters/upstream-content.ts";
 import { accountService } from "./application/accounts.ts";
 import { type CharacterMaker, characterService } from "./application/characters.ts";
 import { videoService } from "./application/videos.ts";
-import type { ConfiguredChannel } from "./domain/channel-status.ts";
 import { apiScope } from "./http/api-scope.ts";
 import { adminGuard } from "./http/auth.ts";
 import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
@@ -36,6 +35,7 @@ import { videoOperationRoutes } from "./http/routes/video-operations.ts";
 import { videoRoutes } from "./http/routes/videos.ts";
 import { webhookAdminRoutes, webhookEndpointRoutes } from "./http/routes/webhook-endpoints.ts";
 import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
+import type { ConfiguredChannel } from "./views/channel-status.ts";
 import type { Views } from "./views/views.ts";
 
 export interface IngressDeps {

@@ -1,7 +1,7 @@
 import { type Envelope, ledgerEntrySchema } from "@reelgate/contracts";
 import { describe, expect, it } from "vitest";
-import { toLedgerEntry } from "../src/domain/ledger-entry.ts";
-import { historyItem, historyVideoIdOf, orderHistory, toVideoEventView } from "../src/domain/video-history.ts";
+import { toLedgerEntry } from "../src/views/ledger-entry.ts";
+import { historyItem, historyVideoIdOf, orderHistory, toVideoEventView } from "../src/views/video-history.ts";
 
 let n = 0;
 const envelope = (

@@ -7,8 +7,8 @@ import { openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage } from "@reelgate/object-storage";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IngressDeps } from "../src/app.ts";
-import type { VideoEventView } from "../src/domain/video-history.ts";
 import { mediaOrigins } from "../src/http/routes/console.ts";
+import type { VideoEventView } from "../src/views/video-history.ts";
 import { openViews } from "../src/views/views.ts";
 import { buildTestApp, stubBilling } from "./support/test-app.ts";
 

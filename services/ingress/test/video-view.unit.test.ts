@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import type { TypedEnvelope } from "@reelgate/contracts";
 import { describe, expect, it } from "vitest";
-import { applyToBalanceView, type BalanceView } from "../src/domain/balance-view.ts";
-import { toVideoObject } from "../src/domain/video-object.ts";
-import { applyToVideoView, isRequested, type VideoDocument, type VideoView } from "../src/domain/video-view.ts";
+import { applyToBalanceView, type BalanceView } from "../src/views/balance-view.ts";
+import { toVideoObject } from "../src/views/video-object.ts";
+import { applyToVideoView, isRequested, type VideoDocument, type VideoView } from "../src/views/video-view.ts";
 
 const videoId = "video_1";
 let n = 0;

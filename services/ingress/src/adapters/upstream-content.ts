@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { Variant } from "@reelgate/contracts";
 import { type Channel, type Provider, providerFor, sniffedMedia } from "@reelgate/upstream";
-import type { UpstreamFallback } from "../domain/video-view.ts";
+import type { UpstreamFallback } from "../views/video-view.ts";
 
 /** The media of a variant storage could not copy, fetched through the channel that made it (its link needs the channel's key). */
 export type UpstreamContent = (

@@ -1,6 +1,6 @@
 import { videoStatusRpc } from "@reelgate/contracts";
-import { statusOf } from "../domain/video-object.ts";
-import { isRequested } from "../domain/video-view.ts";
+import { statusOf } from "../views/video-object.ts";
+import { isRequested } from "../views/video-view.ts";
 import type { Views } from "../views/views.ts";
 
 /**

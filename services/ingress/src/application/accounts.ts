@@ -12,10 +12,10 @@ import type { EventStore } from "@reelgate/event-store";
 import { toNewEvents } from "@reelgate/runtime";
 import type { BillingClient } from "../adapters/billing-client.ts";
 import { notFound } from "../domain/errors.ts";
-import { toLedgerEntry } from "../domain/ledger-entry.ts";
-import { historyItem, orderHistory } from "../domain/video-history.ts";
-import { toVideoObject } from "../domain/video-object.ts";
-import { isRequested } from "../domain/video-view.ts";
+import { toLedgerEntry } from "../views/ledger-entry.ts";
+import { historyItem, orderHistory } from "../views/video-history.ts";
+import { toVideoObject } from "../views/video-object.ts";
+import { isRequested } from "../views/video-view.ts";
 import type { KeyView, Views } from "../views/views.ts";
 
 export const accountJson = (account: AccountSnapshot) => ({

@@ -14,12 +14,12 @@ import { inputImageKey, type ObjectStorage } from "@reelgate/object-storage";
 import { aggregateRepository } from "@reelgate/runtime";
 import type { Operation } from "@reelgate/upstream";
 import type { InputFit, InputImageReader, PendingImage } from "../adapters/input-image/index.ts";
-import { spendableMicros } from "../domain/balance-view.ts";
 import { InvalidFieldError, notFound } from "../domain/errors.ts";
 import { quoteRequest } from "../domain/quote.ts";
 import { type SourceVideo, type TaskCommand, taskAggregate } from "../domain/task.ts";
-import { statusOf, toVideoObject } from "../domain/video-object.ts";
-import { applyToVideoView, isRequested, type VideoView } from "../domain/video-view.ts";
+import { spendableMicros } from "../views/balance-view.ts";
+import { statusOf, toVideoObject } from "../views/video-object.ts";
+import { applyToVideoView, isRequested, type VideoView } from "../views/video-view.ts";
 import type { Views } from "../views/views.ts";
 
 export interface VideoDeps {

@@ -2,7 +2,7 @@ import type { Variant } from "@reelgate/contracts";
 import { UpstreamError } from "@reelgate/upstream";
 import type { FastifyReply } from "fastify";
 import type { UpstreamContent } from "../adapters/upstream-content.ts";
-import type { UpstreamFallback } from "../domain/video-view.ts";
+import type { UpstreamFallback } from "../views/video-view.ts";
 import { ApiError } from "./api-error.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { categoryOf, type TypedEnvelope } from "@reelgate/contracts";
 import { RevisionConflict } from "@reelgate/documents";
-import { applyToBalanceView } from "../domain/balance-view.ts";
-import { historyVideoIdOf, toVideoEventView } from "../domain/video-history.ts";
-import { applyToVideoView, changesVideoView, videoIdOf } from "../domain/video-view.ts";
+import { applyToBalanceView } from "./balance-view.ts";
+import { historyVideoIdOf, toVideoEventView } from "./video-history.ts";
+import { applyToVideoView, changesVideoView, videoIdOf } from "./video-view.ts";
 import type { Views } from "./views.ts";
 
 export type ProjectionOutcome = "applied" | "unchanged";

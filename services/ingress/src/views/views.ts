@@ -1,7 +1,7 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
-import type { BalanceView } from "../domain/balance-view.ts";
-import type { VideoEventView } from "../domain/video-history.ts";
-import type { VideoDocument } from "../domain/video-view.ts";
+import type { BalanceView } from "./balance-view.ts";
+import type { VideoEventView } from "./video-history.ts";
+import type { VideoDocument } from "./video-view.ts";
 
 export interface KeyView {
   id: string;

@@ -1,5 +1,5 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
-import { applyToVideoView } from "../../src/domain/video-view.ts";
+import { applyToVideoView } from "../../src/views/video-view.ts";
 import type { Views } from "../../src/views/views.ts";
 
 let n = 0;

@@ -16,7 +16,7 @@ import type { EventStore, StoredEvent } from "@reelgate/event-store";
 import { openViews, type Views } from "@reelgate/ingress";
 import { progressBar } from "../progress.ts";
 
-/** Ingress's balance view of one account (services/ingress/src/domain/balance-view.ts). */
+/** Ingress's balance view of one account (services/ingress/src/views/balance-view.ts). */
 export type BalanceView = Views["balances"] extends Collection<infer T> ? T : never;
 
 /** Billing's account events: the only types an `account-…` stream may hold. */

@@ -8,8 +8,8 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { VideoService } from "../../application/videos.ts";
-import { statusOf } from "../../domain/video-object.ts";
-import type { VideoView } from "../../domain/video-view.ts";
+import { statusOf } from "../../views/video-object.ts";
+import type { VideoView } from "../../views/video-view.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
 
 /** A URL a browser can play without an API key (signed), or null while there is none. */
