@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
-import { ensureStreams, servicePermissions } from "@reelgate/messaging";
+import { ensureStreams, inboxPrefixOf, servicePermissions } from "@reelgate/messaging";
 import { freePort, natsServerBinary, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -44,9 +44,13 @@ describe.skipIf(!binary)("deploy/k8s/nats/authorization.conf on a real nats-serv
       "nats-server with the shipped authorization",
       async () => {
         if (server.exitCode !== null) throw new Error(`nats-server exited with ${server.exitCode}`);
-        const probe = await connect({ servers: url, user: "billing", pass: passwords.billing, reconnect: false }).catch(
-          () => undefined,
-        );
+        const probe = await connect({
+          servers: url,
+          user: "billing",
+          pass: passwords.billing,
+          reconnect: false,
+          inboxPrefix: inboxPrefixOf("billing"),
+        }).catch(() => undefined);
         await probe?.close();
         return probe !== undefined;
       },
@@ -64,7 +68,13 @@ describe.skipIf(!binary)("deploy/k8s/nats/authorization.conf on a real nats-serv
 
   it("takes each service's password from the environment and refuses a connection without one", async () => {
     for (const service of services) {
-      const nc = await connect({ servers: url, user: service, pass: passwords[service], reconnect: false });
+      const nc = await connect({
+        servers: url,
+        user: service,
+        pass: passwords[service],
+        reconnect: false,
+        inboxPrefix: inboxPrefixOf(service),
+      });
       await ensureStreams(nc, natsNames("reelgate"));
       await nc.close();
     }
@@ -76,15 +86,33 @@ describe.skipIf(!binary)("deploy/k8s/nats/authorization.conf on a real nats-serv
 
   it("lets billing alone answer rpc.billing.*", async () => {
     for (const service of ["ingress", "poller", "storage"]) {
-      const nc = await connect({ servers: url, user: service, pass: passwords[service], reconnect: false });
+      const nc = await connect({
+        servers: url,
+        user: service,
+        pass: passwords[service],
+        reconnect: false,
+        inboxPrefix: inboxPrefixOf(service),
+      });
       const sub = nc.subscribe("reelgate.rpc.billing.credit");
       expect(String(await sub.closed), service).toMatch(/permissions violation/i);
       await nc.close();
     }
-    const billing = await connect({ servers: url, user: "billing", pass: passwords.billing, reconnect: false });
+    const billing = await connect({
+      servers: url,
+      user: "billing",
+      pass: passwords.billing,
+      reconnect: false,
+      inboxPrefix: inboxPrefixOf("billing"),
+    });
     billing.subscribe("reelgate.rpc.billing.credit", { callback: (_error, msg) => void msg.respond("ok") });
     await billing.flush();
-    const ingress = await connect({ servers: url, user: "ingress", pass: passwords.ingress, reconnect: false });
+    const ingress = await connect({
+      servers: url,
+      user: "ingress",
+      pass: passwords.ingress,
+      reconnect: false,
+      inboxPrefix: inboxPrefixOf("ingress"),
+    });
     expect((await ingress.request("reelgate.rpc.billing.credit", "{}", { timeout: 5_000 })).string()).toBe("ok");
     await Promise.all([billing.close(), ingress.close()]);
   });

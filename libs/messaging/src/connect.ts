@@ -43,6 +43,8 @@ export interface ConnectOptions {
    */
   startTimeoutMs?: number;
   credentials?: NatsCredentials;
+  /** Where answers to this connection's requests come: a service's own (`inboxPrefixOf`), which its user may read. */
+  inboxPrefix?: string;
 }
 
 /** The URL schemes the node transport speaks; `host:port` without one is nats://. */
@@ -59,7 +61,14 @@ const checkServers = (url: string) => {
 };
 
 /** A connection that reconnects forever and says so in the log. */
-export const connectNats = async ({ url, name, log, startTimeoutMs = 0, credentials = {} }: ConnectOptions) => {
+export const connectNats = async ({
+  url,
+  name,
+  log,
+  startTimeoutMs = 0,
+  credentials = {},
+  inboxPrefix,
+}: ConnectOptions) => {
   checkServers(url);
   const auth = natsAuthOptions(credentials);
   const nc: NatsConnection = await whileNatsStarts(
@@ -68,7 +77,15 @@ export const connectNats = async ({ url, name, log, startTimeoutMs = 0, credenti
     // JetStream publish, KV write, pull) only to add the caller's stack to a timeout; that was 2–3% of a
     // service's CPU. A failed request still rejects with its error, without the extra trace.
     () =>
-      connect({ ...auth, servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true }),
+      connect({
+        ...auth,
+        servers: url,
+        name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        noAsyncTraces: true,
+        ...(inboxPrefix ? { inboxPrefix } : {}),
+      }),
     { timeoutMs: startTimeoutMs, log },
   );
   log.info({ server: nc.getServer(), name }, "connected to NATS");

@@ -28,7 +28,13 @@ export {
 export { PoisonMessageError } from "./errors.ts";
 export { type Handler, type HandlerContext, type HandlerResult, retryAfter } from "./handle-message.ts";
 export { isNatsStarting, type NatsStartOptions, whileNatsStarts } from "./nats-start.ts";
-export { mayPublish, type NatsPermissions, natsAuthorization, servicePermissions } from "./permissions.ts";
+export {
+  inboxPrefixOf,
+  mayPublish,
+  type NatsPermissions,
+  natsAuthorization,
+  servicePermissions,
+} from "./permissions.ts";
 export { waitForQuiet } from "./quiet.ts";
 export { type Outbox, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { type RpcFailure, type RpcServer, type RpcServerOptions, requestRpc, serveRpc } from "./rpc.ts";

@@ -4,9 +4,21 @@ import { type Category, type NatsNames, natsNames } from "@reelgate/contracts";
 export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
-  /** May reply to requests it received (the reply subject of each), and nothing else on `_INBOX`. */
-  allowResponses?: boolean;
 }
+
+/**
+ * A service's own inboxes (its connection's `inboxPrefix`): where the answers to its requests come (JetStream
+ * API replies, PubAcks, pulled messages, KV watches, RPC answers). Only it may listen there, and only the
+ * services it asks may answer there.
+ *
+ * Not nats-server's `allow_responses`: that remembers the reply subject of every message delivered to the
+ * client for two minutes and sweeps the whole list each second, and every JetStream delivery has one (its
+ * ack subject). At a few thousand deliveries a second the sweep was 90% of nats-server's CPU.
+ */
+export const inboxPrefixOf = (service: string) => `_INBOX_${service}`;
+
+/** Publishing answers to the requests of the services named (their inboxes). */
+const answers = (...askers: string[]) => askers.map((asker) => `${inboxPrefixOf(asker)}.>`);
 
 /** What every service needs: the JetStream API (streams, consumers, pulls), acks of what it pulls, its inboxes. */
 const common = (service: string, names: NatsNames, categories: Category[]): NatsPermissions => ({
@@ -18,13 +30,12 @@ const common = (service: string, names: NatsNames, categories: Category[]): Nats
     names.deadLetterSubject(service),
   ],
   // Replies (JetStream API answers, PubAcks, pulled messages, RPC answers) come to its own inboxes.
-  subscribe: ["_INBOX.>"],
+  subscribe: [`${inboxPrefixOf(service)}.>`],
 });
 
 const merge = (base: NatsPermissions, extra: Partial<NatsPermissions>): NatsPermissions => ({
   publish: [...base.publish, ...(extra.publish ?? [])],
   subscribe: [...base.subscribe, ...(extra.subscribe ?? [])],
-  ...(extra.allowResponses ? { allowResponses: true } : {}),
 });
 
 /**
@@ -37,23 +48,21 @@ export const servicePermissions = (namespace = "reelgate"): Record<string, NatsP
     // Writes tasks, characters and API keys; asks billing (admin commands) and the notifier (webhook endpoints); answers
     // the notifier's question of what a video's GET says now.
     ingress: merge(common("ingress", names, ["task", "apikey", "character"]), {
-      publish: [names.rpcSubject("billing", "*"), names.rpcSubject("notifier", "*")],
+      publish: [names.rpcSubject("billing", "*"), names.rpcSubject("notifier", "*"), ...answers("notifier")],
       subscribe: [names.rpcSubject("ingress", "*")],
-      allowResponses: true,
     }),
     // The only one that may answer billing's commands.
     billing: merge(common("billing", names, ["account"]), {
+      publish: answers("ingress"),
       subscribe: [names.rpcSubject("billing", "*")],
-      allowResponses: true,
     }),
     // Also keeps its channel state in a JetStream KV bucket.
     poller: merge(common("poller", names, ["job"]), { publish: [`$KV.${namespace}_poller_channels.>`] }),
     storage: common("storage", names, ["asset"]),
     // Webhook endpoints and deliveries; answers ingress's endpoint commands, asks ingress for a video's status.
     notifier: merge(common("notifier", names, ["webhook", "delivery"]), {
-      publish: [names.rpcSubject("ingress", "*")],
+      publish: [names.rpcSubject("ingress", "*"), ...answers("ingress")],
       subscribe: [names.rpcSubject("notifier", "*")],
-      allowResponses: true,
     }),
   };
 };
@@ -77,7 +86,6 @@ export const natsAuthorization = (
       "      permissions: {",
       `        publish: { allow: [${allowed.publish.map(quote).join(", ")}] }`,
       `        subscribe: { allow: [${allowed.subscribe.map(quote).join(", ")}] }`,
-      ...(allowed.allowResponses ? ["        allow_responses: true"] : []),
       "      }",
       "    }",
     ].join("\n"),

@@ -8,6 +8,7 @@ import {
   connectNats,
   countDeadLetters,
   ensureStreams,
+  inboxPrefixOf,
   type RpcServer,
   serveRpc,
   startConsumer,
@@ -36,6 +37,7 @@ export const startRuntime = async ({ service, config, log }: { service: string; 
   const nc = await connectNats({
     url: config.NATS_URL ?? "nats://127.0.0.1:4222",
     name: service,
+    inboxPrefix: inboxPrefixOf(service),
     log,
     credentials: config,
     startTimeoutMs,

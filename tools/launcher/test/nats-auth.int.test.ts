@@ -6,7 +6,7 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
-import { ensureStreams, requestRpc, serveRpc } from "@reelgate/messaging";
+import { ensureStreams, inboxPrefixOf, requestRpc, serveRpc } from "@reelgate/messaging";
 import { createLogger } from "@reelgate/service-kit";
 import { freePort, natsServerBinary, uniqueNamespace, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +28,12 @@ describe.skipIf(!binary)("npm start's nats-server: a user per service with only 
   const connections: NatsConnection[] = [];
   const as = async (service: string) => {
     const { NATS_USER, NATS_PASSWORD } = credentials[service]!;
-    const nc = await connect({ servers: url, user: NATS_USER, pass: NATS_PASSWORD });
+    const nc = await connect({
+      servers: url,
+      user: NATS_USER,
+      pass: NATS_PASSWORD,
+      inboxPrefix: inboxPrefixOf(service),
+    });
     connections.push(nc);
     return nc;
   };
@@ -133,6 +138,11 @@ describe.skipIf(!binary)("npm start's nats-server: a user per service with only 
     const ingress = await as("ingress");
     const listening = ingress.subscribe(names.rpcSubject("billing", "credit"));
     expect(String(await listening.closed)).toMatch(/permissions violation/i);
+
+    // Nobody reads another service's answers: storage cannot listen on ingress's inboxes.
+    const storage = await as("storage");
+    const eavesdropper = storage.subscribe(`${inboxPrefixOf("ingress")}.>`);
+    expect(String(await eavesdropper.closed)).toMatch(/permissions violation/i);
   });
 });
 
