@@ -5,7 +5,7 @@ import { natsNames } from "@reelgate/contracts";
 import { openDocumentStore } from "@reelgate/documents";
 import { openEventStore } from "@reelgate/event-store";
 import { openViews } from "@reelgate/ingress";
-import { connectNats } from "@reelgate/messaging";
+import { connectNats, inboxPrefixOf } from "@reelgate/messaging";
 import { createLogger, loadConfig, secretsDir } from "@reelgate/service-kit";
 import { loadChannels, providerFor } from "@reelgate/upstream";
 import { checkChannels, formatChecks } from "./commands/channels-check.ts";
@@ -196,10 +196,13 @@ const runChannelsCheck = async (): Promise<number> => {
 
 const runDeadLetters = async (): Promise<number> => {
   const names = natsNames(config.REELGATE_NAMESPACE);
+  const credentials = cliNatsCredentials();
   const nc = await connectNats({
     url: config.NATS_URL ?? "nats://127.0.0.1:4222",
     name: "reelgate-cli",
-    credentials: cliNatsCredentials(),
+    credentials,
+    // As a service's own user (replaying its dead letters), answers may come only to that service's inboxes.
+    ...(credentials.NATS_USER ? { inboxPrefix: inboxPrefixOf(credentials.NATS_USER) } : {}),
     // Silent: stdout carries the results; a NATS that cannot be reached fails the command instead.
     log: createLogger("cli", "silent"),
   });

@@ -17,6 +17,7 @@ import { type Stack, startStack } from "../src/stack.ts";
 const binary = natsServerBinary();
 if (!binary) console.warn("nats-server is not installed: the NATS permission tests are skipped");
 const log = createLogger("test", "silent");
+const cli = join(import.meta.dirname, "../../cli/src/main.ts");
 
 describe.skipIf(!binary)("npm start's nats-server: a user per service with only its subjects", () => {
   const namespace = uniqueNamespace("auth");
@@ -144,6 +145,23 @@ describe.skipIf(!binary)("npm start's nats-server: a user per service with only 
     const eavesdropper = storage.subscribe(`${inboxPrefixOf("ingress")}.>`);
     expect(String(await eavesdropper.closed)).toMatch(/permissions violation/i);
   });
+
+  it("runs the CLI's dead-letter commands as a service's own user (its answers come to that user's inboxes)", async () => {
+    await ensureStreams(await as("billing"), names);
+    const { NATS_USER, NATS_PASSWORD } = credentials.billing!;
+    const listed = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, "dead-letters", "list", "--service", "billing"], {
+        env: { ...process.env, NATS_URL: url, NATS_USER, NATS_PASSWORD, REELGATE_NAMESPACE: namespace },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (chunk) => (out += chunk));
+      child.stderr.on("data", (chunk) => (out += chunk));
+      child.on("exit", (code) => resolve({ code, out }));
+    });
+    expect(listed.out).toContain("0 dead letters of billing");
+    expect(listed.code).toBe(0);
+  }, 60_000);
 });
 
 describe.skipIf(!binary)("the platform on npm start's authenticated nats-server", () => {
