@@ -65,7 +65,7 @@ export const projectEvents = async (views: Views, events: TypedEnvelope[]): Prom
     }
     const videoId = videoIdOf(event);
     // Events the video's document ignores (attempts, queueing, webhooks, ...) cost no read and no write.
-    if (videoId && changesVideoView(event.type)) group(videos, videoId, index);
+    if (videoId && changesVideoView(event)) group(videos, videoId, index);
   };
   events.forEach((event, index) => {
     try {

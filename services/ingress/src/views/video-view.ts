@@ -84,26 +84,14 @@ export const videoIdOf = (event: TypedEnvelope): string | undefined => {
 };
 
 /**
- * The event types `applyToVideoView` acts on; for every other type it returns undefined, so the projection
- * neither reads nor writes the document for them (kept beside the switch below, which must name the same).
+ * Whether the event can change a video's document at all, asked before the projection reads it: the event
+ * applied to an empty document. Every type the switch below handles starts a document; every other type
+ * gives undefined, so the switch is the one list of the types that matter.
  */
-const videoViewTypes = new Set<string>([
-  "VideoRequested",
-  "VideoDeleted",
-  "FundsReserved",
-  "ReservationRejected",
-  "ReservationCaptured",
-  "ReservationReleased",
-  "JobSubmitted",
-  "JobProgressed",
-  "JobCompleted",
-  "JobCompletedLate",
-  "JobFailed",
-  "MediaStored",
-  "MediaStorageFailed",
-  "MediaDeleted",
-]);
-export const changesVideoView = (type: string) => videoViewTypes.has(type);
+export const changesVideoView = (event: TypedEnvelope) => {
+  const videoId = videoIdOf(event);
+  return videoId !== undefined && applyToDocument(emptyDocument(videoId), event) !== undefined;
+};
 
 const newer = (current: { v: number } | null | undefined, version: number) => !current || version > current.v;
 
