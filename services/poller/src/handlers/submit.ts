@@ -1,6 +1,6 @@
 import type { TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
-import { retryAfter as after } from "@reelgate/messaging";
+import { retryAfter as after, defaultRetryDelayMs } from "@reelgate/messaging";
 import { type Submitted, UpstreamError } from "@reelgate/upstream";
 import type { JobState } from "../domain/job.ts";
 import { recoverSubmit } from "../domain/submit-recovery.ts";
@@ -17,10 +17,10 @@ import { callUpstream } from "./upstream-call.ts";
 /** A FundsReserved ahead of its VideoRequested waits in its handler (see request-arrivals.ts) at most this long. */
 const REQUEST_WAIT_MS = 2_000;
 /**
- * Then it comes back after 250 ms, twice as long on each delivery up to 2 s (its request is queued by another
+ * Then it comes back on the consumer's own backoff (250 ms, doubling), capped at 2 s (its request is queued by another
  * replica, or this one's intake is far behind).
  */
-const waitForRequestMs = (deliveryCount: number) => Math.min(2_000, 250 * 2 ** Math.max(0, deliveryCount - 1));
+const waitForRequestMs = (deliveryCount: number) => Math.min(2_000, defaultRetryDelayMs(deliveryCount));
 
 type FundsReserved = TypedEnvelope & { type: "FundsReserved" };
 
