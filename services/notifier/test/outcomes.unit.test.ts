@@ -21,10 +21,13 @@ const envelope = (type: string, data: Record<string, unknown>, version = 1): Typ
   }) as TypedEnvelope;
 
 /** The handler with in-memory stores, one endpoint, and an ingress whose GET answers `answers` in turn. */
-const setUp = (answers: Array<VideoStatus | null>) => {
+const setUp = (answers: Array<VideoStatus | null>, { endpoints = 1 } = {}) => {
   const docs = new Map<string, VideoOutcome>();
+  const asked: string[] = [];
+  let updates = 0;
   const outcomes = {
     async update(id: string, fn: (current: VideoOutcome | undefined) => VideoOutcome | undefined) {
+      updates += 1;
       const next = fn(docs.get(id));
       if (next) docs.set(id, next);
       return next ?? docs.get(id);
@@ -34,14 +37,17 @@ const setUp = (answers: Array<VideoStatus | null>) => {
   const endpoint = { id: "whe_1", eventTypes: ["video.completed"] } as EndpointDoc;
   const handle = videoOutcomes({
     stores: { outcomes } as unknown as NotifierStores,
-    endpoints: { subscribed: async () => [endpoint] } as unknown as WebhookEndpoints,
+    endpoints: { subscribed: async () => (endpoints > 0 ? [endpoint] : []) } as unknown as WebhookEndpoints,
     deliveries: {
       schedule: async (data: { eventId: string }) => void scheduled.push(data.eventId),
     } as unknown as WebhookDeliveries,
-    publicStatus: async () => answers.shift() ?? "completed",
+    publicStatus: async (videoId: string) => {
+      asked.push(videoId);
+      return answers.shift() ?? "completed";
+    },
     now: () => new Date(1_000_000),
   });
-  return { handle, scheduled };
+  return { handle, scheduled, asked, docs, updates: () => updates };
 };
 
 describe("announcing a video's outcome", () => {
@@ -66,5 +72,23 @@ describe("announcing a video's outcome", () => {
     await handle(envelope("JobCompleted", {}, 3), { deliveryCount: 1 });
     await handle(envelope("MediaStored", { variant: "thumbnail" }), { deliveryCount: 1 });
     expect(scheduled).toEqual([]);
+  });
+
+  it("asks ingress nothing and notes nothing when no endpoint of the account takes the event", async () => {
+    const { handle, scheduled, asked, docs } = setUp(["in_progress"], { endpoints: 0 });
+    await handle(envelope("JobCompleted", {}, 3), { deliveryCount: 1 });
+    expect(await handle(envelope("MediaStored", { variant: "video" }), { deliveryCount: 1 })).toBeUndefined();
+    expect(asked).toEqual([]);
+    expect(scheduled).toEqual([]);
+    expect(docs.get("video_1")?.announced).toEqual([]);
+  });
+
+  it("reads and writes no outcome for a thumbnail's or spritesheet's media", async () => {
+    const { handle, updates } = setUp([]);
+    await handle(envelope("MediaStored", { variant: "thumbnail" }), { deliveryCount: 1 });
+    await handle(envelope("MediaStorageFailed", { variant: "spritesheet" }), { deliveryCount: 1 });
+    expect(updates()).toBe(0);
+    await handle(envelope("MediaStored", { variant: "video" }), { deliveryCount: 1 });
+    expect(updates()).toBe(1);
   });
 });

@@ -68,6 +68,12 @@ export const applyToOutcome = (current: VideoOutcome | undefined, event: TypedEn
 };
 
 /**
+ * Whether the event can change any video's outcome. Every case of `applyToOutcome` changes a fresh
+ * outcome when it can change one at all, so the switch itself answers (no second list to keep equal to it).
+ */
+export const canChangeOutcome = (event: TypedEnvelope): boolean => applyToOutcome(undefined, event) !== undefined;
+
+/**
  * The webhook event the video's public status calls for, if any. The same rule as ingress's `statusOf`
  * (services/ingress/src/domain/video-object.ts): a rejected reservation or a failed job is `failed`; a
  * completed job is `completed` only once its media settled (before that GET answers in_progress).

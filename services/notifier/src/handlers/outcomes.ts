@@ -1,7 +1,7 @@
 import { derivedId, type TypedEnvelope } from "@reelgate/contracts";
 import type { HandlerContext, HandlerResult } from "@reelgate/messaging";
 import type { PublicStatus } from "../adapters/ingress-status.ts";
-import { applyToOutcome, terminalEventOf, type VideoOutcome } from "../domain/video-outcome.ts";
+import { applyToOutcome, canChangeOutcome, terminalEventOf, type VideoOutcome } from "../domain/video-outcome.ts";
 import type { WebhookDeliveries } from "./deliveries.ts";
 import type { WebhookEndpoints } from "./endpoints.ts";
 import type { NotifierStores } from "./stores.ts";
@@ -32,14 +32,17 @@ export const videoOutcomes = ({
   const announce = async (view: VideoOutcome, deliveryCount: number): Promise<HandlerResult> => {
     const eventType = terminalEventOf(view);
     if (!eventType || !view.accountId || view.announced.includes(eventType)) return undefined;
+    const accountId = view.accountId;
+    // No endpoint takes it: nothing to send, so nothing to wait for, and ingress is not asked (most accounts
+    // have no webhooks). Nothing is noted either: announcing to no endpoint is no change.
+    const subscribed = await endpoints.subscribed(accountId, eventType);
+    if (subscribed.length === 0) return undefined;
     // The events say it is over; ingress's read model may not yet. Sent only once the GET says so too.
     const answered = await publicStatus(view.id);
     if (answered !== (eventType === "video.completed" ? "completed" : "failed"))
       return { retryInMs: Math.min(5_000, 50 * deliveryCount) };
     const nowMs = now().getTime();
-    const accountId = view.accountId;
     // Endpoints are independent streams: scheduled side by side, so a wide fan-out does not queue.
-    const subscribed = await endpoints.subscribed(accountId, eventType);
     await Promise.all(
       subscribed.map((endpoint) =>
         deliveries.schedule({
@@ -63,7 +66,8 @@ export const videoOutcomes = ({
 
   return async (event: TypedEnvelope, ctx: Pick<HandlerContext, "deliveryCount">): Promise<HandlerResult> => {
     const videoId = (event.data as { videoId?: string }).videoId;
-    if (!videoId) return undefined;
+    // A thumbnail's or spritesheet's MediaStored changes no outcome: no read, no write.
+    if (!videoId || !canChangeOutcome(event)) return undefined;
     const view = await stores.outcomes.update(videoId, (current) => applyToOutcome(current, event));
     return view ? announce(view, ctx.deliveryCount) : undefined;
   };
