@@ -47,18 +47,21 @@ export const deepFreeze = <T>(value: T): T => {
  * when it writes it (it knows the keys it writes), and every collection forgets everything as soon as another
  * connection has committed to the file (the CLI, another replica, another store in this process), which
  * `PRAGMA data_version` tells: it changes on another connection's commit, never on this one's. `fresh()` runs
- * before every cached read, so a read never answers from before a commit that finished before it began.
+ * before every cached read, so a read never answers from before a commit that finished before it began; a
+ * query that takes documents from the cache runs between two looks that agree.
  */
 export const sqliteReadCache = (db: DatabaseSync) => {
   const version = db.prepare("PRAGMA data_version");
   const maps = new Set<BoundedMap<unknown>>();
   let seen: unknown;
   return {
-    fresh() {
+    /** False when another connection committed since the last look, and everything was dropped. */
+    fresh(): boolean {
       const now = version.get()?.data_version;
-      if (now === seen) return;
+      if (now === seen) return true;
       seen = now;
       for (const map of maps) map.clear();
+      return false;
     },
     map<V>(max: number): BoundedMap<V> {
       const map = new BoundedMap<V>(max);

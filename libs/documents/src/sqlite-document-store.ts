@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
 import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
   checkedWhere,
@@ -170,16 +170,30 @@ const sqliteCollection = <T extends { id: string }>(
       const plan = planFind(fields, query);
       const direction = plan.descending ? "DESC" : "ASC";
       const order = plan.orderField === "id" ? "" : `${columnOf(plan.orderField)} ${direction}, `;
-      const docs: T[] = [];
-      for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
-        const remaining = plan.limit === undefined ? -1 : plan.limit - docs.length;
-        if (remaining === 0) break;
-        const where = whereClause(plan.where, range ? [range.sql] : []);
-        const sql = `SELECT doc FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
-        const rows = statement(sql).all(...where.params, ...(range?.params ?? []), remaining);
-        for (const row of rows) docs.push(JSON.parse(row.doc as string) as T);
+      const rowsOf = (columns: string) => {
+        const rows: Record<string, SQLOutputValue>[] = [];
+        for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
+          const remaining = plan.limit === undefined ? -1 : plan.limit - rows.length;
+          if (remaining === 0) break;
+          const where = whereClause(plan.where, range ? [range.sql] : []);
+          const sql = `SELECT ${columns} FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
+          rows.push(...statement(sql).all(...where.params, ...(range?.params ?? []), remaining));
+        }
+        return rows;
+      };
+      if (cached) {
+        cache.fresh();
+        const keys = rowsOf("id, rev");
+        // No other connection committed between the check and the query: the cache holds what the query saw.
+        if (cache.fresh()) {
+          const hits = keys.map((row) => cached.byId.get(row.id as string));
+          if (hits.every((hit, index) => hit?.rev === Number(keys[index]!.rev))) return hits.map((hit) => hit!.doc);
+        }
       }
-      return docs;
+      return rowsOf("id, rev, doc").map((row) => {
+        const found = { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) };
+        return cached ? remember(cached.byId, row.id as string, found).doc : found.doc;
+      });
     },
     async sum(field, where) {
       fields.assert(field);

@@ -75,6 +75,40 @@ describe("SQLite read cache", () => {
     await close();
   });
 
+  it("finds what another connection and its own writes changed, documents from the cache or not", async () => {
+    const { cachedKeys, otherKeys, close } = await twoConnections();
+    const page = async () => (await cachedKeys.find({ where: { sha256: "h" } })).map((key) => [key.id, key.revoked]);
+    await otherKeys.put({ id: "k1", sha256: "h", revoked: false }, null);
+    await otherKeys.put({ id: "k2", sha256: "h", revoked: false }, null);
+    expect(await page()).toEqual([
+      ["k1", false],
+      ["k2", false],
+    ]);
+    expect(await page()).toEqual([
+      ["k1", false],
+      ["k2", false],
+    ]);
+    await otherKeys.update("k2", (key) => key && { ...key, revoked: true });
+    expect(await page()).toEqual([
+      ["k1", false],
+      ["k2", true],
+    ]);
+    // Deleted and made anew elsewhere: the same id and revision 1, another document.
+    await otherKeys.delete("k1");
+    await otherKeys.put({ id: "k1", sha256: "h", revoked: true }, null);
+    expect(await page()).toEqual([
+      ["k1", true],
+      ["k2", true],
+    ]);
+    await cachedKeys.update("k1", (key) => key && { ...key, revoked: false });
+    expect(await page()).toEqual([
+      ["k1", false],
+      ["k2", true],
+    ]);
+    expect(await otherKeys.find({ where: { sha256: "h" } })).toEqual(await cachedKeys.find({ where: { sha256: "h" } }));
+    await close();
+  });
+
   it("keeps what it read when a write of its own conflicts and changes nothing", async () => {
     const { cachedKeys, otherKeys, close } = await twoConnections();
     await cachedKeys.put({ id: "k1", sha256: "h1", revoked: false }, null);
