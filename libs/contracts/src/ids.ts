@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash, randomBytes } from "node:crypto";
 
 const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 
@@ -18,7 +18,8 @@ export const derivedId = (purpose: string, ...parts: string[]) =>
     .digest("base64url")
     .slice(0, 32)}`;
 
-export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+// One-shot `hash`: a third of createHash's cost, and it runs on every API request (the key's hash).
+export const sha256Hex = (text: string) => hash("sha256", text, "hex");
 export const newWebhookEndpointId = () => `whe_${randomBytes(12).toString("hex")}`;
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString("base64")}`;

@@ -46,6 +46,16 @@ export interface Collection<T extends { id: string }> {
 export interface CollectionOptions {
   indexes: string[];
   compound?: string[][];
+  /**
+   * Point reads (`get`, `getBy`) answered from memory, up to this many documents each, and `find` taking the
+   * documents it matched from there: for collections read far more often than written (API keys, the videos
+   * clients poll and list). Exact: the SQLite adapter forgets what it
+   * writes and drops everything once another connection has committed (`PRAGMA data_version`), so a read
+   * never misses a write that finished before it. Documents so read are frozen and shared between readers:
+   * a caller copies before it changes one. The MongoDB adapter keeps no cache (it ignores this). The first
+   * opening of a collection decides.
+   */
+  cache?: number;
 }
 
 export interface DocumentStore {

@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
 import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
   checkedWhere,
@@ -15,7 +15,9 @@ import {
   type DocumentStore,
   type FieldValue,
   RevisionConflict,
+  type Revisioned,
 } from "./port.ts";
+import { type BoundedMap, deepFreeze, type SqliteReadCache, sqliteReadCache } from "./read-cache.ts";
 import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
@@ -27,6 +29,7 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
   const db = openSqliteDatabase(path);
   // The writes of one event-loop turn share a transaction: a projection writing many documents pays one commit.
   const writes = sqliteGroupCommit(db);
+  const cache = sqliteReadCache(db);
   const opened = new Map<string, { indexes: string; collection: unknown }>();
   return {
     async collection<T extends { id: string }>(name: string, options: CollectionOptions) {
@@ -36,7 +39,7 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
         throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
       }
       if (cached) return cached.collection as Collection<T>;
-      const collection = sqliteCollection<T>(db, writes, indexedFields(name, options.indexes), options.compound);
+      const collection = sqliteCollection<T>(db, writes, indexedFields(name, options.indexes), options, cache);
       opened.set(name, { indexes, collection });
       return collection;
     },
@@ -56,11 +59,29 @@ const sqliteCollection = <T extends { id: string }>(
   db: DatabaseSync,
   writes: GroupCommit,
   fields: IndexedFields,
-  compound: string[][] | undefined,
+  { compound, cache: cacheSize }: CollectionOptions,
+  cache: SqliteReadCache,
 ): Collection<T> => {
   const name = fields.collection;
   const table = quote(name);
   createTable(db, table, fields, compoundIndexes(fields, compound));
+  const cached = cacheSize
+    ? { byId: cache.map<Revisioned<T>>(cacheSize), byField: cache.map<T>(cacheSize) }
+    : undefined;
+  /** Run by every write as it runs (a write may run twice): whatever it changes is no longer known. */
+  const forget = (id?: string) => {
+    if (!cached) return;
+    if (id === undefined) cached.byId.clear();
+    else cached.byId.delete(id);
+    // Any write may change which document an indexed value names.
+    cached.byField.clear();
+  };
+  /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
+  const remember = <V>(map: BoundedMap<V>, key: string, value: V): V => {
+    deepFreeze(value);
+    if (!db.isTransaction) map.set(key, value);
+    return value;
+  };
 
   const statements = new Map<string, StatementSync>();
   const statement = (sql: string) => {
@@ -90,21 +111,38 @@ const sqliteCollection = <T extends { id: string }>(
 
   const collection: Collection<T> = {
     async get(id) {
+      if (cached) {
+        cache.fresh();
+        const hit = cached.byId.get(id);
+        if (hit) return hit;
+      }
       const row = statement(`SELECT rev, doc FROM ${table} WHERE id = ?`).get(id);
-      return row ? { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) } : undefined;
+      if (!row) return undefined;
+      const found = { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) };
+      return cached ? remember(cached.byId, id, found) : found;
     },
     async getBy(field, value) {
       fields.assert(field);
+      // JSON tells "10" from 10 and null from "null", as the column does.
+      const key = cached && `${field}\u0000${JSON.stringify(value)}`;
+      if (cached && key) {
+        cache.fresh();
+        const hit = cached.byField.get(key);
+        if (hit) return hit;
+      }
       const condition = value === null ? `${columnOf(field)} IS NULL` : `${columnOf(field)} = ?`;
       const sql = `SELECT doc FROM ${table} WHERE ${condition} ORDER BY id LIMIT 1`;
       const row = value === null ? statement(sql).get() : statement(sql).get(toSql(value));
-      return row ? (JSON.parse(row.doc as string) as T) : undefined;
+      if (!row) return undefined;
+      const found = JSON.parse(row.doc as string) as T;
+      return cached && key ? remember(cached.byField, key, found) : found;
     },
     async put(doc, expectedRev) {
       const json = JSON.stringify(doc);
       const values = indexedValues(doc);
       return writes.write(
         () => {
+          forget(doc.id);
           if (expectedRev === null) {
             const { changes } = statement(insertSql).run(doc.id, json, ...values);
             if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
@@ -120,22 +158,42 @@ const sqliteCollection = <T extends { id: string }>(
     },
     update: (id, fn) => updateWithRetry(collection, id, fn),
     async delete(id) {
-      await writes.write(() => statement(`DELETE FROM ${table} WHERE id = ?`).run(id), { clean: true });
+      await writes.write(
+        () => {
+          forget(id);
+          return statement(`DELETE FROM ${table} WHERE id = ?`).run(id);
+        },
+        { clean: true },
+      );
     },
     async find(query) {
       const plan = planFind(fields, query);
       const direction = plan.descending ? "DESC" : "ASC";
       const order = plan.orderField === "id" ? "" : `${columnOf(plan.orderField)} ${direction}, `;
-      const docs: T[] = [];
-      for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
-        const remaining = plan.limit === undefined ? -1 : plan.limit - docs.length;
-        if (remaining === 0) break;
-        const where = whereClause(plan.where, range ? [range.sql] : []);
-        const sql = `SELECT doc FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
-        const rows = statement(sql).all(...where.params, ...(range?.params ?? []), remaining);
-        for (const row of rows) docs.push(JSON.parse(row.doc as string) as T);
+      const rowsOf = (columns: string) => {
+        const rows: Record<string, SQLOutputValue>[] = [];
+        for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
+          const remaining = plan.limit === undefined ? -1 : plan.limit - rows.length;
+          if (remaining === 0) break;
+          const where = whereClause(plan.where, range ? [range.sql] : []);
+          const sql = `SELECT ${columns} FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
+          rows.push(...statement(sql).all(...where.params, ...(range?.params ?? []), remaining));
+        }
+        return rows;
+      };
+      if (cached) {
+        cache.fresh();
+        const keys = rowsOf("id, rev");
+        // No other connection committed between the check and the query: the cache holds what the query saw.
+        if (cache.fresh()) {
+          const hits = keys.map((row) => cached.byId.get(row.id as string));
+          if (hits.every((hit, index) => hit?.rev === Number(keys[index]!.rev))) return hits.map((hit) => hit!.doc);
+        }
       }
-      return docs;
+      return rowsOf("id, rev, doc").map((row) => {
+        const found = { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) };
+        return cached ? remember(cached.byId, row.id as string, found).doc : found.doc;
+      });
     },
     async sum(field, where) {
       fields.assert(field);
@@ -157,7 +215,10 @@ const sqliteCollection = <T extends { id: string }>(
       }
     },
     async clear() {
-      await writes.write(() => statement(`DELETE FROM ${table}`).run());
+      await writes.write(() => {
+        forget();
+        return statement(`DELETE FROM ${table}`).run();
+      });
     },
   };
   return collection;

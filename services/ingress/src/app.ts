@@ -21,6 +21,7 @@ import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./ht
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
+import { lazyRequestLogger } from "./http/request-logger.ts";
 import { errorAnswer } from "./http/route-spec.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
@@ -100,6 +101,7 @@ export const buildApp = async (deps: IngressDeps) => {
     bodyLimit: deps.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: requestIdOf,
+    childLoggerFactory: lazyRequestLogger,
     frameworkErrors,
     trustProxy: deps.trustProxy ?? false,
     // One access line per request (below) instead of fastify's two.

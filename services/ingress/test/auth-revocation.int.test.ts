@@ -56,4 +56,27 @@ describe("API-key lookup by the key's hash", () => {
     expect(await authenticate(asking(OTHER), replicaA)).toEqual({ accountId: "acct_1", keyId: "key_2" });
     await expect(authenticate(asking("rg-unknown"), replicaA)).rejects.toBeInstanceOf(ApiError);
   });
+  it("keeps refusing and admitting exactly through the keys' read cache, however often a key is read", async () => {
+    // Warm both replicas' caches with many reads of each key.
+    for (let i = 0; i < 20; i++) {
+      expect(await authenticate(asking(KEY), replicaA)).toEqual({ accountId: "acct_1", keyId: "key_1" });
+      expect(await authenticate(asking(OTHER), replicaB)).toEqual({ accountId: "acct_1", keyId: "key_2" });
+    }
+    // Revoked through replica A's own connection (as the admin API does): A and B refuse it on the next request.
+    await replicaA.keys.update("key_1", (current) => current && { ...current, revoked: true });
+    for (const replica of [replicaA, replicaB])
+      await expect(authenticate(asking(KEY), replica)).rejects.toBeInstanceOf(ApiError);
+    // Revoked through replica B: both refuse it too.
+    await replicaB.keys.update("key_2", (current) => current && { ...current, revoked: true });
+    for (const replica of [replicaA, replicaB])
+      await expect(authenticate(asking(OTHER), replica)).rejects.toBeInstanceOf(ApiError);
+    // A key issued on one replica is admitted by the other at once (a cached miss is not remembered).
+    const NEW = "rg-revocation-new-key";
+    await expect(authenticate(asking(NEW), replicaB)).rejects.toBeInstanceOf(ApiError);
+    await replicaA.keys.put(
+      { id: "key_3", accountId: "acct_2", name: "c", sha256: sha256Hex(NEW), revoked: false },
+      null,
+    );
+    expect(await authenticate(asking(NEW), replicaB)).toEqual({ accountId: "acct_2", keyId: "key_3" });
+  });
 });

@@ -27,7 +27,8 @@ export const authenticate = async (
   onFailure: () => Promise<void> = async () => {},
 ): Promise<{ accountId: string; keyId: string }> => {
   const key = presentedKey(request);
-  // One indexed point read per request, never cached: a revocation holds at once, on every replica.
+  // One point read per request, from the views' exact read cache (libs/documents): a revocation holds at
+  // once, on every replica, since the cache drops what another connection committed before the read.
   // A key's hash names one key (keys are random), so the key found is the key presented.
   const found = key ? await views.keys.getBy("sha256", sha256Hex(key)) : undefined;
   if (!found || found.revoked) {
