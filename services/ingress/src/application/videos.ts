@@ -21,6 +21,7 @@ import { spendableMicros } from "../views/balance-view.ts";
 import { statusOf, toVideoObject } from "../views/video-object.ts";
 import { applyToVideoView, isRequested, type VideoView } from "../views/video-view.ts";
 import type { Views } from "../views/views.ts";
+import { pendingQuotesPerTurn } from "./pending-quotes.ts";
 
 export interface VideoDeps {
   store: EventStore;
@@ -104,11 +105,9 @@ export const videoService = ({
     };
   };
 
+  const pendingQuotes = pendingQuotesPerTurn((accountId) => views.videos.sum("pendingQuoteMicros", { accountId }));
   const spendable = async (accountId: string) => {
-    const [balance, pending] = await Promise.all([
-      views.balances.get(accountId),
-      views.videos.sum("pendingQuoteMicros", { accountId }),
-    ]);
+    const [balance, pending] = await Promise.all([views.balances.get(accountId), pendingQuotes(accountId)]);
     return spendableMicros(balance?.doc, pending);
   };
 

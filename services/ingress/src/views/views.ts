@@ -61,9 +61,11 @@ export const openViews = async (documents: DocumentStore): Promise<Views> => ({
     indexes: ["sha256", "accountId", "revoked"],
     cache: keyCacheSize,
   }),
+  // ~15 rows per video, each written to every index: only what a query needs. A video's history (by videoId)
+  // is a handful of rows, sorted in memory, so no (videoId, occurredAtMs) index; the admin's channel list
+  // reads the newest events of all videos by occurredAtMs.
   videoEvents: await documents.collection<VideoEventView>("video_events", {
     indexes: ["videoId", "occurredAtMs"],
-    compound: [["videoId", "occurredAtMs"]],
   }),
   idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
 });
