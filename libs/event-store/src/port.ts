@@ -51,6 +51,14 @@ export interface EventStore {
   /** The oldest commits not yet published, at most `limit` events' worth of whole commits. */
   unpublished(limit: number): Promise<OutboxBatch>;
   markPublished(refs: string[]): Promise<void>;
+  /**
+   * Where a store that knows its commits tells of them: `listener` gets each commit this store appended,
+   * as `unpublished` would hand it out, in commit (position) order, once it is durable. The relay then
+   * publishes from memory instead of reading back what was just written; the outbox still holds every
+   * commit until it is marked published. Returns what stops the telling. A store without it (MongoDB:
+   * concurrent inserts settle in any order) is relayed from its outbox alone.
+   */
+  onCommitted?(listener: (commit: OutboxBatch) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ import {
   type AppendResult,
   ConcurrencyError,
   type EventStore,
+  type OutboxBatch,
   type ReadAllOptions,
   type StoredEvent,
 } from "./port.ts";
@@ -156,6 +157,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     heads.delete(stream);
     appending.set(stream, (appending.get(stream) ?? 0) + 1);
     let versionInside = -1;
+    let position = 0;
     try {
       const result = await write(() => {
         // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
@@ -179,8 +181,21 @@ export const openSqliteEventStore = (path: string): EventStore => {
           new Date().toISOString(),
         );
         for (const envelope of envelopes) insertEventId.run(envelope.id, lastInsertRowid);
+        position = Number(lastInsertRowid);
         return { nextVersion, events: envelopes, duplicate: false };
       });
+      // Committed. Appends settle in the order of their batch, which is position order: listeners hear
+      // commits in the order the outbox holds them.
+      if (!result.duplicate && committed.size > 0) {
+        const commit = outboxBatchOf([{ position, events: result.events }], Number.POSITIVE_INFINITY);
+        for (const listener of committed) {
+          try {
+            listener(commit);
+          } catch {
+            // A listener's trouble is not the append's: the commit is durable and waits in the outbox.
+          }
+        }
+      }
       // No other commit since this one: this is the head. Otherwise, whatever is known goes.
       checkHeads();
       if (!result.duplicate && headsAt === versionInside && appending.get(stream) === 1)
@@ -204,6 +219,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     }
   };
 
+  const committed = new Set<(commit: OutboxBatch) => void>();
   let closed = false;
 
   return {
@@ -250,6 +266,12 @@ export const openSqliteEventStore = (path: string): EventStore => {
       await write(() => {
         for (const ref of refs) markOnePublished.run(Number(ref));
       });
+    },
+
+    onCommitted: (listener) => {
+      const own = (commit: OutboxBatch) => listener(commit);
+      committed.add(own);
+      return () => committed.delete(own);
     },
 
     close: async () => {
