@@ -40,10 +40,26 @@ export interface OutboxBatch {
   refs: string[];
 }
 
+export interface ReadStreamOptions {
+  /**
+   * The caller decides on what it reads and appends with the version it read as `expectedVersion`, so a
+   * read that missed a commit is caught by the append (a ConcurrencyError: read again, decide again). The
+   * store may then answer from what it knew at the start of this event-loop turn: the SQLite store checks
+   * for other connections' commits once per turn instead of once per read. A decision to append nothing
+   * is not checked by any append: it must be made again on an exact read (the aggregate repository does).
+   */
+  forAppend?: boolean;
+}
+
 export interface EventStore {
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in version order, starting after `afterVersion` (default 0), at most `limit` of them. */
-  readStream(stream: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
+  readStream(
+    stream: string,
+    afterVersion?: number,
+    limit?: number,
+    options?: ReadStreamOptions,
+  ): Promise<StoredEvent[]>;
   /** Every event in global append order. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
   /** Count of events `readAll` would yield (for progress bars). */

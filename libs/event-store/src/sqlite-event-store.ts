@@ -125,6 +125,20 @@ export const openSqliteEventStore = (path: string): EventStore => {
       headsAt = now;
     }
   };
+  /**
+   * For reads whose decision an append checks (`forAppend`): `data_version` once per event-loop turn. A
+   * commit of another connection later in the turn is missed until the next turn; the append it would
+   * have changed fails on its expected version (this store reads the head inside BEGIN IMMEDIATE).
+   */
+  let checkedThisTurn = false;
+  const checkHeadsThisTurn = () => {
+    if (checkedThisTurn) return;
+    checkHeads();
+    checkedThisTurn = true;
+    setImmediate(() => {
+      checkedThisTurn = false;
+    });
+  };
   const knowHead = (stream: string, version: number) => {
     if (heads.size >= 100_000) heads.clear();
     heads.set(stream, version);
@@ -226,8 +240,9 @@ export const openSqliteEventStore = (path: string): EventStore => {
     // Each append reads the head and writes in one synchronous step: appends never interleave.
     append,
 
-    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
-      checkHeads();
+    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY, options = {}) => {
+      if (options.forAppend) checkHeadsThisTurn();
+      else checkHeads();
       if (heads.get(stream) === afterVersion) return [];
       // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
       const rows = (Number.isFinite(limit)
