@@ -84,8 +84,7 @@ export const startRelay = ({
   /** The outbox must be read before anything told is published (start, a failure, the interval). */
   let outboxDue = true;
   const unlisten = store.onCommitted?.((commit) => {
-    // While the outbox is due, the read to come holds this commit, in its place.
-    if (!outboxDue) told.push(commit);
+    told.push(commit);
     wake();
   });
 
@@ -103,12 +102,18 @@ export const startRelay = ({
   };
 
   const nextBatch = async (): Promise<OutboxBatch> => {
-    if (!unlisten || outboxDue) {
-      // What was told so far is in the outbox too (told only once durable): read, not published twice.
-      told = [];
+    if (!unlisten) return store.unpublished(batchSize);
+    if (outboxDue) {
+      // Everything told is in the outbox too (told once durable, not yet published), and the outbox hands
+      // out its oldest commits first: a read that reaches the first told commit holds every unpublished
+      // commit before it, and what follows it was told. Then the relay goes on from memory; until then it
+      // reads again. What was read is dropped from memory, so nothing is published twice.
+      const first = told[0]?.events[0]?.position;
       const batch = await store.unpublished(batchSize);
-      if (batch.events.length === 0 && unlisten) outboxDue = false;
-      if (batch.events.length > 0 || !unlisten) return batch;
+      const last = batch.events.at(-1)?.position ?? Number.NEGATIVE_INFINITY;
+      told = told.filter((commit) => (commit.events[0]?.position ?? 0) > last);
+      if (batch.events.length === 0 || (first !== undefined && first <= last)) outboxDue = false;
+      if (batch.events.length > 0) return batch;
     }
     return takeTold();
   };
