@@ -11,6 +11,7 @@ export {
   MAX_EVENT_BYTES,
   type OutboxBatch,
   type ReadAllOptions,
+  type ReadStreamOptions,
   type StoredEvent,
 } from "./port.ts";
 export { openSqliteEventStore } from "./sqlite-event-store.ts";

@@ -40,10 +40,26 @@ export interface OutboxBatch {
   refs: string[];
 }
 
+export interface ReadStreamOptions {
+  /**
+   * The caller decides on what it reads and appends with the version it read as `expectedVersion`, so a
+   * read that missed a commit is caught by the append (a ConcurrencyError: read again, decide again). The
+   * store may then answer from what it knew at the start of this event-loop turn: the SQLite store checks
+   * for other connections' commits once per turn instead of once per read. A decision to append nothing
+   * is not checked by any append: it must be made again on an exact read (the aggregate repository does).
+   */
+  forAppend?: boolean;
+}
+
 export interface EventStore {
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in version order, starting after `afterVersion` (default 0), at most `limit` of them. */
-  readStream(stream: string, afterVersion?: number, limit?: number): Promise<StoredEvent[]>;
+  readStream(
+    stream: string,
+    afterVersion?: number,
+    limit?: number,
+    options?: ReadStreamOptions,
+  ): Promise<StoredEvent[]>;
   /** Every event in global append order. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
   /** Count of events `readAll` would yield (for progress bars). */
@@ -51,6 +67,14 @@ export interface EventStore {
   /** The oldest commits not yet published, at most `limit` events' worth of whole commits. */
   unpublished(limit: number): Promise<OutboxBatch>;
   markPublished(refs: string[]): Promise<void>;
+  /**
+   * Where a store that knows its commits tells of them: `listener` gets each commit this store appended,
+   * as `unpublished` would hand it out, in commit (position) order, once it is durable. The relay then
+   * publishes from memory instead of reading back what was just written; the outbox still holds every
+   * commit until it is marked published. Returns what stops the telling. A store without it (MongoDB:
+   * concurrent inserts settle in any order) is relayed from its outbox alone.
+   */
+  onCommitted?(listener: (commit: OutboxBatch) => void): () => void;
   close(): Promise<void>;
 }
 

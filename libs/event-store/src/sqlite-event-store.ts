@@ -14,6 +14,7 @@ import {
   type AppendResult,
   ConcurrencyError,
   type EventStore,
+  type OutboxBatch,
   type ReadAllOptions,
   type StoredEvent,
 } from "./port.ts";
@@ -124,6 +125,20 @@ export const openSqliteEventStore = (path: string): EventStore => {
       headsAt = now;
     }
   };
+  /**
+   * For reads whose decision an append checks (`forAppend`): `data_version` once per event-loop turn. A
+   * commit of another connection later in the turn is missed until the next turn; the append it would
+   * have changed fails on its expected version (this store reads the head inside BEGIN IMMEDIATE).
+   */
+  let checkedThisTurn = false;
+  const checkHeadsThisTurn = () => {
+    if (checkedThisTurn) return;
+    checkHeads();
+    checkedThisTurn = true;
+    setImmediate(() => {
+      checkedThisTurn = false;
+    });
+  };
   const knowHead = (stream: string, version: number) => {
     if (heads.size >= 100_000) heads.clear();
     heads.set(stream, version);
@@ -156,6 +171,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     heads.delete(stream);
     appending.set(stream, (appending.get(stream) ?? 0) + 1);
     let versionInside = -1;
+    let position = 0;
     try {
       const result = await write(() => {
         // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
@@ -179,8 +195,21 @@ export const openSqliteEventStore = (path: string): EventStore => {
           new Date().toISOString(),
         );
         for (const envelope of envelopes) insertEventId.run(envelope.id, lastInsertRowid);
+        position = Number(lastInsertRowid);
         return { nextVersion, events: envelopes, duplicate: false };
       });
+      // Committed. Appends settle in the order of their batch, which is position order: listeners hear
+      // commits in the order the outbox holds them.
+      if (!result.duplicate && committed.size > 0) {
+        const commit = outboxBatchOf([{ position, events: result.events }], Number.POSITIVE_INFINITY);
+        for (const listener of committed) {
+          try {
+            listener(commit);
+          } catch {
+            // A listener's trouble is not the append's: the commit is durable and waits in the outbox.
+          }
+        }
+      }
       // No other commit since this one: this is the head. Otherwise, whatever is known goes.
       checkHeads();
       if (!result.duplicate && headsAt === versionInside && appending.get(stream) === 1)
@@ -204,14 +233,16 @@ export const openSqliteEventStore = (path: string): EventStore => {
     }
   };
 
+  const committed = new Set<(commit: OutboxBatch) => void>();
   let closed = false;
 
   return {
     // Each append reads the head and writes in one synchronous step: appends never interleave.
     append,
 
-    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY) => {
-      checkHeads();
+    readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY, options = {}) => {
+      if (options.forAppend) checkHeadsThisTurn();
+      else checkHeads();
       if (heads.get(stream) === afterVersion) return [];
       // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
       const rows = (Number.isFinite(limit)
@@ -250,6 +281,12 @@ export const openSqliteEventStore = (path: string): EventStore => {
       await write(() => {
         for (const ref of refs) markOnePublished.run(Number(ref));
       });
+    },
+
+    onCommitted: (listener) => {
+      const own = (commit: OutboxBatch) => listener(commit);
+      committed.add(own);
+      return () => committed.delete(own);
     },
 
     close: async () => {

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NewEvent } from "@reelgate/contracts";
 import { afterAll, describe, expect, it } from "vitest";
+import { ConcurrencyError } from "../src/port.ts";
 import { openSqliteEventStore } from "../src/sqlite-event-store.ts";
+import { commitElsewhere } from "./commit-elsewhere.ts";
 import { describeEventStoreContract } from "./contract-suite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-event-store-"));
@@ -38,6 +40,31 @@ describe("SQLite stream heads known in memory", () => {
     expect((await mine.readStream("task-h1", 2)).map((e) => e.id)).toEqual(["h1-3"]);
     expect(await mine.readStream("task-h1", 3)).toEqual([]);
     await Promise.all([mine.close(), other.close()]);
+  });
+
+  it("a read for an append checks for other connections' commits once per turn, and an append on what it missed fails", async () => {
+    const path = join(dir, "heads-turn.db");
+    const mine = openSqliteEventStore(path);
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await mine.append("task-t1", [event("t1-1")], { expectedVersion: 0 });
+    await nextTurn();
+    // One turn: a read for an append, another connection's commit, then reads again.
+    expect(await mine.readStream("task-t1", 1, undefined, { forAppend: true })).toEqual([]);
+    commitElsewhere(path, "task-t1", 2, "t1-2");
+    expect(await mine.readStream("task-t1", 1, undefined, { forAppend: true })).toEqual([]); // missed this turn
+    expect((await mine.readStream("task-t1", 1)).map((e) => e.id)).toEqual(["t1-2"]); // an exact read sees it at once
+    // A decision on the missed read appends with the version it read: refused, nothing written.
+    await expect(mine.append("task-t1", [event("t1-x")], { expectedVersion: 1 })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    // The next turn's read for an append sees it.
+    commitElsewhere(path, "task-t1", 3, "t1-3");
+    await nextTurn();
+    expect((await mine.readStream("task-t1", 1, undefined, { forAppend: true })).map((e) => e.id)).toEqual([
+      "t1-2",
+      "t1-3",
+    ]);
+    await mine.close();
   });
 
   it("does not take a read made while an append is in flight for the head", async () => {

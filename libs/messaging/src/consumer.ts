@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { ensureDurable } from "./consumer-config.ts";
 import { deadLetter } from "./dead-letter.ts";
 import { type Handler, type Outcome, runHandler } from "./handle-message.ts";
+import { atTurnEnd } from "./turn-end.ts";
 import { workPool } from "./work-pool.ts";
 
 /** Counts outcomes by consumer (prom-client's Counter fits). */
@@ -119,9 +120,11 @@ export const startConsumer = async ({
 
   const failures = failureCounts();
 
-  // Acks of one event-loop turn go out together: the client writes its buffer to the socket once per
-  // microtask flush, and handlers finishing one by one would each pay a socket write of their own.
-  // An ack held until the turn ends only delays it; a crash before it means a redelivery, as ever.
+  // Acks of one event-loop turn go out together, and with the relay's publishes of that turn (atTurnEnd):
+  // the client writes its buffer to the socket once per microtask flush, and handlers finishing one by one
+  // would each pay a socket write of their own. An ack is queued only once its handler has returned, i.e.
+  // after its appends are committed; held until the turn ends it is only delayed, and a crash before it
+  // means a redelivery, as ever.
   let acks: JsMsg[] = [];
   const flushAcks = () => {
     const batch = acks;
@@ -129,7 +132,7 @@ export const startConsumer = async ({
     for (const msg of batch) msg.ack();
   };
   const ack = (msg: JsMsg) => {
-    if (acks.push(msg) === 1) setImmediate(flushAcks);
+    if (acks.push(msg) === 1) atTurnEnd(nc, flushAcks);
   };
 
   const settle = async (msg: JsMsg, outcome: Outcome) => {

@@ -3,11 +3,16 @@ import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { categoryOf, type Envelope, type NatsNames } from "@reelgate/contracts";
 import type { Logger } from "pino";
 import { DEAD_REASON_HEADER } from "./dead-letter.ts";
+import { atTurnEnd } from "./turn-end.ts";
+
+type OutboxBatch = { events: Array<Envelope & { position: number }>; refs: string[] };
 
 /** The part of the event store port the relay needs (`EventStore` from @reelgate/event-store satisfies it). */
 export interface Outbox {
-  unpublished(limit: number): Promise<{ events: Array<Envelope & { position: number }>; refs: string[] }>;
+  unpublished(limit: number): Promise<OutboxBatch>;
   markPublished(refs: string[]): Promise<void>;
+  /** Commits as they become durable, in outbox order (see the event store port); without it, the outbox alone. */
+  onCommitted?(listener: (commit: OutboxBatch) => void): () => void;
 }
 
 export interface RelayOptions {
@@ -49,6 +54,12 @@ export interface Relay {
  * The outbox relay: publishes unpublished events in append order with `Nats-Msg-Id` = event id, then
  * marks them published. A crash in between republishes them, and JetStream drops the duplicate
  * inside the stream's duplicate_window. One drain runs at a time; notifications during it coalesce.
+ *
+ * A store that tells of its commits (`onCommitted`) is relayed from memory: the commits it appended are
+ * published as they are told, without reading back what was just written. The outbox is read at start,
+ * after any failure (everything told since is dropped then: the outbox holds it, in order) and every
+ * `intervalMs` (what another writer of the same store appended); a commit told while the outbox is being
+ * worked through waits there too, so no event of a stream overtakes an earlier one.
  */
 export const startRelay = ({
   store,
@@ -68,18 +79,61 @@ export const startRelay = ({
   let retryAt = 0;
   let stopped = false;
 
+  /** Commits told by the store and not yet published, in commit order. */
+  let told: OutboxBatch[] = [];
+  /** The outbox must be read before anything told is published (start, a failure, the interval). */
+  let outboxDue = true;
+  const unlisten = store.onCommitted?.((commit) => {
+    told.push(commit);
+    wake();
+  });
+
+  /** Whole commits from memory, at least one, at most `batchSize` events when there are more. */
+  const takeTold = (): OutboxBatch => {
+    const batch: OutboxBatch = { events: [], refs: [] };
+    while (told.length > 0) {
+      const next = told[0]!;
+      if (batch.refs.length > 0 && batch.events.length + next.events.length > batchSize) break;
+      told.shift();
+      batch.events.push(...next.events);
+      batch.refs.push(...next.refs);
+    }
+    return batch;
+  };
+
+  const nextBatch = async (): Promise<OutboxBatch> => {
+    if (!unlisten) return store.unpublished(batchSize);
+    if (outboxDue) {
+      // Everything told is in the outbox too (told once durable, not yet published), and the outbox hands
+      // out its oldest commits first: a read that reaches the first told commit holds every unpublished
+      // commit before it, and what follows it was told. Then the relay goes on from memory; until then it
+      // reads again. What was read is dropped from memory, so nothing is published twice.
+      const first = told[0]?.events[0]?.position;
+      const batch = await store.unpublished(batchSize);
+      const last = batch.events.at(-1)?.position ?? Number.NEGATIVE_INFINITY;
+      told = told.filter((commit) => (commit.events[0]?.position ?? 0) > last);
+      if (batch.events.length === 0 || (first !== undefined && first <= last)) outboxDue = false;
+      if (batch.events.length > 0) return batch;
+    }
+    return takeTold();
+  };
+
   const publishBatch = async (): Promise<number> => {
-    const { events, refs } = await store.unpublished(batchSize);
+    const { events, refs } = await nextBatch();
     if (events.length === 0) return 0;
-    // Fire every publish before awaiting any PubAck: one round trip per batch, not per event.
+    // Fire every publish before awaiting any PubAck: one round trip per batch, not per event; and at the
+    // end of the turn, with the acks of the messages whose handling appended them (one socket write).
     const envelopes = events.map(({ position: _position, ...envelope }) => envelope);
-    const acks = envelopes.map(async (envelope) =>
-      js.publish(names.eventSubject(categoryOf(envelope.stream), envelope.type), JSON.stringify(envelope), {
-        msgID: envelope.id,
-        timeout: publishTimeoutMs,
-      }),
+    const publishEach = () =>
+      envelopes.map(async (envelope) =>
+        js.publish(names.eventSubject(categoryOf(envelope.stream), envelope.type), JSON.stringify(envelope), {
+          msgID: envelope.id,
+          timeout: publishTimeoutMs,
+        }),
+      );
+    const settled = await new Promise<PromiseSettledResult<unknown>[]>((resolve) =>
+      atTurnEnd(nc, () => resolve(Promise.allSettled(publishEach()))),
     );
-    const settled = await Promise.allSettled(acks);
     const refused: Array<{ envelope: Envelope; reason: unknown }> = [];
     for (const [index, result] of settled.entries()) {
       if (result.status === "fulfilled") continue;
@@ -142,6 +196,7 @@ export const startRelay = ({
         retryAt = 0;
         return published;
       } catch (error) {
+        outboxDue = true;
         failures++;
         const waitMs = Math.min(maxBackoffMs, intervalMs * 2 ** failures);
         retryAt = Date.now() + waitMs;
@@ -161,6 +216,7 @@ export const startRelay = ({
   };
 
   const tick = () => {
+    outboxDue = true;
     wake();
     timer = setTimeout(tick, intervalMs);
     timer.unref();
@@ -173,6 +229,7 @@ export const startRelay = ({
     drain: schedule,
     async stop() {
       stopped = true;
+      unlisten?.();
       clearTimeout(timer);
       await Promise.allSettled([running, queued]);
     },

@@ -101,6 +101,67 @@ describe.skipIf(!nats.url)("outbox relay", () => {
     ]);
   });
 
+  it("relays the SQLite store's commits from memory, in append order, reading its outbox only at start", async () => {
+    const store = openSqliteEventStore(":memory:");
+    let outboxReads = 0;
+    const counted = {
+      ...store,
+      onCommitted: store.onCommitted,
+      unpublished: (limit: number) => {
+        outboxReads++;
+        return store.unpublished(limit);
+      },
+    };
+    const relay = startRelay({ store: counted, nc, names, log: silentLog, intervalMs: 60_000, batchSize: 5 });
+    await waitFor("the start's outbox read", () => outboxReads > 0);
+    await relay.drain();
+    const readsAtStart = outboxReads;
+    const appended: string[] = [];
+    // Three streams appended concurrently (one group commit), then one after another.
+    const appendTo = async (videoId: string, version: number) => {
+      const { stream: _s, version: _v, ...event } = jobProgressed(videoId, version);
+      const { events } = await store.append(`job-${videoId}`, [event], { expectedVersion: version - 1 });
+      appended.push(...events.map((e) => e.id));
+    };
+    for (let version = 1; version <= 4; version++)
+      await Promise.all(["video_m1", "video_m2", "video_m3"].map((videoId) => appendTo(videoId, version)));
+    await waitFor("published", async () => (await messageCount(nc, names.eventsStream)) === 12);
+    expect(outboxReads).toBe(readsAtStart); // nothing read back
+    expect(await relay.drain()).toBe(0);
+    await relay.stop();
+    expect((await store.unpublished(100)).events).toEqual([]); // every commit marked published
+    await store.close();
+    const messages = await streamMessages(nc, names.eventsStream);
+    expect(messages.map((m) => m.json<{ id: string }>().id)).toEqual(appended);
+  });
+
+  it("after a failed round it reads the SQLite outbox again: every event once, each stream in order", async () => {
+    const store = openSqliteEventStore(":memory:");
+    let failMarks = 1;
+    const failing = {
+      ...store,
+      onCommitted: store.onCommitted,
+      markPublished: async (refs: string[]) => {
+        if (failMarks-- > 0) throw new Error("simulated failure to mark");
+        return store.markPublished(refs);
+      },
+    };
+    const relay = startRelay({ store: failing, nc, names, log: silentLog, intervalMs: 20 });
+    await relay.drain(); // the start's outbox read: empty
+    const appended: string[] = [];
+    for (let version = 1; version <= 6; version++) {
+      const { stream: _s, version: _v, ...event } = jobProgressed("video_f", version);
+      const { events } = await store.append("job-video_f", [event], { expectedVersion: version - 1 });
+      appended.push(...events.map((e) => e.id));
+    }
+    await waitFor("the outbox empty", async () => (await store.unpublished(100)).events.length === 0);
+    expect(failMarks).toBeLessThan(0); // the failure happened, and a later round marked them
+    await relay.stop();
+    await store.close();
+    const messages = await streamMessages(nc, names.eventsStream);
+    expect(messages.map((m) => m.json<{ id: string }>().id)).toEqual(appended);
+  });
+
   it("quarantines an event the bus refuses (too large) in the dead letters and publishes the events behind it", async () => {
     const store = memoryOutbox();
     const relay = startRelay({ store, nc, names, log: silentLog, batchSize: 3, service: "relay-test" });

@@ -66,14 +66,34 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
       : { state: aggregate.initialState(), version: 0, snapshotVersion: 0 };
   };
 
-  const load = async (stream: string): Promise<{ state: State; version: number }> => {
+  const read = async (stream: string, forAppend: boolean): Promise<{ state: State; version: number }> => {
     const start = await startingPoint(stream);
-    const events = await store.readStream(stream, start.version);
+    const events = await store.readStream(stream, start.version, undefined, { forAppend });
     if (events.length === 0) return start;
     const state = events.reduce((current, event) => aggregate.evolve(current, event as unknown as Event), start.state);
     const version = events.at(-1)!.version;
     await remember(stream, state, version, start.snapshotVersion);
     return { state, version };
+  };
+
+  /** The stream's state as it is now (what a query answers). */
+  const load = (stream: string) => read(stream, false);
+
+  /**
+   * The state to decide on. Read `forAppend` (possibly a turn old: see the event store's ReadStreamOptions)
+   * when the decision is to append, which the expected version checks; a decision to do nothing, or a
+   * refusal, is not checked by any append, so it is made again on the state as it is now.
+   */
+  const decideOn = async (stream: string, command: Command) => {
+    const relaxed = await read(stream, true);
+    try {
+      const decided = aggregate.decide(command, relaxed.state);
+      if (decided.length > 0) return { ...relaxed, decided };
+    } catch {
+      // Decided again below, on the exact state: a refusal it makes is the one that counts.
+    }
+    const exact = await load(stream);
+    return { ...exact, decided: aggregate.decide(command, exact.state) };
   };
 
   const serially = keyedQueue();
@@ -83,8 +103,8 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
 
   const decideAndAppend = async (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await load(stream);
-      let decided = aggregate.decide(command, state);
+      const { state, version, decided: first } = await decideOn(stream, command);
+      let decided = first;
       if (decided.length === 0) return { events: [], state, version, duplicate: false };
       const append = () =>
         store.append(stream, toNewEvents(decided, meta), { expectedVersion: version, commitId: meta.commitId });
