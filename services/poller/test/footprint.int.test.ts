@@ -1,0 +1,33 @@
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * What the poller's libraries load before any configuration is read: a driver for a store the service is not
+ * configured for costs every process its memory (the MongoDB driver, ~10 MiB of RSS and 6 MiB of heap, which the
+ * garbage collector marks on every full collection). Checked in a fresh node process, as the service starts.
+ */
+describe("the poller's memory footprint", () => {
+  it("loads no MongoDB driver when the stores are SQLite (it is loaded on first use)", () => {
+    const script = `
+      import "@reelgate/runtime";
+      import "@reelgate/event-store";
+      import "@reelgate/documents";
+      import "@reelgate/upstream";
+      import "@reelgate/service-kit";
+      import { createRequire } from "node:module";
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({ all: loaded.length, mongo: loaded.filter((path) => /node_modules\\/(mongodb|bson)\\//.test(path)) }));`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: packageDir,
+      encoding: "utf8",
+    });
+    const { all, mongo } = JSON.parse(out) as { all: number; mongo: string[] };
+    // The check itself sees CommonJS modules (pino, prom-client and others are), so an empty list means something.
+    expect(all).toBeGreaterThan(10);
+    expect(mongo).toEqual([]);
+  });
+});
