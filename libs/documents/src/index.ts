@@ -1,5 +1,5 @@
-export { type MongoDocumentStoreOptions, openMongoDocumentStore } from "./mongodb-document-store.ts";
-export { type DocumentStoreConfig, openDocumentStore } from "./open-document-store.ts";
+export type { MongoDocumentStoreOptions } from "./mongodb-document-store.ts";
+export { type DocumentStoreConfig, openDocumentStore, openMongoDocumentStore } from "./open-document-store.ts";
 export {
   type Collection,
   type DocumentStore,

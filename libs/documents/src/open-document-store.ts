@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { openMongoDocumentStore } from "./mongodb-document-store.ts";
+import type { MongoDocumentStoreOptions } from "./mongodb-document-store.ts";
 import type { DocumentStore } from "./port.ts";
 import { openSqliteDocumentStore } from "./sqlite-document-store.ts";
 
@@ -12,6 +12,13 @@ export interface DocumentStoreConfig {
   /** Names the views' database file or collection prefix, so services never share a read model by accident. */
   service: string;
 }
+
+/**
+ * The MongoDB store, with its driver loaded on first use: importing `mongodb` costs a process ~33 MiB of RSS (bson
+ * alone allocates a 17 MiB buffer), which a service on SQLite never needs.
+ */
+export const openMongoDocumentStore = async (url: string, options: MongoDocumentStoreOptions): Promise<DocumentStore> =>
+  (await import("./mongodb-document-store.ts")).openMongoDocumentStore(url, options);
 
 /** A service's read-model store: MongoDB when configured, else one SQLite file of its own. */
 export const openDocumentStore = async (config: DocumentStoreConfig): Promise<DocumentStore> => {

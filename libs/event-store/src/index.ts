@@ -1,6 +1,6 @@
 export { MAX_EVENTS_PER_COMMIT } from "./commit.ts";
-export { type MongoEventStoreOptions, openMongoEventStore } from "./mongodb-event-store.ts";
-export { type EventStoreConfig, openEventStore } from "./open-event-store.ts";
+export type { MongoEventStoreOptions } from "./mongodb-event-store.ts";
+export { type EventStoreConfig, openEventStore, openMongoEventStore } from "./open-event-store.ts";
 export {
   type AppendOptions,
   type AppendResult,

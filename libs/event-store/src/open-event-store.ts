@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { openMongoEventStore } from "./mongodb-event-store.ts";
+import type { MongoEventStoreOptions } from "./mongodb-event-store.ts";
 import type { EventStore } from "./port.ts";
 import { openSqliteEventStore } from "./sqlite-event-store.ts";
 
@@ -11,6 +11,13 @@ export interface EventStoreConfig {
   dataDir: string;
   service: string;
 }
+
+/**
+ * The MongoDB store, with its driver loaded on first use: importing `mongodb` costs a process ~33 MiB of RSS (bson
+ * alone allocates a 17 MiB buffer), which a service on SQLite never needs.
+ */
+export const openMongoEventStore = async (url: string, options: MongoEventStoreOptions): Promise<EventStore> =>
+  (await import("./mongodb-event-store.ts")).openMongoEventStore(url, options);
 
 /** Each service owns its own store: MongoDB when configured, else an embedded SQLite file. */
 export const openEventStore = async ({ mongodbUrl, dataDir, service }: EventStoreConfig): Promise<EventStore> => {

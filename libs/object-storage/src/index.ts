@@ -9,7 +9,8 @@ export {
   signedMediaUrl,
 } from "./open-object-storage.ts";
 export type { ByteRange, IncompleteUpload, ObjectStorage, StoredObject } from "./port.ts";
-export { type S3Settings, s3Client, s3Storage } from "./s3-storage.ts";
+// s3Client and s3Storage themselves: "@reelgate/object-storage/s3" (importing them loads the AWS SDK).
+export type { S3Settings } from "./s3-storage.ts";
 export {
   checkMediaSignature,
   SIGNED_MEDIA_PATH,

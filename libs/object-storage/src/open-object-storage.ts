@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { Config } from "@reelgate/contracts";
 import { fileStorage } from "./file-storage.ts";
+import { lazyS3Storage } from "./lazy-s3-storage.ts";
 import type { ObjectStorage } from "./port.ts";
 import type { S3Settings } from "./s3-storage.ts";
-import { s3Storage } from "./s3-storage.ts";
 
 export type StorageConfig = Pick<
   Config,
@@ -67,7 +67,7 @@ export const openObjectStorage = (
   { dataDir, now = () => new Date() }: { dataDir: string; now?: () => Date },
 ): ObjectStorage => {
   const s3 = s3SettingsOf(config);
-  if (s3) return s3Storage(s3);
+  if (s3) return lazyS3Storage(s3);
   const secret = config.REELGATE_SIGNING_SECRET;
   const publicUrl = config.REELGATE_PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
   return fileStorage(join(dataDir, "media"), secret ? { signing: { publicUrl, secret, now } } : {});

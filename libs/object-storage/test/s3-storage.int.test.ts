@@ -3,7 +3,8 @@ import { dockerEngine } from "@reelgate/testkit";
 import { startTestS3Server, type TestS3Server } from "@reelgate/testkit/s3-server";
 import type { StartedMinioContainer } from "@testcontainers/minio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ObjectStorage, type S3Settings, s3Client, s3SettingsOf, s3Storage } from "../src/index.ts";
+import { type ObjectStorage, type S3Settings, s3SettingsOf } from "../src/index.ts";
+import { s3Client, s3Storage } from "../src/s3-storage.ts";
 import { describeObjectStorageContract } from "./object-storage-contract.ts";
 
 /** S3's smallest part: the contract's "larger than two parts" object is then about 10 MiB. */

@@ -36,6 +36,13 @@ const retryAfterMs = (response: Response): number | undefined => {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 };
 
+/** The time cap of each `fetch` answer not read yet (see `fetch`). */
+const answerCaps = new WeakMap<Response, ReturnType<typeof setTimeout>>();
+const answerRead = (response: Response) => {
+  clearTimeout(answerCaps.get(response));
+  answerCaps.delete(response);
+};
+
 /** `upstreamCode` of an answer over the JSON cap: no reading of it is possible, whatever is retried. */
 export const answerTooLarge = "upstream_answer_too_large";
 
@@ -107,9 +114,28 @@ export const upstreamHttp = (
     hosts,
     scrub,
 
-    /** One request whose whole answer must arrive within the time cap. */
-    fetch: (url: string, init: UpstreamInit, what: string) =>
-      send(url, init, what, options.timeoutMs, AbortSignal.timeout(options.timeoutMs)),
+    /**
+     * One request whose whole answer must arrive within the time cap. The cap's timer is cleared once `json` or
+     * `errorOf` has read the answer: an `AbortSignal.timeout` would keep its timer and signal for the whole cap after
+     * every request (a poller following 10,000 jobs held ~10,000 of them, all promoted to the old generation).
+     */
+    fetch: async (url: string, init: UpstreamInit, what: string) => {
+      const cap = new AbortController();
+      const timer = setTimeout(
+        () => cap.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+        options.timeoutMs,
+      );
+      // As AbortSignal.timeout's: the cap alone keeps no process alive.
+      timer.unref();
+      try {
+        const response = await send(url, init, what, options.timeoutMs, cap.signal);
+        answerCaps.set(response, timer);
+        return response;
+      } catch (error) {
+        clearTimeout(timer);
+        throw error;
+      }
+    },
 
     /**
      * For long bodies (media, event streams): the time cap holds for the headers and then every silence between two
@@ -122,7 +148,8 @@ export const upstreamHttp = (
     async errorOf(response: Response, what: string, ids: readonly string[] = []): Promise<UpstreamError> {
       const text = await readBodyCapped(response, upstreamLimits.errorBodyBytes)
         .then((bytes) => bytes.toString("utf8"))
-        .catch(() => "");
+        .catch(() => "")
+        .finally(() => answerRead(response));
       let raw = text;
       let code: string | undefined;
       try {
@@ -156,7 +183,9 @@ export const upstreamHttp = (
     ): Promise<T> {
       let parsed: unknown;
       try {
-        parsed = JSON.parse((await readBodyCapped(response, maxBytes)).toString("utf8"));
+        parsed = JSON.parse(
+          (await readBodyCapped(response, maxBytes).finally(() => answerRead(response))).toString("utf8"),
+        );
       } catch (error) {
         if (error instanceof OutboundError && error.kind === "too_large") {
           throw new UpstreamError(`${what}: the upstream's answer is larger than ${maxBytes} bytes`, {

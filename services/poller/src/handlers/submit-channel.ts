@@ -27,7 +27,7 @@ export const chooseChannel = async ({
   eligible,
   recovery,
   event,
-  log,
+  ctx,
 }: {
   deps: JobsDeps;
   records: JobRecords;
@@ -35,13 +35,14 @@ export const chooseChannel = async ({
   eligible: Channel[];
   recovery: SubmitRecovery;
   event: TypedEnvelope;
-  log: HandlerContext["log"];
+  /** Its `log` is read only to warn (the message's child logger is made on first use). */
+  ctx: Pick<HandlerContext, "log">;
 }): Promise<ChannelChoice> => {
   const videoId = state.request!.videoId;
   const roomWait = (): ChannelChoice => ({ kind: "wait", ms: WAIT_FOR_ROOM_MS * (1 + deps.random()) });
   if (recovery.kind === "resume") {
     // The same channel, the same key: the upstream answers with the job it made, if it made one.
-    log.warn({ channel: recovery.channel.id }, "resuming a submit in doubt with its idempotency key");
+    ctx.log.warn({ channel: recovery.channel.id }, "resuming a submit in doubt with its idempotency key");
     // Its slot is normally still held by this video (acquire is idempotent for it).
     if (!(await deps.slots.acquire(recovery.channel.id, videoId, recovery.channel.max_concurrent))) return roomWait();
     return { kind: "send", channel: recovery.channel, idempotencyKey: recovery.idempotencyKey };

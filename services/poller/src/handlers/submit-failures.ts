@@ -9,7 +9,8 @@ import type { JobRecords } from "./job-records.ts";
 export const submitFailures = (
   deps: JobsDeps,
   records: JobRecords,
-  { videoId, event, log }: { videoId: string; event: TypedEnvelope; log: HandlerContext["log"] },
+  // The context, not its `log`: reading `log` makes the message's child logger (pino redacts its bindings), wanted only on a warning.
+  { videoId, event, ctx }: { videoId: string; event: TypedEnvelope; ctx: Pick<HandlerContext, "log"> },
 ) => {
   const seconds = () => Math.floor(deps.now() / 1000);
 
@@ -43,7 +44,7 @@ export const submitFailures = (
       return undefined;
     }
     if (error.retryAfterMs !== undefined) await deps.coolDowns.hold(failed.id, deps.now() + error.retryAfterMs);
-    log.warn({ channel: failed.id, attempt: tried, err: error.message }, "submit failed; trying the next channel");
+    ctx.log.warn({ channel: failed.id, attempt: tried, err: error.message }, "submit failed; trying the next channel");
     await records.execute(
       videoId,
       {

@@ -48,7 +48,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       if (!state.request) return after(waitForRequestMs(ctx.deliveryCount));
     }
     if (state.outcome) return void (await release(state));
-    const failures = submitFailures(deps, records, { videoId, event, log: ctx.log });
+    const failures = submitFailures(deps, records, { videoId, event, ctx });
 
     if (state.submission) {
       const channel = channelById(state.submission.channelId);
@@ -100,7 +100,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       eligible: target.eligible,
       recovery,
       event,
-      log: ctx.log,
+      ctx,
     });
     if (choice.kind === "wait") return after(choice.ms);
     const { channel, idempotencyKey } = choice;
