@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { contentTypeOfKey } from "./content-types.ts";
-import { measuringStream } from "./measure.ts";
+import { byteMeasure } from "./measure.ts";
 import type { IncompleteUpload, ObjectStorage } from "./port.ts";
 import { signMediaUrl, type UrlSigning } from "./signed-url.ts";
 
@@ -48,6 +47,20 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
     }
   };
 
+  /**
+   * Opens a new partial file. Its folder is made only when the open says it is missing (the first variant of a video;
+   * or one removed behind our back): a `mkdir -p` per object cost a call, and a `stat`, for a folder that was there.
+   */
+  const createPartial = async (partial: string) => {
+    try {
+      return await open(partial, "wx");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      await mkdir(dirname(partial), { recursive: true });
+      return await open(partial, "wx");
+    }
+  };
+
   const incomplete = async (prefix: string): Promise<Array<IncompleteUpload & { file: string }>> => {
     const found: Array<IncompleteUpload & { file: string }> = [];
     for (const file of await filesUnder(prefix)) {
@@ -62,14 +75,30 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
   return {
     async put(key, body, contentType) {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
       // Written beside the target and renamed into place: readers never see half an object.
       const partial = `${path}.${randomBytes(6).toString("hex")}${PARTIAL_SUFFIX}`;
-      const { stream: measure, measured } = measuringStream();
+      const file = await createPartial(partial).catch((error: unknown) => {
+        body.destroy();
+        throw error;
+      });
+      const { add, measured } = byteMeasure();
       try {
-        await pipeline(body, measure, createWriteStream(partial));
+        try {
+          // Written chunk by chunk, each write awaited (the body waits meanwhile): for media of a few KB a
+          // stream pipeline with a hashing transform cost more than the writes themselves.
+          for await (const data of body as AsyncIterable<Uint8Array | string>) {
+            const chunk = typeof data === "string" ? Buffer.from(data) : data;
+            add(chunk);
+            for (let written = 0; written < chunk.byteLength; ) {
+              written += (await file.write(chunk, written)).bytesWritten;
+            }
+          }
+        } finally {
+          await file.close();
+        }
         await rename(partial, path);
       } catch (error) {
+        body.destroy();
         await rm(partial, { force: true });
         throw error;
       }
