@@ -183,10 +183,14 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
    * Lets go of an answer we will not read. One that has fully arrived is drained, which hands its socket back to the
    * pool; any other is destroyed with its socket, so nothing more is read from it.
    */
+  const letGo = (message: IncomingMessage) => {
+    if (message.complete) message.resume();
+    else message.destroy();
+  };
+  /** `letGo`, then waits until a drained answer's socket is back in the pool (the next hop may use it). */
   const discard = async (message: IncomingMessage) => {
-    if (!message.complete) return void message.destroy();
-    message.resume();
-    await finished(message).catch(() => {});
+    letGo(message);
+    if (message.complete) await finished(message).catch(() => {});
   };
 
   const streamed = (message: IncomingMessage, declared: number) => {
@@ -226,7 +230,8 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         },
         async cancel() {
           stopTimer();
-          message.destroy();
+          // Cancelled unread (a webhook's answer, say): a short body that has all arrived keeps its socket.
+          letGo(message);
           await iterator.return(undefined);
         },
       },

@@ -222,6 +222,19 @@ describe("guardedFetch connection reuse", () => {
     expect(poolStats()).toMatchObject({ busy: 0, idle: 1 });
   });
 
+  it("keeps the socket of a short answer cancelled unread (a webhook's), once it has all arrived", async () => {
+    const server = await started(ok);
+    const url = `http://127.0.0.1:${server.port}/hook`;
+    for (let i = 0; i < 3; i++) {
+      const response = await guardedFetch(url, { ...base, method: "POST", body: "{}", maxRedirects: 0 });
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+      await waitFor("the socket to be handed back", () => poolStats().idle === 1);
+    }
+    expect(server.requests()).toBe(3);
+    expect(server.connections()).toBe(1);
+  });
+
   it("lets go of the socket of a body cancelled before any read, and of one over the size cap", async () => {
     const server = await started((req, res) => {
       if (req.url === "/big") res.writeHead(200).write("x".repeat(5000));
