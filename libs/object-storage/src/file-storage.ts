@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -10,6 +10,8 @@ import { signMediaUrl, type UrlSigning } from "./signed-url.ts";
 const PARTIAL_SUFFIX = ".partial";
 /** `{key}.{random}.partial`: the key a partial file was being written for. */
 const PARTIAL = /^(.*)\.[0-9a-f]{12}\.partial$/;
+/** 12 random hex digits; randomUUID draws from a cached pool, where randomBytes(6) asked the kernel each time. */
+const partialId = () => randomUUID().replaceAll("-", "").slice(-12);
 
 export interface FileStorageOptions {
   /** Signs the URLs that ingress serves; without it `signedUrl` throws. */
@@ -47,16 +49,28 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
     }
   };
 
+  /** Folders this process made or found (bounded: a video's folder is only written into for its few variants). */
+  const knownFolders = new Set<string>();
+  const KNOWN_FOLDERS = 1024;
+  const makeFolder = async (folder: string) => {
+    await mkdir(folder, { recursive: true });
+    knownFolders.add(folder);
+    if (knownFolders.size > KNOWN_FOLDERS) knownFolders.delete(knownFolders.values().next().value as string);
+  };
+
   /**
-   * Opens a new partial file. Its folder is made only when the open says it is missing (the first variant of a video;
-   * or one removed behind our back): a `mkdir -p` per object cost a call, and a `stat`, for a folder that was there.
+   * Opens a new partial file. A folder is made once (the first variant of a video), not `mkdir -p` per object, which
+   * cost a call and a `stat` for a folder that was there; one removed behind our back is made again when the open
+   * says it is missing.
    */
   const createPartial = async (partial: string) => {
+    const folder = dirname(partial);
+    if (!knownFolders.has(folder)) await makeFolder(folder);
     try {
       return await open(partial, "wx");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      await mkdir(dirname(partial), { recursive: true });
+      await makeFolder(folder);
       return await open(partial, "wx");
     }
   };
@@ -76,7 +90,7 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
     async put(key, body, contentType) {
       const path = pathOf(key);
       // Written beside the target and renamed into place: readers never see half an object.
-      const partial = `${path}.${randomBytes(6).toString("hex")}${PARTIAL_SUFFIX}`;
+      const partial = `${path}.${partialId()}${PARTIAL_SUFFIX}`;
       const file = await createPartial(partial).catch((error: unknown) => {
         body.destroy();
         throw error;
