@@ -260,6 +260,23 @@ describe("guardedFetch connection reuse", () => {
     expect(server.connections()).toBe(1);
   });
 
+  it("keeps at most 64 origins' pools: the least recently used one is dropped and its idle socket closed", async () => {
+    const server = await started(ok);
+    const lookup: HostLookup = async () => [{ address: "127.0.0.1", family: 4 }];
+    const fetchFrom = async (host: string) =>
+      (await guardedFetch(`http://${host}:${server.port}/`, { ...base, lookup })).text();
+    for (let i = 0; i < 64; i++) await fetchFrom(`h${i}.test`);
+    await waitFor("64 idle sockets", () => poolStats().idle === 64 && server.open() === 64);
+    await fetchFrom("h0.test"); // now the most recently used: h1's pool goes first
+    await fetchFrom("h64.test");
+    await waitFor("the evicted pool's socket to be closed", () => poolStats().idle === 64 && server.open() === 64);
+    expect(poolStats().agents).toBe(64);
+    await fetchFrom("h0.test");
+    expect(server.connections()).toBe(65);
+    await fetchFrom("h1.test");
+    expect(server.connections()).toBe(66);
+  });
+
   it("closes idle sockets by itself, before common servers' 5 s keep-alive", async () => {
     expect(IDLE_SOCKET_MS).toBeLessThan(5000);
     const server = await started(ok);
