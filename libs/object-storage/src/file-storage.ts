@@ -1,16 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { pipeline } from "node:stream/promises";
 import { contentTypeOfKey } from "./content-types.ts";
-import { measuringStream } from "./measure.ts";
+import { byteMeasure } from "./measure.ts";
 import type { IncompleteUpload, ObjectStorage } from "./port.ts";
 import { signMediaUrl, type UrlSigning } from "./signed-url.ts";
 
 const PARTIAL_SUFFIX = ".partial";
 /** `{key}.{random}.partial`: the key a partial file was being written for. */
 const PARTIAL = /^(.*)\.[0-9a-f]{12}\.partial$/;
+/** 12 random hex digits; randomUUID draws from a cached pool, where randomBytes(6) asked the kernel each time. */
+const partialId = () => randomUUID().replaceAll("-", "").slice(-12);
 
 export interface FileStorageOptions {
   /** Signs the URLs that ingress serves; without it `signedUrl` throws. */
@@ -48,6 +49,32 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
     }
   };
 
+  /** Folders this process made or found (bounded: a video's folder is only written into for its few variants). */
+  const knownFolders = new Set<string>();
+  const KNOWN_FOLDERS = 1024;
+  const makeFolder = async (folder: string) => {
+    await mkdir(folder, { recursive: true });
+    knownFolders.add(folder);
+    if (knownFolders.size > KNOWN_FOLDERS) knownFolders.delete(knownFolders.values().next().value as string);
+  };
+
+  /**
+   * Opens a new partial file. A folder is made once (the first variant of a video), not `mkdir -p` per object, which
+   * cost a call and a `stat` for a folder that was there; one removed behind our back is made again when the open
+   * says it is missing.
+   */
+  const createPartial = async (partial: string) => {
+    const folder = dirname(partial);
+    if (!knownFolders.has(folder)) await makeFolder(folder);
+    try {
+      return await open(partial, "wx");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      await makeFolder(folder);
+      return await open(partial, "wx");
+    }
+  };
+
   const incomplete = async (prefix: string): Promise<Array<IncompleteUpload & { file: string }>> => {
     const found: Array<IncompleteUpload & { file: string }> = [];
     for (const file of await filesUnder(prefix)) {
@@ -62,14 +89,30 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
   return {
     async put(key, body, contentType) {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
       // Written beside the target and renamed into place: readers never see half an object.
-      const partial = `${path}.${randomBytes(6).toString("hex")}${PARTIAL_SUFFIX}`;
-      const { stream: measure, measured } = measuringStream();
+      const partial = `${path}.${partialId()}${PARTIAL_SUFFIX}`;
+      const file = await createPartial(partial).catch((error: unknown) => {
+        body.destroy();
+        throw error;
+      });
+      const { add, measured } = byteMeasure();
       try {
-        await pipeline(body, measure, createWriteStream(partial));
+        try {
+          // Written chunk by chunk, each write awaited (the body waits meanwhile): for media of a few KB a
+          // stream pipeline with a hashing transform cost more than the writes themselves.
+          for await (const data of body as AsyncIterable<Uint8Array | string>) {
+            const chunk = typeof data === "string" ? Buffer.from(data) : data;
+            add(chunk);
+            for (let written = 0; written < chunk.byteLength; ) {
+              written += (await file.write(chunk, written)).bytesWritten;
+            }
+          }
+        } finally {
+          await file.close();
+        }
         await rename(partial, path);
       } catch (error) {
+        body.destroy();
         await rm(partial, { force: true });
         throw error;
       }

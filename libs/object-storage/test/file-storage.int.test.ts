@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -27,5 +28,36 @@ describe("file object storage", () => {
   it("signs URLs for ingress's /media/ route", async () => {
     const url = await storage().signedUrl("videos/a b/video.mp4", { expiresInSeconds: 60 });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:8080\/media\/videos\/a%20b\/video\.mp4\?expires=\d+&signature=[\w-]+$/);
+  });
+
+  it("makes a missing folder when it opens the partial, and copes with one removed behind its back", async () => {
+    const root = mkdtempSync(join(tmpdir(), "reelgate-objects-"));
+    const objects = fileStorage(root);
+    const folder = "videos/acct_1/2026/12/video_1";
+    await objects.put(`${folder}/video.mp4`, Readable.from([Buffer.from("video")]), "video/mp4");
+    await objects.put(`${folder}/thumbnail.webp`, Readable.from(["thumb"]), "image/webp");
+    expect(readdirSync(join(root, folder)).sort()).toEqual(["thumbnail.webp", "video.mp4"]);
+    rmSync(join(root, "videos"), { recursive: true });
+    const stored = await objects.put(`${folder}/spritesheet.jpg`, Readable.from(["sprites"]), "image/jpeg");
+    expect(stored).toMatchObject({ bytes: 7 });
+    expect(readFileSync(join(root, folder, "spritesheet.jpg"), "utf8")).toBe("sprites");
+    expect(await objects.incomplete("videos/")).toEqual([]);
+  });
+
+  it("counts and hashes text chunks as their UTF-8 bytes", async () => {
+    const objects = storage();
+    const stored = await objects.put("videos/a/b/c/video.mp4", Readable.from(["é", Buffer.from("x")]), "video/mp4");
+    expect(stored.bytes).toBe(3);
+    expect(stored.sha256).toBe(createHash("sha256").update("éx").digest("hex"));
+  });
+
+  it("fails a put whose folder cannot be made, leaving nothing, and lets go of the body", async () => {
+    const root = mkdtempSync(join(tmpdir(), "reelgate-objects-"));
+    // A file where the folder should be (root ignores permissions, so not a read-only folder).
+    writeFileSync(join(root, "videos"), "not a folder");
+    const body = Readable.from(["never written"]);
+    await expect(fileStorage(root).put("videos/a/video.mp4", body, "video/mp4")).rejects.toThrow(/ENOTDIR|EEXIST/);
+    expect(body.destroyed).toBe(true);
+    expect(readdirSync(root)).toEqual(["videos"]);
   });
 });

@@ -1,6 +1,8 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
-import { isIP, type LookupFunction } from "node:net";
+import { isIP } from "node:net";
+import { finished } from "node:stream/promises";
+import { agentFor, pinnedLookup } from "./connection-pool.ts";
 import { OutboundError } from "./errors.ts";
 import { hostOfUrl, normalizeHost } from "./hosts.ts";
 import { type HostLookup, type ResolvedAddress, systemLookup } from "./lookup.ts";
@@ -43,13 +45,11 @@ const checkedUrl = (url: URL) => {
   return url;
 };
 
-/** Hands the socket exactly the address that was checked, so a second DNS answer can never be used. */
-const pinnedLookup =
-  (target: ResolvedAddress): LookupFunction =>
-  (_hostname, options, callback) => {
-    if (options.all) callback(null, [target]);
-    else callback(null, target.address, target.family);
-  };
+/**
+ * A request that failed this way on a pooled socket, before any byte of an answer, was sent on a connection the
+ * server had already closed (its idle timer and ours crossed): it is sent once more, on a fresh socket.
+ */
+const staleSocketCodes = new Set(["ECONNRESET", "EPIPE"]);
 
 const untilAborted = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => {
@@ -151,25 +151,47 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
     method: string,
     headers: Record<string, string>,
     body?: Uint8Array,
-  ) =>
+    fresh = false,
+  ): Promise<IncomingMessage> =>
     new Promise<IncomingMessage>((resolve, reject) => {
+      const host = hostOfUrl(target);
       const request = (target.protocol === "https:" ? https : http).request(
         {
           protocol: target.protocol,
-          hostname: hostOfUrl(target),
+          hostname: host,
           port: target.port || undefined,
           path: `${target.pathname}${target.search}`,
           method,
           headers: body ? { ...headers, "content-length": String(body.byteLength) } : headers,
-          agent: false, // no pooled socket, which could be connected to another address
+          // A pooled socket only ever connects to this checked address for this host (connection-pool.ts).
+          agent: fresh ? false : agentFor(target.protocol, host, address, target.port),
           lookup: pinnedLookup(address),
           signal,
         },
         resolve,
       );
-      request.on("error", reject);
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        // The 'response' callback has not run (it settles this promise first): no byte of an answer came.
+        const stale = !fresh && request.reusedSocket && staleSocketCodes.has(error.code ?? "") && !signal.aborted;
+        if (stale) resolve(requestOnce(target, address, method, headers, body, true));
+        else reject(error);
+      });
       request.end(body);
     });
+
+  /**
+   * Lets go of an answer we will not read. One that has fully arrived is drained, which hands its socket back to the
+   * pool; any other is destroyed with its socket, so nothing more is read from it.
+   */
+  const letGo = (message: IncomingMessage) => {
+    if (message.complete) message.resume();
+    else message.destroy();
+  };
+  /** `letGo`, then waits until a drained answer's socket is back in the pool (the next hop may use it). */
+  const discard = async (message: IncomingMessage) => {
+    letGo(message);
+    if (message.complete) await finished(message).catch(() => {});
+  };
 
   const streamed = (message: IncomingMessage, declared: number) => {
     async function* chunks() {
@@ -196,7 +218,25 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         message.destroy();
       }
     }
-    return ReadableStream.from(chunks());
+    const iterator = chunks();
+    // Not ReadableStream.from: cancelling before the first read must still let go of the socket, and a generator
+    // that never started runs no `finally`.
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const next = await iterator.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        },
+        async cancel() {
+          stopTimer();
+          // Cancelled unread (a webhook's answer, say): a short body that has all arrived keeps its socket.
+          letGo(message);
+          await iterator.return(undefined);
+        },
+      },
+      { highWaterMark: 0 },
+    );
   };
 
   const start = URL.parse(url.toString());
@@ -214,7 +254,7 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
       const status = message.statusCode ?? 0;
       const location = message.headers.location;
       if (redirectStatuses.has(status) && location && maxRedirects > 0) {
-        message.destroy();
+        await discard(message);
         if (redirects >= maxRedirects) {
           throw new OutboundError("too_many_redirects", `redirected more than ${maxRedirects} times`, maxRedirects);
         }
@@ -244,7 +284,7 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
       }
       const noBody = nullBodyStatuses.has(status) || method === "HEAD";
       if (noBody) {
-        message.destroy();
+        await discard(message);
         stopTimer();
       } else {
         stopTimer();
