@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { JWT } from "google-auth-library";
+import type { JWT } from "google-auth-library";
 import { UpstreamError } from "./provider.ts";
 
 const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -18,10 +18,13 @@ interface KeyFile {
  * Google's token endpoint; the key file's `token_uri` is honoured by sending that one request there instead
  * (a private-cloud endpoint, or the simulator in tests).
  */
-const clientFor = (keyFilePath: string) => {
+const clientFor = async (keyFilePath: string) => {
   const key = JSON.parse(readFileSync(keyFilePath, "utf8")) as KeyFile;
   if (!key.client_email || !key.private_key)
     throw new Error("not a service-account key (client_email and private_key missing)");
+  // Loaded with the first Vertex channel's first token, not by every process that imports the providers
+  // (~22 MiB of RSS in a poller with no Vertex channel).
+  const { JWT } = await import("google-auth-library");
   const client = new JWT({
     email: key.client_email,
     key: key.private_key,
@@ -44,13 +47,17 @@ const clientFor = (keyFilePath: string) => {
  * fails over to another channel; the log says which file), not a crash of whoever made the provider.
  */
 export const serviceAccountTokens = (keyFilePath: string) => {
-  let client: JWT | undefined;
+  // The promise, so that concurrent first tokens share one client (and its one token request).
+  let pending: Promise<JWT> | undefined;
   return {
     /** A current access token; a refused key is a non-retryable 401, an unreachable endpoint retryable. */
     async token(): Promise<string> {
+      let client: JWT;
       try {
-        client ??= clientFor(keyFilePath);
+        pending ??= clientFor(keyFilePath);
+        client = await pending;
       } catch (error) {
+        pending = undefined;
         throw new UpstreamError(`vertex key_file ${keyFilePath}: ${(error as Error).message}`, { retryable: true });
       }
       try {

@@ -11,7 +11,7 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
  * ~11 MiB and 4 MiB, heap the garbage collector marks on every full collection). Checked in a fresh node process.
  */
 describe("the poller's memory footprint", () => {
-  it("loads no MongoDB driver and no AWS SDK on import (each is loaded when configured)", () => {
+  it("loads no MongoDB driver, no AWS SDK and no Google auth library on import (each is loaded when configured)", () => {
     const script = `
       import "@reelgate/runtime";
       import "@reelgate/event-store";
@@ -21,7 +21,7 @@ describe("the poller's memory footprint", () => {
       import "@reelgate/object-storage";
       import { createRequire } from "node:module";
       const loaded = Object.keys(createRequire(import.meta.url).cache);
-      console.log(JSON.stringify({ all: loaded.length, drivers: loaded.filter((path) => /node_modules\\/(mongodb|bson|@aws-sdk)\\//.test(path)) }));`;
+      console.log(JSON.stringify({ all: loaded.length, drivers: loaded.filter((path) => /node_modules\\/(mongodb|bson|@aws-sdk|google-auth-library)\\//.test(path)) }));`;
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
       cwd: packageDir,
       encoding: "utf8",
