@@ -1,37 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-
-/** A map holding at most `max` entries; the least recently read or written goes first. */
-export class BoundedMap<V> {
-  readonly #max: number;
-  readonly #entries = new Map<string, V>();
-
-  constructor(max: number) {
-    this.#max = Math.max(1, max);
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
-    // Map keeps insertion order: re-inserting makes the entry the most recent.
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: V) {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-  }
-
-  delete(key: string) {
-    this.#entries.delete(key);
-  }
-
-  clear() {
-    this.#entries.clear();
-  }
-}
+import { LRUCache } from "lru-cache";
 
 /** Freezes a parsed JSON value all the way down: a cached document is shared by every reader. */
 export const deepFreeze = <T>(value: T): T => {
@@ -52,7 +20,7 @@ export const deepFreeze = <T>(value: T): T => {
  */
 export const sqliteReadCache = (db: DatabaseSync) => {
   const version = db.prepare("PRAGMA data_version");
-  const maps = new Set<BoundedMap<unknown>>();
+  const maps = new Set<LRUCache<string, object>>();
   let seen: unknown;
   return {
     /** False when another connection committed since the last look, and everything was dropped. */
@@ -63,9 +31,10 @@ export const sqliteReadCache = (db: DatabaseSync) => {
       for (const map of maps) map.clear();
       return false;
     },
-    map<V>(max: number): BoundedMap<V> {
-      const map = new BoundedMap<V>(max);
-      maps.add(map as BoundedMap<unknown>);
+    /** At most `max` entries; the least recently read or written goes first. */
+    map<V extends object>(max: number): LRUCache<string, V> {
+      const map = new LRUCache<string, V>({ max: Math.max(1, max) });
+      maps.add(map as unknown as LRUCache<string, object>);
       return map;
     },
   };

@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
 import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
+import type { LRUCache } from "lru-cache";
 import {
   checkedWhere,
   compoundIndexes,
@@ -17,7 +18,7 @@ import {
   RevisionConflict,
   type Revisioned,
 } from "./port.ts";
-import { type BoundedMap, deepFreeze, type SqliteReadCache, sqliteReadCache } from "./read-cache.ts";
+import { deepFreeze, type SqliteReadCache, sqliteReadCache } from "./read-cache.ts";
 import { updateWithRetry } from "./update-with-retry.ts";
 
 const batchSize = 500;
@@ -77,7 +78,7 @@ const sqliteCollection = <T extends { id: string }>(
     cached.byField.clear();
   };
   /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
-  const remember = <V>(map: BoundedMap<V>, key: string, value: V): V => {
+  const remember = <V extends object>(map: LRUCache<string, V>, key: string, value: V): V => {
     deepFreeze(value);
     if (!db.isTransaction) map.set(key, value);
     return value;
@@ -181,18 +182,20 @@ const sqliteCollection = <T extends { id: string }>(
         }
         return rows;
       };
-      if (cached) {
-        cache.fresh();
-        const keys = rowsOf("id, rev");
-        // No other connection committed between the check and the query: the cache holds what the query saw.
-        if (cache.fresh()) {
-          const hits = keys.map((row) => cached.byId.get(row.id as string));
-          if (hits.every((hit, index) => hit?.rev === Number(keys[index]!.rev))) return hits.map((hit) => hit!.doc);
-        }
-      }
-      return rowsOf("id, rev, doc").map((row) => {
-        const found = { doc: JSON.parse(row.doc as string) as T, rev: Number(row.rev) };
-        return cached ? remember(cached.byId, row.id as string, found).doc : found.doc;
+      if (!cached) return rowsOf("doc").map((row) => JSON.parse(row.doc as string) as T);
+      cache.fresh();
+      const rows = rowsOf("id, rev, doc");
+      // No other connection committed while the query ran: a cached document of the row's revision is the row's
+      // document (parsed once), and what the query read may be remembered. Otherwise the rows are parsed and not
+      // kept (they may predate that commit).
+      const exact = cache.fresh();
+      return rows.map((row) => {
+        const id = row.id as string;
+        const rev = Number(row.rev);
+        const hit = exact ? cached.byId.get(id) : undefined;
+        if (hit?.rev === rev) return hit.doc;
+        const found = { doc: JSON.parse(row.doc as string) as T, rev };
+        return exact ? remember(cached.byId, id, found).doc : deepFreeze(found).doc;
       });
     },
     async sum(field, where) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { LRUCache } from "lru-cache";
 import { contentTypeOfKey } from "./content-types.ts";
 import { byteMeasure } from "./measure.ts";
 import type { IncompleteUpload, ObjectStorage } from "./port.ts";
@@ -50,12 +51,10 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
   };
 
   /** Folders this process made or found (bounded: a video's folder is only written into for its few variants). */
-  const knownFolders = new Set<string>();
-  const KNOWN_FOLDERS = 1024;
+  const knownFolders = new LRUCache<string, true>({ max: 1024 });
   const makeFolder = async (folder: string) => {
     await mkdir(folder, { recursive: true });
-    knownFolders.add(folder);
-    if (knownFolders.size > KNOWN_FOLDERS) knownFolders.delete(knownFolders.values().next().value as string);
+    knownFolders.set(folder, true);
   };
 
   /**

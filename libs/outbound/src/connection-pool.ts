@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction, Socket } from "node:net";
+import { LRUCache } from "lru-cache";
 import type { ResolvedAddress } from "./lookup.ts";
 
 /**
@@ -46,7 +47,13 @@ const pooledAgent = (protocol: string, address: ResolvedAddress): PooledAgent =>
   return { agent, retire };
 };
 
-const agents = new Map<string, PooledAgent>();
+// An agent pushed out by newer ones stops keeping sockets (a `delete` by resetPool has destroyed it already).
+const agents = new LRUCache<string, PooledAgent>({
+  max: MAX_AGENTS,
+  dispose: (pooled, _key, reason) => {
+    if (reason === "evict") pooled.retire();
+  },
+});
 
 /**
  * The keep-alive agent for one (protocol, host name, checked address, port): a pooled socket was always opened to
@@ -56,13 +63,9 @@ const agents = new Map<string, PooledAgent>();
 export const agentFor = (protocol: string, host: string, address: ResolvedAddress, port: string): http.Agent => {
   const key = `${protocol}//${host}|${address.family}|${address.address}|${port}`;
   let pooled = agents.get(key);
-  if (pooled) agents.delete(key);
-  else pooled = pooledAgent(protocol, address);
-  agents.set(key, pooled);
-  if (agents.size > MAX_AGENTS) {
-    const [oldest, evicted] = agents.entries().next().value as [string, PooledAgent];
-    agents.delete(oldest);
-    evicted.retire();
+  if (!pooled) {
+    pooled = pooledAgent(protocol, address);
+    agents.set(key, pooled);
   }
   return pooled.agent;
 };
