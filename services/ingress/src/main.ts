@@ -48,7 +48,7 @@ await runService({
         { secrets: secretsDir(runtime.dataDir) },
         "REELGATE_ADMIN_TOKEN or REELGATE_SIGNING_SECRET is not set: using the ones generated under the data dir",
       );
-    const objects = openObjectStorage(
+    const objects = await openObjectStorage(
       { ...config, REELGATE_SIGNING_SECRET: signingSecret },
       { dataDir: runtime.dataDir, now: () => new Date() },
     );

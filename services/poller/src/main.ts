@@ -34,7 +34,7 @@ await runService({
     const coolDowns = await runtime.whileStarting("channel cool-downs", () => channelCoolDowns(bucket));
     const poller = jobs({
       store: runtime.store,
-      objects: openObjectStorage(config, { dataDir: runtime.dataDir, now: () => new Date() }),
+      objects: await openObjectStorage(config, { dataDir: runtime.dataDir, now: () => new Date() }),
       channels,
       providerFor,
       slots: channelSlots(bucket, {

@@ -25,7 +25,7 @@ await runService({
     const channels = channelsSourceFromConfig(config, catalog, { log });
     const runtime = await startRuntime({ service: "storage", config, log });
     const now = () => new Date();
-    const objects = openObjectStorage(config, { dataDir: runtime.dataDir, now });
+    const objects = await openObjectStorage(config, { dataDir: runtime.dataDir, now });
     const records = assetRecords({ store: runtime.store, now, onAppended: runtime.relay.notify });
     const copy = copyMedia({ records, objects, channels: channels.current, providerFor, maxAttempts: 8 });
     const remove = deleteMedia({ records, objects });
