@@ -284,9 +284,8 @@ export const openSqliteEventStore = (path: string): EventStore => {
     },
 
     onCommitted: (listener) => {
-      const own = (commit: OutboxBatch) => listener(commit);
-      committed.add(own);
-      return () => committed.delete(own);
+      committed.add(listener);
+      return () => committed.delete(listener);
     },
 
     close: async () => {
