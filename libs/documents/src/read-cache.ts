@@ -20,7 +20,7 @@ const HEADER_BYTES = 48;
  * grows, and SQLite reads through shared memory: the page the kernel gives `pread` is the one SQLite maps.
  * Reading it is one `pread` (~0.8 µs of CPU here) where `PRAGMA data_version` begins and ends a read
  * transaction (two `fcntl` locks, ~2.8 µs). Header bytes unchanged since a look means no connection
- * committed since that look. Undefined when there is no such file (in memory, not WAL): then no shortcut.
+ * committed since that look. Undefined when the database is not a WAL file (in memory, say): then no shortcut.
  *
  * The descriptor stays open for the life of the process: closing any descriptor of a file drops every POSIX
  * lock this process holds on it, SQLite's own locks on `-shm` included (the reason SQLite itself never closes
@@ -29,12 +29,20 @@ const HEADER_BYTES = 48;
 const walIndexHeader = (db: DatabaseSync) => {
   const path = db.location();
   if (!path || db.prepare("PRAGMA journal_mode").get()?.journal_mode !== "wal") return undefined;
-  let fd: number;
-  try {
-    fd = openSync(`${path}-shm`, "r");
-  } catch {
-    return undefined;
-  }
+  // The file appears with the first transaction in WAL mode (the first pragma at the latest): opened then.
+  let fd: number | undefined;
+  let attempts = 0;
+  const opened = () => {
+    if (fd === undefined && attempts < 3) {
+      attempts++;
+      try {
+        fd = openSync(`${path}-shm`, "r");
+      } catch {
+        fd = undefined;
+      }
+    }
+    return fd;
+  };
   const now = Buffer.alloc(HEADER_BYTES);
   const marked = Buffer.alloc(HEADER_BYTES);
   /** Whether `now` holds a whole header, read by the last `unchanged()`. */
@@ -43,8 +51,9 @@ const walIndexHeader = (db: DatabaseSync) => {
   return {
     /** Reads the header; true when it is byte for byte the one of the last `mark()`. */
     unchanged(): boolean {
+      const file = opened();
       try {
-        read = readSync(fd, now, 0, HEADER_BYTES, 0) === HEADER_BYTES;
+        read = file !== undefined && readSync(file, now, 0, HEADER_BYTES, 0) === HEADER_BYTES;
       } catch {
         read = false;
       }

@@ -99,6 +99,22 @@ describe("the read cache's look at the WAL-index header", () => {
     other.close();
   });
 
+  it("takes the shortcut on a file made just now, whose WAL-index file appears with the first look", () => {
+    const path = join(dir, `new-${n++}.db`);
+    const counting = countingPragmas(openSqliteDatabase(path));
+    const cache = sqliteReadCache(counting.db);
+    expect(cache.fresh()).toBe(false);
+    cache.fresh();
+    const start = counting.pragmas();
+    for (let i = 0; i < 1000; i++) expect(cache.fresh()).toBe(true);
+    expect(counting.pragmas()).toBe(start);
+    const other = openSqliteDatabase(path);
+    other.exec("CREATE TABLE t (v TEXT)");
+    expect(cache.fresh()).toBe(false);
+    other.close();
+    counting.db.close();
+  });
+
   it("falls back to the pragma alone where there is no WAL-index file", () => {
     const memory = countingPragmas(new DatabaseSync(":memory:"));
     const cache = sqliteReadCache(memory.db);
