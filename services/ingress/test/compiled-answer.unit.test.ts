@@ -34,8 +34,9 @@ const pieces = [
 const text = () => {
   const length = pick([0, 1, 7, 8, 41, 42, 43, 200, 5001]);
   let out = "";
-  while (out.length < length) out += pick(pieces);
-  return out;
+  while (out.length < Math.min(length, 64)) out += pick(pieces);
+  // Long strings (past fast-json-stringify's 42- and 5,000-character paths) repeat a random run: cheap to make.
+  return out.repeat(Math.ceil(length / Math.max(1, out.length))).slice(0, length);
 };
 const integer = () => pick([0, 1, 100, 1_796_211_364, 2 ** 53 - 1, -5]);
 
@@ -59,7 +60,7 @@ describe("compiled answers: the Video answers' bytes as zod's serializer writes 
   it("writes a Video as zod's serializer does, byte for byte", () => {
     const compiled = compiledAnswers.get(videoSchema)!;
     const zod = zodSerializer(videoSchema);
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 1000; i++) {
       const value = video();
       expect(compiled(value)).toBe(zod(value));
     }
