@@ -17,12 +17,13 @@ import { type CharacterMaker, characterService } from "./application/characters.
 import { videoService } from "./application/videos.ts";
 import { apiScope } from "./http/api-scope.ts";
 import { adminGuard } from "./http/auth.ts";
+import { compiledAnswers } from "./http/compiled-answer.ts";
 import { frameworkErrors, registerErrorHandling, registerJsonParser } from "./http/error-handler.ts";
 import { idempotency } from "./http/idempotency.ts";
 import { registerOpenApi } from "./http/openapi.ts";
 import { requestIdOf } from "./http/request-id.ts";
 import { lazyRequestLogger } from "./http/request-logger.ts";
-import { errorAnswer } from "./http/route-spec.ts";
+import { answerOrigin, errorAnswer } from "./http/route-spec.ts";
 import { accountRoutes } from "./http/routes/account.ts";
 import { adminRoutes } from "./http/routes/admin.ts";
 import { adminDeadLetterRoutes } from "./http/routes/admin-dead-letters.ts";
@@ -111,24 +112,34 @@ export const buildApp = async (deps: IngressDeps) => {
   // The routes' zod schemas validate requests (handlers get the parsed input) and serialise answers; the
   // error handler maps a refusal to OpenAI's words. Error bodies are OpenAI's shape by construction: not re-checked.
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler((route) =>
-    route.schema === errorAnswer
-      ? (data) => JSON.stringify(data)
-      : serializerCompiler(route as Parameters<typeof serializerCompiler>[0]),
-  );
-  app.decorateRequest("form", undefined);
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
+  // The Video answers have compiled serializers of their own (http/compiled-answer.ts).
+  app.setSerializerCompiler((route) => {
+    if (route.schema === errorAnswer) return (data) => JSON.stringify(data);
+    const origin = answerOrigin(route.schema);
+    return (
+      (origin && compiledAnswers.get(origin)) ?? serializerCompiler(route as Parameters<typeof serializerCompiler>[0])
+    );
   });
-  app.addHook("onResponse", async (request, reply) => {
-    const videoId = (request.params as { id?: string } | undefined)?.id ?? request.videoId;
-    const line = {
-      method: request.method,
-      url: request.url,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    };
-    request.log.info(videoId ? { ...line, videoId } : line, "request");
+  app.decorateRequest("form", undefined);
+  // Hooks with nothing to wait for take fastify's callback form: an async one costs a promise and a turn
+  // of the microtask queue on every request.
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    done();
+  });
+  app.addHook("onResponse", (request, reply, done) => {
+    // The line is built only when it is written (pino's loggers and request-logger.ts's tell).
+    if ((request.log as Partial<Pick<Logger, "isLevelEnabled">>).isLevelEnabled?.("info") !== false) {
+      const videoId = (request.params as { id?: string } | undefined)?.id ?? request.videoId;
+      const line = {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      };
+      request.log.info(videoId ? { ...line, videoId } : line, "request");
+    }
+    done();
   });
   registerErrorHandling(app);
   // The API takes JSON or multipart only: anything else is a 415, not a string body.

@@ -36,13 +36,22 @@ export const errorAnswer = described(openAiErrorSchema, "An error in OpenAI's sh
 
 const binary = z.string().meta({ format: "binary" });
 
-const answerSchema = (answer: z.ZodType | BinaryAnswer) =>
-  answer instanceof z.ZodType
-    ? described(answer, "OK")
-    : {
-        description: answer.description,
-        content: Object.fromEntries(answer.contentTypes.map((type) => [type, { schema: binary }])),
-      };
+const origins = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The schema a route's answer was described from: fastify is given a described copy (app.ts's serializers). */
+export const answerOrigin = (schema: unknown): z.ZodType | undefined =>
+  schema instanceof z.ZodType ? origins.get(schema) : undefined;
+
+const answerSchema = (answer: z.ZodType | BinaryAnswer) => {
+  if (!(answer instanceof z.ZodType))
+    return {
+      description: answer.description,
+      content: Object.fromEntries(answer.contentTypes.map((type) => [type, { schema: binary }])),
+    };
+  const copy = described(answer, "OK");
+  origins.set(copy, answer);
+  return copy;
+};
 
 type Answers<D extends RouteDoc> = {
   [S in keyof D["response"]]: D["response"][S] extends z.ZodType ? D["response"][S] : unknown;
