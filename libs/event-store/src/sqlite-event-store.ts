@@ -36,7 +36,10 @@ const schema = `
     UNIQUE (stream_id, seq)
   );
   CREATE INDEX IF NOT EXISTS commits_unpublished ON commits (position) WHERE published = 0;
-  CREATE INDEX IF NOT EXISTS commits_by_type ON commits (stream_type, position);
+  -- A category is read by position, skipping the others' commits: each service's store is nearly all one
+  -- category (billing's accounts, storage's assets), so an index of its own saved those reads (the CLI's, the
+  -- retention sweep's) little and cost every append one b-tree more. Dropped where an earlier version made it.
+  DROP INDEX IF EXISTS commits_by_type;
   -- A hot stream is read from a cached version on: seek there instead of walking the whole stream.
   CREATE INDEX IF NOT EXISTS commits_stream_version ON commits (stream_id, version);
   CREATE TABLE IF NOT EXISTS event_ids (
