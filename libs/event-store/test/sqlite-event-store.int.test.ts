@@ -121,3 +121,40 @@ describe("SQLite commits table", () => {
     await store.close();
   });
 });
+
+describe("SQLite appends chained in one turn", () => {
+  const make = (id: string): NewEvent => ({
+    id,
+    type: "Tested",
+    schemaVersion: 1,
+    data: {},
+    occurredAt: new Date().toISOString(),
+    correlationId: id,
+    causationId: null,
+    accountId: null,
+  });
+
+  it("commits an append after another only if that one is the stream's last commit", async () => {
+    const store = openSqliteEventStore(join(dir, "chained.db"));
+    expect(store.chainsAppends).toBe(true);
+    // Queued together: the second on top of the first, in one transaction.
+    const [first, second] = await Promise.all([
+      store.append("task-ch", [make("ch-1")], { expectedVersion: 0, commitId: "one" }),
+      store.append("task-ch", [make("ch-2")], { expectedVersion: 1, commitId: "two", afterCommitId: "one" }),
+    ]);
+    expect([first.nextVersion, second.nextVersion]).toEqual([1, 2]);
+    // The right version, but on top of another commit than the one named: refused, nothing appended.
+    await expect(
+      store.append("task-ch", [make("ch-3")], { expectedVersion: 2, commitId: "three", afterCommitId: "one" }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    // The first of a chain failing takes the rest with it, even where the version would have matched.
+    const results = await Promise.allSettled([
+      store.append("task-ch", [make("ch-4")], { expectedVersion: 1, commitId: "four" }),
+      store.append("task-ch", [make("ch-5")], { expectedVersion: 2, commitId: "five", afterCommitId: "four" }),
+      store.append("task-ch", [make("ch-6")], { expectedVersion: 3, commitId: "six", afterCommitId: "five" }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect((await store.readStream("task-ch")).map((event) => event.id)).toEqual(["ch-1", "ch-2"]);
+    await store.close();
+  });
+});
