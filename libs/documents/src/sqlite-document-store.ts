@@ -112,13 +112,21 @@ const sqliteCollection = <T extends { id: string }>(
    * still hold the values assumed (a delete and re-insert elsewhere could give the row the same revision again),
    * so a wrong guess is a conflict, never a stale index entry. Without `before`, every column is set.
    */
+  const updates = new Map<string, StatementSync>();
   const updateOf = (values: SQLInputValue[], before: SQLInputValue[] | undefined) => {
     const changed = columns.map((_, i) => before === undefined || before[i] !== values[i]);
-    const set = columns.filter((_, i) => changed[i]).map((c) => `, ${c} = ?`);
-    const kept = columns.map((c, i) => (changed[i] ? "" : ` AND ${c} IS ?`));
-    const sql = `UPDATE ${table} SET rev = rev + 1, doc = ?${set.join("")} WHERE id = ? AND rev = ?${kept.join("")}`;
+    const key = changed.map(Number).join("");
+    let prepared = updates.get(key);
+    if (!prepared) {
+      const set = columns.filter((_, i) => changed[i]).map((c) => `, ${c} = ?`);
+      const kept = columns.map((c, i) => (changed[i] ? "" : ` AND ${c} IS ?`));
+      prepared = statement(
+        `UPDATE ${table} SET rev = rev + 1, doc = ?${set.join("")} WHERE id = ? AND rev = ?${kept.join("")}`,
+      );
+      updates.set(key, prepared);
+    }
     return {
-      sql,
+      prepared,
       setParams: values.filter((_, i) => changed[i]),
       keptParams: values.filter((_, i) => !changed[i]),
     };
@@ -155,13 +163,7 @@ const sqliteCollection = <T extends { id: string }>(
           return 1;
         }
         const update = updateOf(values, knownValues(before));
-        const { changes } = statement(update.sql).run(
-          json,
-          ...update.setParams,
-          doc.id,
-          expectedRev,
-          ...update.keptParams,
-        );
+        const { changes } = update.prepared.run(json, ...update.setParams, doc.id, expectedRev, ...update.keptParams);
         if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
         return expectedRev + 1;
       },
