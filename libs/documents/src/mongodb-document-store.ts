@@ -92,7 +92,11 @@ const dropUndeclaredIndexes = async (docs: MongoCollection<Stored>, declared: Se
       paths.at(-1) === "_id" &&
       Object.values(index.key).every((direction) => direction === 1) &&
       index.name === ourIndexName(paths.slice(0, -1));
-    if (ours && !declared.has(index.name)) await docs.dropIndex(index.name);
+    if (!ours || declared.has(index.name)) continue;
+    // Another replica opening at the same time may have dropped it first.
+    await docs.dropIndex(index.name).catch((error: unknown) => {
+      if (!(error instanceof MongoServerError && error.codeName === "IndexNotFound")) throw error;
+    });
   }
 };
 
