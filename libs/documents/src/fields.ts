@@ -6,9 +6,11 @@ const fieldName = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** The fields a collection may filter, sort and sum on; `id` is always among them. */
 export interface IndexedFields {
   collection: string;
-  /** The declared fields, without `id` (adapters index it by construction). */
+  /** The declared fields, without `id` (adapters index it by construction): `indexes` then `fields`. */
   names: string[];
-  /** Throws a clear Error when `field` was not declared as an index. */
+  /** Those of `names` with a (field, id) index of their own (`indexes`); the others only serve queries. */
+  indexed: string[];
+  /** Throws a clear Error when `field` was not declared (in `indexes` or `fields`). */
   assert(field: string): void;
 }
 
@@ -21,19 +23,21 @@ export const compoundIndexes = (fields: IndexedFields, compound: string[][] = []
   return compound;
 };
 
-/** The key that tells whether a collection is reopened with the same indexes. */
-export const indexesKey = (options: { indexes: string[]; compound?: string[][] }) =>
-  JSON.stringify([[...new Set(options.indexes)].sort(), options.compound ?? []]);
+/** The key that tells whether a collection is reopened with the same declaration. */
+export const indexesKey = (options: { indexes?: string[]; fields?: string[]; compound?: string[][] }) =>
+  JSON.stringify([[...new Set(options.indexes)].sort(), [...new Set(options.fields)].sort(), options.compound ?? []]);
 
-export const indexedFields = (collection: string, indexes: string[]): IndexedFields => {
-  for (const name of indexes) {
+export const indexedFields = (collection: string, indexes: string[] = [], fields: string[] = []): IndexedFields => {
+  for (const name of [...indexes, ...fields]) {
     if (!fieldName.test(name)) throw new Error(`${collection}: index "${name}" is not a plain top-level field name`);
   }
-  const names = [...new Set(indexes)].filter((name) => name !== "id");
+  const indexed = [...new Set(indexes)].filter((name) => name !== "id");
+  const names = [...new Set([...indexed, ...fields])].filter((name) => name !== "id");
   const known = new Set(["id", ...names]);
   return {
     collection,
     names,
+    indexed,
     assert(field) {
       if (!known.has(field)) {
         throw new Error(`${collection}: "${field}" is not an indexed field (indexes: ${[...known].join(", ")})`);

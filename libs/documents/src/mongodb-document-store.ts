@@ -55,7 +55,7 @@ export const openMongoDocumentStore = async (
       const collection = await mongoCollection<T>(
         db,
         options.collectionPrefix,
-        indexedFields(name, collectionOptions.indexes),
+        indexedFields(name, collectionOptions.indexes, collectionOptions.fields),
         collectionOptions.compound,
       );
       opened.set(name, { indexes, collection });
@@ -68,6 +68,37 @@ export const openMongoDocumentStore = async (
 };
 
 const pathOf = (field: string) => (field === "id" ? "_id" : field);
+
+/** The name this adapter gives the index of these paths, then `_id`: `a_id`, `a_b_id`. */
+const ourIndexName = (paths: string[]) => `${paths.join("_")}_id`;
+
+/**
+ * Drops the indexes this adapter made for an earlier declaration (its own naming, over the fields then `_id`
+ * ascending) that the collection no longer declares: each costs every write. Others (`_id_`, any index an
+ * operator made under another name) are left alone. A collection not created yet has none.
+ */
+const dropUndeclaredIndexes = async (docs: MongoCollection<Stored>, declared: Set<string>) => {
+  const existing = await docs
+    .listIndexes()
+    .toArray()
+    .catch((error: unknown) => {
+      if (error instanceof MongoServerError && error.codeName === "NamespaceNotFound") return [];
+      throw error;
+    });
+  for (const index of existing) {
+    const paths = Object.keys(index.key ?? {});
+    const ours =
+      paths.length >= 2 &&
+      paths.at(-1) === "_id" &&
+      Object.values(index.key).every((direction) => direction === 1) &&
+      index.name === ourIndexName(paths.slice(0, -1));
+    if (!ours || declared.has(index.name)) continue;
+    // Another replica opening at the same time may have dropped it first.
+    await docs.dropIndex(index.name).catch((error: unknown) => {
+      if (!(error instanceof MongoServerError && error.codeName === "IndexNotFound")) throw error;
+    });
+  }
+};
 
 const toStored = <T extends { id: string }>(doc: T, rev: number): Stored => {
   const { id, ...rest } = doc;
@@ -91,14 +122,12 @@ const mongoCollection = async <T extends { id: string }>(
   const name = fields.collection;
   const docs: MongoCollection<Stored> = db.collection<Stored>(`${prefix}${name}`);
   // (field, _id) serves equality on the field alone too, and keyset pages ordered by it; _id is indexed already.
-  const indexSpecs = [
-    ...fields.names.map((field) => ({ key: { [field]: 1, _id: 1 }, name: `${field}_id` })),
-    ...compoundIndexes(fields, compound).map((index) => ({
-      key: Object.fromEntries([...index.map((field) => [pathOf(field), 1] as const), ["_id", 1] as const]),
-      name: `${index.join("_")}_id`,
-    })),
-  ];
+  const indexSpecs = [...fields.indexed.map((field) => [field]), ...compoundIndexes(fields, compound)].map((index) => ({
+    key: Object.fromEntries([...index.map((field) => [pathOf(field), 1] as const), ["_id", 1] as const]),
+    name: ourIndexName(index.map(pathOf)),
+  }));
   if (indexSpecs.length > 0) await docs.createIndexes(indexSpecs);
+  await dropUndeclaredIndexes(docs, new Set(indexSpecs.map((spec) => spec.name)));
 
   const collection: Collection<T> = {
     async get(id) {

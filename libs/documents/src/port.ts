@@ -44,7 +44,14 @@ export interface Collection<T extends { id: string }> {
 }
 
 export interface CollectionOptions {
-  indexes: string[];
+  /** Top-level fields that `where`, `orderBy`, `sum` and `getBy` may name, each with a (field, id) index of its own. */
+  indexes?: string[];
+  /**
+   * Fields those queries may name too, with no index of their own: a field only compound indexes serve (every
+   * single-field index is one more b-tree written on each put). A query no index serves scans the collection.
+   */
+  fields?: string[];
+  /** Multi-field indexes, each of declared fields (`indexes` or `fields`), in order. */
   compound?: string[][];
   /**
    * Point reads (`get`, `getBy`) answered from memory, up to this many documents each, and `find` taking the
@@ -60,9 +67,10 @@ export interface CollectionOptions {
 
 export interface DocumentStore {
   /**
-   * `indexes`: top-level fields that `where`, `orderBy` and `sum` may name (`id` always may).
-   * `compound`: extra multi-field indexes (each of indexed fields, in order) for queries that filter on
-   * some fields and sort or sum on another, e.g. `[["accountId", "createdAt"]]`.
+   * `indexes` and `fields`: top-level fields that `where`, `orderBy` and `sum` may name (`id` always may);
+   * only `indexes` get an index each. `compound`: multi-field indexes for queries that filter on some fields
+   * and sort or sum on another, e.g. `[["accountId", "createdAt"]]`. The adapter keeps exactly the declared
+   * indexes: one it made for an earlier declaration is dropped when the collection is opened without it.
    */
   collection<T extends { id: string }>(name: string, options: CollectionOptions): Promise<Collection<T>>;
   close(): Promise<void>;

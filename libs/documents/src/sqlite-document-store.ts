@@ -40,7 +40,13 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
         throw new Error(`${name}: already opened with indexes [${cached.indexes}], not [${indexes}]`);
       }
       if (cached) return cached.collection as Collection<T>;
-      const collection = sqliteCollection<T>(db, writes, indexedFields(name, options.indexes), options, cache);
+      const collection = sqliteCollection<T>(
+        db,
+        writes,
+        indexedFields(name, options.indexes, options.fields),
+        options,
+        cache,
+      );
       opened.set(name, { indexes, collection });
       return collection;
     },
@@ -98,8 +104,42 @@ const sqliteCollection = <T extends { id: string }>(
   const insertSql =
     `INSERT INTO ${table} (id, rev, doc${columns.map((c) => `, ${c}`).join("")}) ` +
     `VALUES (?, 1, ?${", ?".repeat(columns.length)}) ON CONFLICT (id) DO NOTHING`;
-  const updateSql = `UPDATE ${table} SET rev = rev + 1, doc = ?${columns.map((c) => `, ${c} = ?`).join("")} WHERE id = ? AND rev = ?`;
   const indexedValues = (doc: T) => fields.names.map((field) => toSql(indexedValue(name, doc, field)));
+  /**
+   * The update of a revision whose indexed values are known (`before`, from the document read at that revision)
+   * sets only the columns that changed: SQLite rewrites the entry of every index over a column an UPDATE sets,
+   * even to the same value, and each entry rewritten is a page written. The columns left alone are checked to
+   * still hold the values assumed (a delete and re-insert elsewhere could give the row the same revision again),
+   * so a wrong guess is a conflict, never a stale index entry. Without `before`, every column is set.
+   */
+  const updates = new Map<string, StatementSync>();
+  const updateOf = (values: SQLInputValue[], before: SQLInputValue[] | undefined) => {
+    const changed = columns.map((_, i) => before === undefined || before[i] !== values[i]);
+    const key = changed.map(Number).join("");
+    let prepared = updates.get(key);
+    if (!prepared) {
+      const set = columns.filter((_, i) => changed[i]).map((c) => `, ${c} = ?`);
+      const kept = columns.map((c, i) => (changed[i] ? "" : ` AND ${c} IS ?`));
+      prepared = statement(
+        `UPDATE ${table} SET rev = rev + 1, doc = ?${set.join("")} WHERE id = ? AND rev = ?${kept.join("")}`,
+      );
+      updates.set(key, prepared);
+    }
+    return {
+      prepared,
+      setParams: values.filter((_, i) => changed[i]),
+      keptParams: values.filter((_, i) => !changed[i]),
+    };
+  };
+  /** Indexed values of a document read back, or undefined if one cannot be stored (it was never written so). */
+  const knownValues = (doc: T | undefined) => {
+    if (doc === undefined) return undefined;
+    try {
+      return indexedValues(doc);
+    } catch {
+      return undefined;
+    }
+  };
 
   const whereClause = (entries: [string, FieldValue][], extra: string[] = []) => {
     const conditions = entries.map(([field, value]) =>
@@ -108,6 +148,28 @@ const sqliteCollection = <T extends { id: string }>(
     const params = entries.flatMap(([, value]) => (value === null ? [] : [toSql(value)]));
     const all = [...conditions, ...extra];
     return { sql: all.length ? ` WHERE ${all.join(" AND ")}` : "", params };
+  };
+
+  /** A compare-and-set write; `before` is the document believed to be at `expectedRev`, if known. */
+  const write = (doc: T, expectedRev: number | null, before: T | undefined): Promise<number> => {
+    const json = JSON.stringify(doc);
+    const values = indexedValues(doc);
+    return writes.write(
+      () => {
+        forget(doc.id);
+        if (expectedRev === null) {
+          const { changes } = statement(insertSql).run(doc.id, json, ...values);
+          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
+          return 1;
+        }
+        const update = updateOf(values, knownValues(before));
+        const { changes } = update.prepared.run(json, ...update.setParams, doc.id, expectedRev, ...update.keptParams);
+        if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
+        return expectedRev + 1;
+      },
+      // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
+      { clean: true },
+    );
   };
 
   const collection: Collection<T> = {
@@ -138,26 +200,20 @@ const sqliteCollection = <T extends { id: string }>(
       const found = JSON.parse(row.doc as string) as T;
       return cached && key ? remember(cached.byField, key, found) : found;
     },
-    async put(doc, expectedRev) {
-      const json = JSON.stringify(doc);
-      const values = indexedValues(doc);
-      return writes.write(
-        () => {
-          forget(doc.id);
-          if (expectedRev === null) {
-            const { changes } = statement(insertSql).run(doc.id, json, ...values);
-            if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, null);
-            return 1;
-          }
-          const { changes } = statement(updateSql).run(json, ...values, doc.id, expectedRev);
-          if (Number(changes) === 0) throw new RevisionConflict(name, doc.id, expectedRev);
-          return expectedRev + 1;
+    put: (doc, expectedRev) => write(doc, expectedRev, undefined),
+    update: (id, fn) => {
+      // The put knows the document it replaces when it is the one just read at that revision.
+      let read: Revisioned<T> | undefined;
+      const reading = {
+        get: async (key: string) => {
+          read = await collection.get(key);
+          return read;
         },
-        // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
-        { clean: true },
-      );
+        put: (doc: T, rev: number | null) =>
+          write(doc, rev, read !== undefined && read.rev === rev ? read.doc : undefined),
+      };
+      return updateWithRetry(reading, id, fn);
     },
-    update: (id, fn) => updateWithRetry(collection, id, fn),
     async delete(id) {
       await writes.write(
         () => {
@@ -267,13 +323,25 @@ const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, com
         db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
         db.exec(`UPDATE ${table} SET ${column} = json_extract(doc, '$.${field}')`);
       }
-      // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
-      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${fields.collection}__${field}`)} ON ${table} (${column}, id)`);
     }
-    for (const index of compound) {
-      const name = quote(`${fields.collection}__${index.join("_")}`);
-      db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${index.map(columnOf).join(", ")}, id)`);
+    // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
+    const declared = new Map(
+      [...fields.indexed.map((field) => [field]), ...compound].map((index) => [
+        `${fields.collection}__${index.join("_")}`,
+        index,
+      ]),
+    );
+    for (const [name, index] of declared) {
+      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${index.map(columnOf).join(", ")}, id)`);
     }
+    // An index this adapter made for an earlier declaration (named `{collection}__…`) costs every write a
+    // b-tree: dropped. Queries stay correct without it (an index only makes them faster).
+    const made = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+      .all(fields.collection)
+      .map((row) => row.name as string)
+      .filter((name) => name.startsWith(`${fields.collection}__`) && !declared.has(name));
+    for (const name of made) db.exec(`DROP INDEX ${quote(name)}`);
     db.exec("COMMIT");
   } catch (error) {
     db.exec("ROLLBACK");

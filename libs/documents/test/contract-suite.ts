@@ -19,8 +19,22 @@ interface Charge {
   flagged: boolean;
 }
 
-/** The behaviour every DocumentStore adapter must show; each adapter's test file runs it against a real store. */
-export const describeDocumentStoreContract = (name: string, open: () => Promise<DocumentStore>) => {
+/**
+ * The indexes a collection has now, each as its fields in order without the trailing id (the id index itself
+ * left out), sorted: how each adapter's test file shows what the adapter made.
+ */
+export type IndexesOf = (collection: string) => Promise<string[][]>;
+
+/**
+ * The behaviour every DocumentStore adapter must show; each adapter's test file runs it against a real store.
+ * `open` may be called again for a second store on the same database (another process, a later start).
+ * `indexesOf`, when given, lets the suite check which indexes the adapter keeps.
+ */
+export const describeDocumentStoreContract = (
+  name: string,
+  open: () => Promise<DocumentStore>,
+  indexesOf?: IndexesOf,
+) => {
   describe(`${name} document store contract`, () => {
     let store: DocumentStore;
     beforeAll(async () => {
@@ -238,6 +252,108 @@ export const describeDocumentStoreContract = (name: string, open: () => Promise<
       expect(await tasks.get("t1")).toBeUndefined();
       expect(await tasks.count({ status: "open" })).toBe(1);
       expect(await tasks.put({ id: "t1", status: "open", archived: false }, null)).toBe(1);
+    });
+
+    it("answers queries on declared fields without an index of their own as on indexed ones", async () => {
+      type Pending = { id: string; account: string; pending: number | null; at: number; gone: boolean };
+      const name = `contract_${Math.random().toString(36).slice(2, 10)}`;
+      const docs = await store.collection<Pending>(name, {
+        fields: ["account", "pending", "at", "gone"],
+        compound: [["account", "pending"]],
+      });
+      const rows: [string, number | null, number, boolean][] = [
+        ["a", 5, 3, false],
+        ["a", null, 1, false],
+        ["b", 7, 2, true],
+        ["a", 2, 2, true],
+      ];
+      for (const [i, [account, pending, at, gone]] of rows.entries())
+        await docs.put({ id: `p${i}`, account, pending, at, gone }, null);
+      expect(await docs.sum("pending", { account: "a" })).toBe(7);
+      expect(await docs.count({ gone: true })).toBe(2);
+      expect((await docs.getBy("at", 2))?.id).toBe("p2");
+      const byTime = await docs.find({
+        where: { account: "a" },
+        orderBy: { field: "at", direction: "desc" },
+        limit: 2,
+      });
+      expect(byTime.map((d) => d.id)).toEqual(["p0", "p3"]);
+      const next = await docs.find({
+        where: { account: "a" },
+        orderBy: { field: "at", direction: "desc" },
+        after: { value: 2, id: "p3" },
+      });
+      expect(next.map((d) => d.id)).toEqual(["p1"]);
+      // Only the compound index was made; "account" and the others have none of their own.
+      if (indexesOf) expect(await indexesOf(name)).toEqual([["account", "pending"]]);
+      await expect(docs.find({ where: { note: "x" } })).rejects.toThrow(/not an indexed field/);
+    });
+
+    it("keeps exactly the declared indexes: one no longer declared is dropped when the collection is opened", async () => {
+      type Row = { id: string; a: string; b: number; c: boolean };
+      const name = `contract_${Math.random().toString(36).slice(2, 10)}`;
+      const before = await store.collection<Row>(name, { indexes: ["a", "b", "c"], compound: [["a", "b"]] });
+      await before.put({ id: "r1", a: "x", b: 1, c: true }, null);
+      await before.put({ id: "r2", a: "y", b: 2, c: false }, null);
+      if (indexesOf) expect(await indexesOf(name)).toEqual([["a"], ["a", "b"], ["b"], ["c"]]);
+      // A later start declares fewer: another store on the same database, as a new version of the service.
+      const later = await open();
+      try {
+        const after = await later.collection<Row>(name, { indexes: ["c"], fields: ["a", "b"], compound: [["a", "b"]] });
+        if (indexesOf) expect(await indexesOf(name)).toEqual([["a", "b"], ["c"]]);
+        // Every query still answers, from the documents written before.
+        expect((await after.find({ where: { a: "x" } })).map((r) => r.id)).toEqual(["r1"]);
+        expect(await after.sum("b", { a: "y" })).toBe(2);
+        expect((await after.getBy("c", false))?.id).toBe("r2");
+        await after.put({ id: "r3", a: "x", b: 3, c: false }, null);
+        expect(await after.count({ a: "x" })).toBe(2);
+      } finally {
+        await later.close();
+      }
+    });
+
+    it("keeps every query in step when an update changes some indexed fields and not others", async () => {
+      type Video = { id: string; account: string; pending: number | null; deleted: boolean; at: number; n: number };
+      // As ingress's videos: the fields only compound indexes serve, and one indexed alone.
+      const docs = await store.collection<Video>(`contract_${Math.random().toString(36).slice(2, 10)}`, {
+        indexes: ["n"],
+        fields: ["account", "pending", "deleted", "at"],
+        compound: [
+          ["account", "pending"],
+          ["account", "deleted", "at"],
+        ],
+      });
+      await docs.put({ id: "v1", account: "a", pending: 5, deleted: false, at: 1, n: 0 }, null);
+      await docs.put({ id: "v2", account: "a", pending: 3, deleted: false, at: 2, n: 0 }, null);
+      // Fields the indexes hold left as they are, then each changed in turn, to null and back, and moved to another account.
+      const steps: ((v: Video) => Video)[] = [
+        (v) => ({ ...v, n: v.n + 1 }),
+        (v) => ({ ...v, pending: null, n: v.n + 1 }),
+        (v) => ({ ...v, n: v.n + 1 }),
+        (v) => ({ ...v, pending: 4 }),
+        (v) => ({ ...v, deleted: true }),
+        (v) => ({ ...v, account: "b" }),
+        (v) => ({ ...v, account: "a", deleted: false, pending: null }),
+      ];
+      for (const step of steps) {
+        await docs.update("v1", (v) => v && step(v));
+        const v1 = (await docs.get("v1"))!.doc;
+        const live = [v1, { id: "v2", account: "a", pending: 3, deleted: false, at: 2, n: 0 }];
+        const ofA = live.filter((v) => v.account === "a");
+        expect(await docs.sum("pending", { account: "a" })).toBe(ofA.reduce((t, v) => t + (v.pending ?? 0), 0));
+        expect(await docs.sum("pending", { account: "b" })).toBe(v1.account === "b" ? (v1.pending ?? 0) : 0);
+        const listed = await docs.find({
+          where: { account: "a", deleted: false },
+          orderBy: { field: "at", direction: "desc" },
+        });
+        expect(listed.map((v) => v.id)).toEqual(
+          ofA
+            .filter((v) => !v.deleted)
+            .sort((x, y) => y.at - x.at)
+            .map((v) => v.id),
+        );
+        expect(await docs.count({ n: v1.n })).toBe(v1.n === 0 ? 2 : 1);
+      }
     });
 
     it("refuses to filter, order or sum on a field that is not indexed", async () => {

@@ -107,6 +107,8 @@ export const openMongoEventStore = async (url: string, options: MongoEventStoreO
 
   const append = async (stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
     const { expectedVersion } = options;
+    // Concurrent inserts may land in any order here: an append cannot be made to wait for another's commit.
+    if (options.afterCommitId !== undefined) throw new Error("the MongoDB event store does not chain appends");
     const commitId = options.commitId ?? events[0]?.id;
     checkEventSizes(stream, events);
     for (;;) {

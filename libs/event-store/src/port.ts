@@ -11,6 +11,12 @@ export interface AppendOptions {
    * Defaults to the first event's id.
    */
   commitId?: string;
+  /**
+   * The commit the stream's last commit must be, besides `expectedVersion` (else a ConcurrencyError): an append
+   * queued on top of another not committed yet (`chainsAppends`) commits only if that one did. Only a store
+   * with `chainsAppends` takes it.
+   */
+  afterCommitId?: string;
 }
 
 export interface AppendResult {
@@ -53,6 +59,12 @@ export interface ReadStreamOptions {
 
 export interface EventStore {
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends called in one event-loop turn commit in one transaction, in call order, and `afterCommitId` is
+   * honoured: the SQLite store. A caller may then queue several appends to one stream at once, each on the
+   * one before (the aggregate repository does, for commands waiting on one stream).
+   */
+  readonly chainsAppends?: boolean;
   /** Events of one stream in version order, starting after `afterVersion` (default 0), at most `limit` of them. */
   readStream(
     stream: string,

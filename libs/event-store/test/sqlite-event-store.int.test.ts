@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import type { NewEvent } from "@reelgate/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConcurrencyError } from "../src/port.ts";
@@ -75,6 +76,85 @@ describe("SQLite stream heads known in memory", () => {
     expect(await store.readStream("task-h2", 1)).toEqual([]);
     await appended;
     expect((await store.readStream("task-h2", 1)).map((e) => e.id)).toEqual(["h2-2"]);
+    await store.close();
+  });
+});
+
+describe("SQLite commits table", () => {
+  it("keeps no index by category (one made by an earlier version is dropped on open), and reads a category by position", async () => {
+    const path = join(dir, "by-type.db");
+    const first = openSqliteEventStore(path);
+    await first.close();
+    const earlier = new DatabaseSync(path);
+    earlier.exec("CREATE INDEX commits_by_type ON commits (stream_type, position)");
+    earlier.close();
+    const store = openSqliteEventStore(path);
+    const indexes = () => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'commits' AND sql IS NOT NULL")
+          .all()
+          .map((row) => row.name);
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexes().sort()).toEqual(["commits_stream_version", "commits_unpublished"]);
+    const make = (id: string): NewEvent => ({
+      id,
+      type: "Tested",
+      schemaVersion: 1,
+      data: {},
+      occurredAt: new Date().toISOString(),
+      correlationId: id,
+      causationId: null,
+      accountId: null,
+    });
+    await store.append("task-t1", [make("t1")], { expectedVersion: 0 });
+    await store.append("account-a1", [make("a1")], { expectedVersion: 0 });
+    await store.append("task-t2", [make("t2")], { expectedVersion: 0 });
+    const read: string[] = [];
+    for await (const event of store.readAll({ category: "task", batchSize: 1 })) read.push(event.id);
+    expect(read).toEqual(["t1", "t2"]);
+    expect(await store.countAll({ category: "account" })).toBe(1);
+    await store.close();
+  });
+});
+
+describe("SQLite appends chained in one turn", () => {
+  const make = (id: string): NewEvent => ({
+    id,
+    type: "Tested",
+    schemaVersion: 1,
+    data: {},
+    occurredAt: new Date().toISOString(),
+    correlationId: id,
+    causationId: null,
+    accountId: null,
+  });
+
+  it("commits an append after another only if that one is the stream's last commit", async () => {
+    const store = openSqliteEventStore(join(dir, "chained.db"));
+    expect(store.chainsAppends).toBe(true);
+    // Queued together: the second on top of the first, in one transaction.
+    const [first, second] = await Promise.all([
+      store.append("task-ch", [make("ch-1")], { expectedVersion: 0, commitId: "one" }),
+      store.append("task-ch", [make("ch-2")], { expectedVersion: 1, commitId: "two", afterCommitId: "one" }),
+    ]);
+    expect([first.nextVersion, second.nextVersion]).toEqual([1, 2]);
+    // The right version, but on top of another commit than the one named: refused, nothing appended.
+    await expect(
+      store.append("task-ch", [make("ch-3")], { expectedVersion: 2, commitId: "three", afterCommitId: "one" }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    // The first of a chain failing takes the rest with it, even where the version would have matched.
+    const results = await Promise.allSettled([
+      store.append("task-ch", [make("ch-4")], { expectedVersion: 1, commitId: "four" }),
+      store.append("task-ch", [make("ch-5")], { expectedVersion: 2, commitId: "five", afterCommitId: "four" }),
+      store.append("task-ch", [make("ch-6")], { expectedVersion: 3, commitId: "six", afterCommitId: "five" }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect((await store.readStream("task-ch")).map((event) => event.id)).toEqual(["ch-1", "ch-2"]);
     await store.close();
   });
 });

@@ -1,5 +1,5 @@
 import type { DomainEvent, Envelope } from "@reelgate/contracts";
-import { ConcurrencyError, type EventStore, EventTooLargeError } from "@reelgate/event-store";
+import { type AppendResult, ConcurrencyError, type EventStore, EventTooLargeError } from "@reelgate/event-store";
 import { type EventMeta, toNewEvents } from "./envelopes.ts";
 import { keyedQueue } from "./keyed-queue.ts";
 import { shrinkEvent } from "./shrink-event.ts";
@@ -98,8 +98,92 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
 
   const serially = keyedQueue();
 
-  const execute = (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> =>
-    serially(stream, () => decideAndAppend(stream, command, meta));
+  /** Commands that arrived for a stream while an earlier one ran there: taken together by the next run. */
+  const waiting = new Map<string, Waiting[]>();
+  interface Waiting {
+    command: Command;
+    meta: EventMeta;
+    resolve: (decision: Decision<State>) => void;
+    reject: (error: unknown) => void;
+  }
+
+  const execute = (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
+    if (!store.chainsAppends) return serially(stream, () => decideAndAppend(stream, command, meta));
+    return new Promise((resolve, reject) => {
+      const queued = waiting.get(stream);
+      if (queued) {
+        queued.push({ command, meta, resolve, reject });
+        return;
+      }
+      waiting.set(stream, [{ command, meta, resolve, reject }]);
+      void serially(stream, () => runWaiting(stream));
+    });
+  };
+
+  /**
+   * Every command waiting on the stream, in arrival order. Those deciding to append are decided each on the
+   * state the ones before leave, and their appends queued at once, each after the one before
+   * (`afterCommitId`): the store commits them in one transaction, and one commits only if the one before did.
+   * From the first that does not commit as decided (a conflict, a repeat, a failure), and from the first
+   * deciding nothing or refusing, each runs alone as before, on a fresh read.
+   */
+  const runWaiting = async (stream: string) => {
+    const queued = waiting.get(stream) ?? [];
+    waiting.delete(stream);
+    const answered = new Set<Waiting>();
+    if (queued.length > 1) {
+      // A failure of the chain itself (the read, a snapshot) leaves the unanswered to run alone; a command whose
+      // append did commit is then answered as a repeat (its commit id appends nothing).
+      await chain(stream, queued, answered).catch(() => undefined);
+    }
+    for (const item of queued) {
+      if (answered.has(item)) continue;
+      await decideAndAppend(stream, item.command, item.meta).then(item.resolve, item.reject);
+    }
+  };
+
+  /** Chains the appends of `queued` from the first on, and answers each that committed as decided. */
+  const chain = async (stream: string, queued: Waiting[], answered: Set<Waiting>) => {
+    const start = await read(stream, true);
+    let { state, version } = start;
+    let after: string | undefined;
+    const appended: { item: Waiting; result: Promise<AppendResult>; state: State; version: number }[] = [];
+    for (const item of queued) {
+      let decided: Event[];
+      try {
+        decided = aggregate.decide(item.command, state);
+      } catch {
+        break;
+      }
+      if (decided.length === 0) break;
+      const options = {
+        expectedVersion: version,
+        commitId: item.meta.commitId,
+        ...(after ? { afterCommitId: after } : {}),
+      };
+      const result = store.append(stream, toNewEvents(decided, item.meta), options);
+      // Settled below; a rejection here is read there.
+      result.catch(() => undefined);
+      state = decided.reduce(aggregate.evolve, state);
+      version += decided.length;
+      after = item.meta.commitId;
+      appended.push({ item, result, state, version });
+    }
+    for (const { item, result, state: next, version: nextVersion } of appended) {
+      const outcome = await result.then(
+        (value) => value,
+        () => undefined,
+      );
+      if (!outcome || outcome.duplicate || outcome.nextVersion !== nextVersion) {
+        // What follows the last commit that went through is read again by whoever runs next.
+        cache.delete(stream);
+        return;
+      }
+      answered.add(item);
+      await remember(stream, next, nextVersion, cache.get(stream)?.snapshotVersion ?? start.version);
+      item.resolve({ events: outcome.events, state: next, version: nextVersion, duplicate: false });
+    }
+  };
 
   const decideAndAppend = async (stream: string, command: Command, meta: EventMeta): Promise<Decision<State>> => {
     for (let attempt = 1; ; attempt++) {

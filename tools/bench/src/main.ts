@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { openSqliteDocumentStore } from "@reelgate/documents";
-import { videoCompoundIndexes, videoIndexes } from "@reelgate/ingress";
+import { videoCollection } from "@reelgate/ingress";
 import { png } from "@reelgate/simulator";
 import autocannon from "autocannon";
 import { cpuSeconds, phasePeakRss } from "./cpu.ts";
@@ -67,10 +67,10 @@ try {
   // The stopped services catch up on the backlog from the outbox and their durable consumers.
   for (const service of ["billing", "poller", "storage"] as const) await stack.startService(service);
   const views = openSqliteDocumentStore(join(dataDir, "ingress.views.db"));
-  const videos = await views.collection<{ id: string; assets: { video?: { stored: unknown } } }>("videos", {
-    indexes: videoIndexes,
-    compound: videoCompoundIndexes,
-  });
+  const videos = await views.collection<{ id: string; assets: { video?: { stored: unknown } } }>(
+    "videos",
+    videoCollection,
+  );
   const backlogStarted = performance.now();
   const backlog = await settledCount(videos);
   report("Catching up: the stopped services work through the backlog of the first run", [
