@@ -189,9 +189,11 @@ describe("copying media from the upstream", () => {
     expect(await objects.list("videos/")).toEqual([]);
 
     // The delete lands while the copy streams: the stored object is removed when its record is refused.
-    const racing = await completedJob();
+    // The simulator sizes a job's video when the job is made: the fault goes first, so that this video is large
+    // enough to still be streaming when the delete lands.
     await setFaults({ videoBytes: 8 * 1024 * 1024, latencyMs: 0 });
     try {
+      const racing = await completedJob();
       const copying = copy(racing, 1);
       await waitFor("the copy to be under way", async () => (await objects.incomplete("videos/")).length > 0, {
         intervalMs: 1,
