@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
-import { openSqliteEventStore } from "@reelgate/event-store";
+import { MAX_EVENTS_PER_COMMIT, openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
 import { buildSimulator } from "@reelgate/simulator";
 import { waitFor } from "@reelgate/testkit";
@@ -103,6 +103,26 @@ describe("copying media from the upstream", () => {
       const hash = createHash("sha256");
       for await (const chunk of stored!.body) hash.update(chunk as Buffer);
       expect(hash.digest("hex")).toBe((await upstreamSha(job.data.upstreamId, variant)).sha256);
+    }
+  });
+
+  it("records the video in its own commit and the thumbnail and spritesheet together; a redelivery appends nothing", async () => {
+    const job = await completedJob();
+    await copy(job, 1);
+    await copy(job, 2);
+    const store = openSqliteEventStore(join(dir, "events.db"));
+    try {
+      const events = await store.readStream(`asset-${job.data.videoId}`);
+      const commitOf = (variant: string) => {
+        const event = events.find((candidate) => (candidate.data as { variant?: string }).variant === variant);
+        return event && Math.floor(event.position / MAX_EVENTS_PER_COMMIT);
+      };
+      expect(events.map((event) => event.type)).toEqual(["MediaStored", "MediaStored", "MediaStored"]);
+      expect(commitOf("thumbnail")).toBeDefined();
+      expect(commitOf("spritesheet")).toBe(commitOf("thumbnail"));
+      expect(commitOf("video")).not.toBe(commitOf("thumbnail"));
+    } finally {
+      await store.close();
     }
   });
 
