@@ -40,12 +40,38 @@ describe("asset decider", () => {
   it("records a stored variant once", () => {
     spec
       .given([])
-      .when({ type: "RecordStored", ...stored.data })
+      .when({ type: "RecordStored", videoId: "video_1", stored: [stored.data] })
       .thenEmits([stored]);
     spec
       .given([stored])
-      .when({ type: "RecordStored", ...stored.data })
+      .when({ type: "RecordStored", videoId: "video_1", stored: [stored.data] })
       .thenNothingHappened();
+  });
+
+  it("records variants copied together in one decision, each once, skipping those already settled", () => {
+    const thumbnail = {
+      ...stored.data,
+      variant: "thumbnail" as const,
+      key: "videos/acct_1/2026/03/video_1/thumbnail.webp",
+      contentType: "image/webp",
+    };
+    const spritesheet = {
+      ...stored.data,
+      variant: "spritesheet" as const,
+      key: "videos/acct_1/2026/03/video_1/spritesheet.jpg",
+      contentType: "image/jpeg",
+    };
+    spec
+      .given([stored])
+      .when({ type: "RecordStored", videoId: "video_1", stored: [thumbnail, spritesheet, stored.data] })
+      .thenEmits([
+        { type: "MediaStored", data: thumbnail },
+        { type: "MediaStored", data: spritesheet },
+      ]);
+    spec
+      .given([thumbnailFailed])
+      .when({ type: "RecordStored", videoId: "video_1", stored: [thumbnail, spritesheet, spritesheet] })
+      .thenEmits([{ type: "MediaStored", data: spritesheet }]);
   });
 
   it("records a failed copy with its fallback, and never both outcomes for one variant", () => {
@@ -91,7 +117,7 @@ describe("asset decider", () => {
   it("stores and notes nothing for a deleted video", () => {
     spec
       .given([deleted])
-      .when({ type: "RecordStored", ...stored.data })
+      .when({ type: "RecordStored", videoId: "video_1", stored: [stored.data] })
       .thenNothingHappened();
     spec
       .given([deleted])

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
-import { openSqliteEventStore } from "@reelgate/event-store";
+import { MAX_EVENTS_PER_COMMIT, openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
 import { buildSimulator } from "@reelgate/simulator";
 import { waitFor } from "@reelgate/testkit";
@@ -106,6 +106,26 @@ describe("copying media from the upstream", () => {
     }
   });
 
+  it("records the video in its own commit and the thumbnail and spritesheet together; a redelivery appends nothing", async () => {
+    const job = await completedJob();
+    await copy(job, 1);
+    await copy(job, 2);
+    const store = openSqliteEventStore(join(dir, "events.db"));
+    try {
+      const events = await store.readStream(`asset-${job.data.videoId}`);
+      const commitOf = (variant: string) => {
+        const event = events.find((candidate) => (candidate.data as { variant?: string }).variant === variant);
+        return event && Math.floor(event.position / MAX_EVENTS_PER_COMMIT);
+      };
+      expect(events.map((event) => event.type)).toEqual(["MediaStored", "MediaStored", "MediaStored"]);
+      expect(commitOf("thumbnail")).toBeDefined();
+      expect(commitOf("spritesheet")).toBe(commitOf("thumbnail"));
+      expect(commitOf("video")).not.toBe(commitOf("thumbnail"));
+    } finally {
+      await store.close();
+    }
+  });
+
   it("retries a download that broke off, and stores the whole video on the next attempt", async () => {
     await setFaults({ brokenDownloads: 1, videoBytes: 2 * 1024 * 1024 });
     try {
@@ -189,9 +209,11 @@ describe("copying media from the upstream", () => {
     expect(await objects.list("videos/")).toEqual([]);
 
     // The delete lands while the copy streams: the stored object is removed when its record is refused.
-    const racing = await completedJob();
+    // The simulator sizes a job's video when the job is made: the fault goes first, so that this video is large
+    // enough to still be streaming when the delete lands.
     await setFaults({ videoBytes: 8 * 1024 * 1024, latencyMs: 0 });
     try {
+      const racing = await completedJob();
       const copying = copy(racing, 1);
       await waitFor("the copy to be under way", async () => (await objects.incomplete("videos/")).length > 0, {
         intervalMs: 1,

@@ -14,7 +14,8 @@ export interface AssetState {
 }
 
 export type AssetCommand =
-  | ({ type: "RecordStored" } & EventData<"MediaStored">)
+  /** Variants copied together (the thumbnail and spritesheet, say) in one commit; one already settled is skipped. */
+  | { type: "RecordStored"; videoId: string; stored: Array<EventData<"MediaStored">> }
   | ({ type: "RecordStorageFailure" } & EventData<"MediaStorageFailed">)
   | ({ type: "NoteInputImage" } & EventData<"InputImageNoted">)
   | { type: "DeleteMedia"; videoId: string; reason: string };
@@ -44,8 +45,14 @@ const decide = (command: AssetCommand, state: AssetState): AssetEvent[] => {
   if (state.deleted) return [];
   const { type, ...data } = command;
   switch (type) {
-    case "RecordStored":
-      return settled(state, command.variant) ? [] : [{ type: "MediaStored", data: data as EventData<"MediaStored"> }];
+    case "RecordStored": {
+      const recorded = new Set<Variant>();
+      return command.stored.flatMap((object): AssetEvent[] => {
+        if (settled(state, object.variant) || recorded.has(object.variant)) return [];
+        recorded.add(object.variant);
+        return [{ type: "MediaStored", data: object }];
+      });
+    }
     case "RecordStorageFailure":
       return settled(state, command.variant)
         ? []

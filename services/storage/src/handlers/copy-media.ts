@@ -18,9 +18,13 @@ export interface CopyMediaDeps {
 /** A completion, on time or after the poller had given up: either way the media is copied. */
 type JobCompleted = TypedEnvelope & { type: "JobCompleted" | "JobCompletedLate" };
 
-/** Copies every variant of a finished video from the upstream into our storage, once. */
+/**
+ * Copies every variant of a finished video from the upstream into our storage, once. The variants are fetched at
+ * once; the video is recorded as soon as it is stored (the client waits for it), the others together in one commit.
+ */
 export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts }: CopyMediaDeps) => {
-  const copyOne = async (event: JobCompleted, provider: Provider, variant: Variant, deliveryCount: number) => {
+  /** Fetches one variant and stores it; records nothing. */
+  const store = async (event: JobCompleted, provider: Provider, variant: Variant, deliveryCount: number) => {
     const { videoId, upstreamId, completedAt } = event.data;
     const place = { accountId: event.accountId ?? "unknown", videoId, at: new Date(completedAt * 1000) };
     // An earlier attempt killed mid-copy may have left a partial file or an open multipart upload. Only a
@@ -36,14 +40,30 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
       await objects.delete(key);
       throw new UpstreamError(`${variant}: got ${stored.bytes} of ${media.bytes} bytes`, { retryable: true });
     }
-    const { state } = await records.execute(
-      { type: "RecordStored", videoId, variant, ...stored },
-      { commitId: `stored-${variant}:${videoId}`, causationId: event.id, accountId: event.accountId },
-    );
-    // The video was deleted while we copied: the object must not outlive it.
-    if (state.deleted) await removeObjects(objects, [key]);
+    return { videoId, variant, ...stored };
   };
 
+  /**
+   * Records stored variants in one commit. Its id names them (`stored-video:…`, `stored-thumbnail+spritesheet:…`): a
+   * redelivery finds them settled and copies nothing, and an append repeated after a crash appends nothing.
+   */
+  const record = async (event: JobCompleted, stored: Array<EventData<"MediaStored">>) => {
+    const { videoId } = event.data;
+    const { state } = await records.execute(
+      { type: "RecordStored", videoId, stored },
+      {
+        commitId: `stored-${stored.map(({ variant }) => variant).join("+")}:${videoId}`,
+        causationId: event.id,
+        accountId: event.accountId,
+      },
+    );
+    // The video was deleted while we copied: the objects must not outlive it.
+    if (state.deleted)
+      await removeObjects(
+        objects,
+        stored.map(({ key }) => key),
+      );
+  };
   const recordFailure = (event: JobCompleted, data: EventData<"MediaStorageFailed">) =>
     records.execute(
       { type: "RecordStorageFailure", ...data },
@@ -68,20 +88,40 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
     }
     const provider = providerFor(channel);
     let retry: unknown;
-    // The main video first: it is what the client waits for.
-    for (const variant of pending) {
-      try {
-        await copyOne(event, provider, variant, deliveryCount);
-      } catch (error) {
-        const retryable = !(error instanceof UpstreamError) || error.retryable;
-        if (retryable && deliveryCount < maxAttempts) {
-          retry = error;
-          continue;
-        }
-        const reason = error instanceof Error ? error.message : String(error);
-        await recordFailure(event, { videoId, variant, reason, fallback: { channelId, upstreamId, expiresAt } });
+    /** Trouble that may pass is retried by a redelivery while attempts remain; any other is recorded as final. */
+    const settle = async (variant: Variant, error: unknown) => {
+      const retryable = !(error instanceof UpstreamError) || error.retryable;
+      if (retryable && deliveryCount < maxAttempts) {
+        retry = error;
+        return;
       }
-    }
-    if (retry) throw retry;
+      const reason = error instanceof Error ? error.message : String(error);
+      await recordFailure(event, { videoId, variant, reason, fallback: { channelId, upstreamId, expiresAt } });
+    };
+    const copying = (variant: Variant) =>
+      store(event, provider, variant, deliveryCount).then(
+        (stored) => ({ variant, stored }),
+        (error: unknown) => ({ variant, error }),
+      );
+    const copies = pending.map(copying);
+    const main = copies.splice(pending.indexOf("video"), pending.includes("video") ? 1 : 0)[0];
+    // The main video's record does not wait for the others'.
+    const recordVideo = async () => {
+      const copied = await main;
+      if (!copied) return;
+      if ("stored" in copied) await record(event, [copied.stored]);
+      else await settle(copied.variant, copied.error);
+    };
+    const recordOthers = async () => {
+      const others = await Promise.all(copies);
+      const stored = others.flatMap((copied) => ("stored" in copied ? [copied.stored] : []));
+      if (stored.length > 0) await record(event, stored);
+      for (const copied of others) if ("error" in copied) await settle(copied.variant, copied.error);
+    };
+    for (const outcome of await Promise.allSettled([recordVideo(), recordOthers()]))
+      if (outcome.status === "rejected") throw outcome.reason;
+    // A delete that lands mid-copy removes the video's folder, partial files included: that copy fails, and need
+    // not be tried again.
+    if (retry && !(await records.load(videoId)).state.deleted) throw retry;
   };
 };
