@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -46,4 +46,17 @@ describe.skipIf(!nats.url)("startStack", () => {
     });
     expect(opened.status).toBe(201);
   });
+
+  it.skipIf(process.platform !== "linux" || process.env.MALLOC_ARENA_MAX !== undefined)(
+    "starts the poller with two malloc arenas, and only the poller",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "reelgate-stack-"));
+      dirs.push(dataDir);
+      stack = await startStack({ dataDir, natsUrl: nats.url!, namespace: uniqueNamespace("stack"), logLevel: "warn" });
+      const environOf = (name: string) =>
+        readFileSync(`/proc/${stack!.processes.get(name)?.child.pid}/environ`, "utf8").split("\0");
+      expect(environOf("poller")).toContain("MALLOC_ARENA_MAX=2");
+      expect(environOf("billing").filter((entry) => entry.startsWith("MALLOC_ARENA_MAX="))).toEqual([]);
+    },
+  );
 });
