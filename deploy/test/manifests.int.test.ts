@@ -169,6 +169,11 @@ describe.each(TARGETS)("deploy/k8s/$dir", (target) => {
     expect(container.command).toEqual(["node", ...flags, `services/${service}/src/main.ts`]);
     expect(container.image).toMatch(/^ghcr\.io\/reelgate\/reelgate:[\w.-]+$/);
     expect(container.env).toContainEqual({ name: "PORT", value: "8080" });
+    // The poller's malloc arenas, as tools/launcher/src/node-flags.ts starts it.
+    if (service === "poller") {
+      expect(container.env).toContainEqual({ name: "MALLOC_ARENA_MAX", value: "2" });
+      expect(container.env).toContainEqual({ name: "NODE_COMPILE_CACHE", value: "/tmp/node-compile-cache" });
+    }
     // Its own NATS user; the password is its own key of the Secret reelgate-nats, which the base does not ship.
     expect(container.env).toContainEqual({ name: "NATS_USER", value: service });
     const natsPassword = (container.env as JsonObject[]).find((variable) => variable.name === "NATS_PASSWORD");

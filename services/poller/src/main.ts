@@ -1,3 +1,4 @@
+import { flushCompileCache } from "node:module";
 import { LATE_COMPLETION_WINDOW_MS } from "@reelgate/contracts";
 import { openObjectStorage } from "@reelgate/object-storage";
 import { startRuntime } from "@reelgate/runtime";
@@ -91,6 +92,9 @@ await runService({
       metrics: runtime.metrics,
     });
     log.info({ port: http.port, channels: channels().map(describeChannel) }, "poller ready");
+    // With NODE_COMPILE_CACHE (the launcher, deploy/k8s): every module is loaded by now; written now, the cache serves
+    // the next start even if this process is killed rather than stopped.
+    flushCompileCache();
     return async () => {
       source.close();
       await http.close();

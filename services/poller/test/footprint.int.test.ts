@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -30,5 +32,33 @@ describe("the poller's memory footprint", () => {
     // The check itself sees CommonJS modules (pino, prom-client and others are), so an empty list means something.
     expect(all).toBeGreaterThan(10);
     expect(drivers).toEqual([]);
+  });
+
+  it("started again with a compile cache (as the launcher starts it), loads no TypeScript type stripper", () => {
+    // Everything the poller's main module imports, the poller's own modules included.
+    const script = `
+      import "@reelgate/runtime";
+      import "@reelgate/service-kit";
+      import "@reelgate/upstream";
+      import "@reelgate/object-storage";
+      import "./src/handlers/jobs.ts";
+      import "./src/adapters/channel-slots.ts";
+      console.log(JSON.stringify(process.moduleLoadList.filter((name) => name.includes("amaro"))));`;
+    const cache = mkdtempSync(join(tmpdir(), "poller-compile-cache-"));
+    try {
+      const start = () =>
+        JSON.parse(
+          execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+            cwd: packageDir,
+            encoding: "utf8",
+            env: { ...process.env, NODE_COMPILE_CACHE: cache },
+          }),
+        ) as string[];
+      // The first start strips every file with swc (WebAssembly, ~17 MiB of RSS for the process's life) and fills the cache.
+      expect(start()).toEqual(["NativeModule internal/deps/amaro/dist/index"]);
+      expect(start()).toEqual([]);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openChannelBucket } from "../src/adapters/channel-bucket.ts";
 import { channelCoolDowns } from "../src/adapters/channel-cooldowns.ts";
 import { channelSlots } from "../src/adapters/channel-slots.ts";
+import { followKeyOf } from "../src/adapters/follow-claims.ts";
 import { jobs } from "../src/handlers/jobs.ts";
 import { ctx, envelope, funded, log, newId, pollerHarness, requested } from "./support/poller-harness.ts";
 
@@ -78,6 +79,54 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
       result = await handlers.onJobSubmitted(submitted, { log, streamSequence: 10 });
     }
     expect((await handlers.records.load(id)).outcome).toBe("completed");
+  });
+
+  it("a job that ends at its first poll writes no follow claim; one that goes on claims and gives it back at its end", async () => {
+    const first = await poller([channel("claims")]);
+    const { handlers, bucket } = first;
+    const polls = async () =>
+      ((await (await control("claims", "requests")).json()) as Array<{ method: string }>).filter(
+        (request) => request.method === "GET",
+      ).length;
+    // Done before its first poll: followed to its end without a KV write.
+    await faults("claims", { jobDurationMs: 0 });
+    const quick = newId();
+    await handlers.onVideoRequested(requested(quick));
+    await handlers.onFundsReserved(funded(quick), ctx);
+    const quickJob = (await handlers.records.load(quick)).submission!;
+    expect(await handlers.onJobSubmitted(envelope("JobSubmitted", quickJob), ctx)).toBeUndefined();
+    expect((await handlers.records.load(quick)).outcome).toBe("completed");
+    expect(await bucket.get(followKeyOf(quick, quickJob.upstreamId))).toBeNull();
+    // Still running at its first poll: the claim is taken before the message comes back, and deleted at the end.
+    await faults("claims", { jobDurationMs: 5_000 });
+    const slow = newId();
+    await handlers.onVideoRequested(requested(slow));
+    await handlers.onFundsReserved(funded(slow), ctx);
+    const slowJob = (await handlers.records.load(slow)).submission!;
+    const submitted = envelope("JobSubmitted", slowJob);
+    expect(await handlers.onJobSubmitted(submitted, { ...ctx, streamSequence: 20 })).toEqual({
+      retryInMs: expect.any(Number),
+    });
+    expect((await bucket.get(followKeyOf(slow, slowJob.upstreamId)))?.string()).toBe("20");
+    // Other processes know nothing of it. A copy's first delivery polls once before KV tells it it is a copy, and
+    // stops; a redelivered copy asks KV first and stops without polling; the claimer's own redelivery goes on.
+    const { handlers: replica } = await poller([channel("claims")], { store: first.deps.store }, first.namespace);
+    const before = await polls();
+    expect(await replica.onJobSubmitted(submitted, { ...ctx, streamSequence: 21 })).toBeUndefined();
+    expect(await polls()).toBe(before + 1);
+    const { handlers: another } = await poller([channel("claims")], { store: first.deps.store }, first.namespace);
+    expect(await another.onJobSubmitted(submitted, { ...ctx, streamSequence: 22, deliveryCount: 2 })).toBeUndefined();
+    expect(await polls()).toBe(before + 1);
+    expect((await bucket.get(followKeyOf(slow, slowJob.upstreamId)))?.string()).toBe("20");
+    for (
+      let result = await replica.onJobSubmitted(submitted, { ...ctx, streamSequence: 20, deliveryCount: 2 });
+      result;
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(result!.retryInMs, 100)));
+      result = await replica.onJobSubmitted(submitted, { ...ctx, streamSequence: 20, deliveryCount: 3 });
+    }
+    expect((await replica.records.load(slow)).outcome).toBe("completed");
+    expect((await bucket.get(followKeyOf(slow, slowJob.upstreamId)))?.operation).toBe("DEL");
   });
 
   it("a job waits while every eligible channel is full, and goes once a slot frees", async () => {

@@ -6,7 +6,16 @@ import { fileURLToPath } from "node:url";
 import { jetstream } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
 import { natsNames } from "@reelgate/contracts";
-import { freePort, httpOk, nodeFlagsOf, portAccepts, startProcess, stopProcess, waitUntil } from "@reelgate/launcher";
+import {
+  freePort,
+  httpOk,
+  nodeEnvOf,
+  nodeFlagsOf,
+  portAccepts,
+  startProcess,
+  stopProcess,
+  waitUntil,
+} from "@reelgate/launcher";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./cpu.ts";
 
 /**
@@ -85,6 +94,7 @@ const runOnce = async (
   const poller = startProcess("poller", process.execPath, pollerArgs, {
     ...quiet,
     env: {
+      ...nodeEnvOf("poller"),
       ...process.env,
       PORT: String(pollerPort),
       NATS_URL: `nats://127.0.0.1:${natsPort}`,

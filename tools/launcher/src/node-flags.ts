@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { ServiceName } from "./stack.ts";
 
 /**
@@ -17,3 +18,27 @@ export const serviceNodeFlags: Partial<Record<ServiceName, readonly string[]>> =
 };
 
 export const nodeFlagsOf = (service: ServiceName): string[] => [...(serviceNodeFlags[service] ?? [])];
+
+/**
+ * The environment a service's process is started with besides its configuration, wherever the launcher starts it;
+ * deploy/k8s/base/<service>.yaml sets the same variables (deploy/test/manifests.int.test.ts checks them).
+ *
+ * poller: glibc gives every thread that calls malloc an arena of its own, up to 8 per core, and keeps what was
+ * freed in each: with 10,000 jobs in flight the thread arenas (node's libuv and V8 platform threads) held ~25 MiB
+ * of RSS; with two arenas ~9 MiB, and the main arena ~3 MiB more (−13 MiB in all, `/proc/<pid>/smaps`). Most of
+ * node's mallocs are on the main thread, so the lock the threads share costs nothing measurable.
+ *
+ * poller: node strips a TypeScript file's types with a WebAssembly build of swc, loaded with the first .ts file and
+ * kept for the process's life (~17 MiB of RSS: its code, ~9 MiB of linear memory, ~4 MiB of heap). With a compile
+ * cache every module's stripped source and V8 code come from disk once they have been compiled once, and swc is
+ * never loaded. The cache is keyed by each file's contents; an edited file is compiled again.
+ */
+export const compileCacheDir = fileURLToPath(
+  new URL("../../../node_modules/.cache/node-compile-cache", import.meta.url),
+);
+
+export const serviceNodeEnv: Partial<Record<ServiceName, Readonly<Record<string, string>>>> = {
+  poller: { MALLOC_ARENA_MAX: "2", NODE_COMPILE_CACHE: compileCacheDir },
+};
+
+export const nodeEnvOf = (service: ServiceName): Record<string, string> => ({ ...serviceNodeEnv[service] });

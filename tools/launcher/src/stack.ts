@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dataDirSecret } from "@reelgate/service-kit";
 import { type LocalNatsConfig, OPERATOR, writeLocalNatsConfig } from "./nats-config.ts";
-import { nodeFlagsOf } from "./node-flags.ts";
+import { nodeEnvOf, nodeFlagsOf } from "./node-flags.ts";
 import { type ManagedProcess, portAccepts, readyAs, startProcess, stopProcess, waitUntil } from "./processes.ts";
 import { defaultRestartPolicy, type RestartPolicy } from "./supervise.ts";
 import { createSupervisor } from "./supervisor.ts";
@@ -192,6 +192,8 @@ export const startStack = async (options: StackOptions) => {
     }
 
     const envFor = (service: ServiceName): NodeJS.ProcessEnv => ({
+      // The launcher's own environment may override the service's defaults (MALLOC_ARENA_MAX, say).
+      ...nodeEnvOf(service),
       ...process.env,
       ...options.env,
       PORT: String(service === "ingress" ? ingressPort : ports[service]),

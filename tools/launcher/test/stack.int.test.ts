@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testNats, uniqueNamespace } from "@reelgate/testkit";
 import { afterEach, describe, expect, it } from "vitest";
+import { compileCacheDir } from "../src/node-flags.ts";
 import { type Stack, startStack } from "../src/stack.ts";
 
 const nats = testNats();
@@ -46,4 +47,27 @@ describe.skipIf(!nats.url)("startStack", () => {
     });
     expect(opened.status).toBe(201);
   });
+
+  it.skipIf(
+    process.platform !== "linux" ||
+      process.env.MALLOC_ARENA_MAX !== undefined ||
+      process.env.NODE_COMPILE_CACHE !== undefined,
+  )(
+    "starts the poller with two malloc arenas and a compile cache it fills once ready, and only the poller",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "reelgate-stack-"));
+      dirs.push(dataDir);
+      stack = await startStack({ dataDir, natsUrl: nats.url!, namespace: uniqueNamespace("stack"), logLevel: "warn" });
+      const environOf = (name: string) =>
+        readFileSync(`/proc/${stack!.processes.get(name)?.child.pid}/environ`, "utf8").split("\0");
+      expect(environOf("poller")).toContain("MALLOC_ARENA_MAX=2");
+      expect(environOf("poller")).toContain(`NODE_COMPILE_CACHE=${compileCacheDir}`);
+      expect(environOf("billing").filter((entry) => /^(MALLOC_ARENA_MAX|NODE_COMPILE_CACHE)=/.test(entry))).toEqual([]);
+      // It holds the poller's modules once the poller is ready (it writes what it compiled then).
+      const written = readdirSync(compileCacheDir, { recursive: true, withFileTypes: true }).filter((entry) =>
+        entry.isFile(),
+      );
+      expect(written.length).toBeGreaterThan(100);
+    },
+  );
 });

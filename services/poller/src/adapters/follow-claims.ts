@@ -10,37 +10,44 @@ import type { KV } from "@nats-io/kv";
 export interface FollowClaims {
   /** Whether the message at `streamSequence` is the one that follows this submission. */
   claim(videoId: string, upstreamId: string, streamSequence: number): Promise<boolean>;
+  /** The stream sequence this process knows to hold the claim (its own claims, and ones it was refused by); no KV call. */
+  knownOwner(videoId: string, upstreamId: string): number | undefined;
   /** The job is over: forget its claim. */
   release(videoId: string, upstreamId: string): Promise<void>;
 }
 
-const keyOf = (videoId: string, upstreamId: string) =>
+export const followKeyOf = (videoId: string, upstreamId: string) =>
   // KV keys allow few characters; an upstream's id may hold any.
   `follow.${videoId}.${createHash("sha256").update(upstreamId).digest("hex").slice(0, 16)}`;
 
 export const followClaims = (kv: KV): FollowClaims => {
+  /** By video and upstream id: what is known here needs no hash of the id. */
   const known = new Map<string, number>();
+  const localKey = (videoId: string, upstreamId: string) => `${videoId} ${upstreamId}`;
+  const remember = (videoId: string, upstreamId: string, owner: number) =>
+    known.set(localKey(videoId, upstreamId), owner);
+  const knownOwner = (videoId: string, upstreamId: string) => known.get(localKey(videoId, upstreamId));
   return {
+    knownOwner,
     async claim(videoId, upstreamId, streamSequence) {
-      const key = keyOf(videoId, upstreamId);
-      const owner = known.get(key);
+      const owner = knownOwner(videoId, upstreamId);
       if (owner !== undefined) return owner === streamSequence;
+      const key = followKeyOf(videoId, upstreamId);
       try {
         await kv.create(key, String(streamSequence));
-        known.set(key, streamSequence);
+        remember(videoId, upstreamId, streamSequence);
         return true;
       } catch (createError) {
         const entry = await kv.get(key);
         if (entry?.operation !== "PUT") throw createError;
         const claimed = Number(entry.string());
-        known.set(key, claimed);
+        remember(videoId, upstreamId, claimed);
         return claimed === streamSequence;
       }
     },
     async release(videoId, upstreamId) {
-      const key = keyOf(videoId, upstreamId);
-      known.delete(key);
-      await kv.delete(key);
+      known.delete(localKey(videoId, upstreamId));
+      await kv.delete(followKeyOf(videoId, upstreamId));
     },
   };
 };

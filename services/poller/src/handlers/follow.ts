@@ -87,12 +87,31 @@ export const followJobs = (deps: JobsDeps, records: JobRecords) => {
     }
   };
 
-  return async (event: JobSubmitted, ctx: Pick<HandlerContext, "log" | "streamSequence">): Promise<HandlerResult> => {
+  /**
+   * The claim is taken only by a chain that goes on (its message comes back): a job that ends at its first poll (or
+   * had ended) costs no KV write and no delete. A copy that is not known here as one polls once before it learns it
+   * is a copy, and stops; both chains' records are idempotent (commit ids per step), so that poll changes nothing
+   * the original's would not. A redelivery this process does not know (it restarted, or another replica had the
+   * message) asks KV first, as it may be a copy's or hold the claim from before.
+   */
+  return async (
+    event: JobSubmitted,
+    ctx: Pick<HandlerContext, "log" | "streamSequence"> & Partial<Pick<HandlerContext, "deliveryCount">>,
+  ): Promise<HandlerResult> => {
     const { videoId, upstreamId } = event.data;
+    const { streamSequence } = ctx;
+    const owner = deps.follows.knownOwner(videoId, upstreamId);
     // A second copy of this event: the first copy's chain follows the job.
-    if (!(await deps.follows.claim(videoId, upstreamId, ctx.streamSequence))) return undefined;
+    if (owner !== undefined && owner !== streamSequence) return undefined;
+    const redelivered = (ctx.deliveryCount ?? 1) > 1;
+    if (owner === undefined && redelivered && !(await deps.follows.claim(videoId, upstreamId, streamSequence)))
+      return undefined;
     const result = await follow(event, ctx);
-    if (result === undefined) await deps.follows.release(videoId, upstreamId);
-    return result;
+    if (result === undefined) {
+      if (deps.follows.knownOwner(videoId, upstreamId) === streamSequence)
+        await deps.follows.release(videoId, upstreamId);
+      return undefined;
+    }
+    return (await deps.follows.claim(videoId, upstreamId, streamSequence)) ? result : undefined;
   };
 };
