@@ -15,18 +15,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Every open() is a new connection to the same file, as a CLI replaying beside a running service would be.
 describeEventStoreContract("SQLite", async () => openSqliteEventStore(join(dir, "events.db")));
 
-describe("SQLite stream heads known in memory", () => {
-  const event = (id: string): NewEvent => ({
-    id,
-    type: "Tested",
-    schemaVersion: 1,
-    data: {},
-    occurredAt: new Date().toISOString(),
-    correlationId: id,
-    causationId: null,
-    accountId: null,
-  });
+/** An event with nothing in it but its id: the store does not look inside. */
+const event = (id: string): NewEvent => ({
+  id,
+  type: "Tested",
+  schemaVersion: 1,
+  data: {},
+  occurredAt: new Date().toISOString(),
+  correlationId: id,
+  causationId: null,
+  accountId: null,
+});
 
+describe("SQLite stream heads known in memory", () => {
   it("answers a read past the head from memory, yet sees another connection's append at once", async () => {
     const path = join(dir, "heads.db");
     const mine = openSqliteEventStore(path);
@@ -101,19 +102,9 @@ describe("SQLite commits table", () => {
       }
     };
     expect(indexes().sort()).toEqual(["commits_stream_version", "commits_unpublished"]);
-    const make = (id: string): NewEvent => ({
-      id,
-      type: "Tested",
-      schemaVersion: 1,
-      data: {},
-      occurredAt: new Date().toISOString(),
-      correlationId: id,
-      causationId: null,
-      accountId: null,
-    });
-    await store.append("task-t1", [make("t1")], { expectedVersion: 0 });
-    await store.append("account-a1", [make("a1")], { expectedVersion: 0 });
-    await store.append("task-t2", [make("t2")], { expectedVersion: 0 });
+    await store.append("task-t1", [event("t1")], { expectedVersion: 0 });
+    await store.append("account-a1", [event("a1")], { expectedVersion: 0 });
+    await store.append("task-t2", [event("t2")], { expectedVersion: 0 });
     const read: string[] = [];
     for await (const event of store.readAll({ category: "task", batchSize: 1 })) read.push(event.id);
     expect(read).toEqual(["t1", "t2"]);
@@ -123,35 +114,24 @@ describe("SQLite commits table", () => {
 });
 
 describe("SQLite appends chained in one turn", () => {
-  const make = (id: string): NewEvent => ({
-    id,
-    type: "Tested",
-    schemaVersion: 1,
-    data: {},
-    occurredAt: new Date().toISOString(),
-    correlationId: id,
-    causationId: null,
-    accountId: null,
-  });
-
   it("commits an append after another only if that one is the stream's last commit", async () => {
     const store = openSqliteEventStore(join(dir, "chained.db"));
     expect(store.chainsAppends).toBe(true);
     // Queued together: the second on top of the first, in one transaction.
     const [first, second] = await Promise.all([
-      store.append("task-ch", [make("ch-1")], { expectedVersion: 0, commitId: "one" }),
-      store.append("task-ch", [make("ch-2")], { expectedVersion: 1, commitId: "two", afterCommitId: "one" }),
+      store.append("task-ch", [event("ch-1")], { expectedVersion: 0, commitId: "one" }),
+      store.append("task-ch", [event("ch-2")], { expectedVersion: 1, commitId: "two", afterCommitId: "one" }),
     ]);
     expect([first.nextVersion, second.nextVersion]).toEqual([1, 2]);
     // The right version, but on top of another commit than the one named: refused, nothing appended.
     await expect(
-      store.append("task-ch", [make("ch-3")], { expectedVersion: 2, commitId: "three", afterCommitId: "one" }),
+      store.append("task-ch", [event("ch-3")], { expectedVersion: 2, commitId: "three", afterCommitId: "one" }),
     ).rejects.toBeInstanceOf(ConcurrencyError);
     // The first of a chain failing takes the rest with it, even where the version would have matched.
     const results = await Promise.allSettled([
-      store.append("task-ch", [make("ch-4")], { expectedVersion: 1, commitId: "four" }),
-      store.append("task-ch", [make("ch-5")], { expectedVersion: 2, commitId: "five", afterCommitId: "four" }),
-      store.append("task-ch", [make("ch-6")], { expectedVersion: 3, commitId: "six", afterCommitId: "five" }),
+      store.append("task-ch", [event("ch-4")], { expectedVersion: 1, commitId: "four" }),
+      store.append("task-ch", [event("ch-5")], { expectedVersion: 2, commitId: "five", afterCommitId: "four" }),
+      store.append("task-ch", [event("ch-6")], { expectedVersion: 3, commitId: "six", afterCommitId: "five" }),
     ]);
     expect(results.map((result) => result.status)).toEqual(["rejected", "rejected", "rejected"]);
     expect((await store.readStream("task-ch")).map((event) => event.id)).toEqual(["ch-1", "ch-2"]);

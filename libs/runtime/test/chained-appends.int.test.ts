@@ -1,28 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DomainEvent } from "@reelgate/contracts";
 import { type AppendOptions, openSqliteEventStore } from "@reelgate/event-store";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { commitElsewhere } from "../../event-store/test/commit-elsewhere.ts";
-import { type Aggregate, aggregateRepository } from "../src/index.ts";
+import { aggregateRepository } from "../src/index.ts";
+import { counter, counterMeta } from "./counter-aggregate.ts";
 
-/** A counter that always bumps (a repeat is stopped by its commit id alone), or only from a count on. */
-type Revoked = Extract<DomainEvent, { type: "ApiKeyRevoked" }>;
-type Command = { type: "Bump" } | { type: "BumpIfAtLeast"; count: number };
-const counter: Aggregate<{ count: number }, Command, Revoked> = {
-  initialState: () => ({ count: 0 }),
-  evolve: (state) => ({ count: state.count + 1 }),
-  decide: (command, state) =>
-    command.type === "Bump" || state.count >= command.count ? [{ type: "ApiKeyRevoked", data: { keyId: "k" } }] : [],
-};
-const meta = (id: string) => ({
-  commitId: id,
-  correlationId: "c",
-  causationId: null,
-  accountId: null,
-  now: new Date(),
-});
+const meta = counterMeta;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-chained-"));

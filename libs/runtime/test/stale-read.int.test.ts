@@ -1,28 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DomainEvent } from "@reelgate/contracts";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { afterAll, describe, expect, it } from "vitest";
 import { commitElsewhere } from "../../event-store/test/commit-elsewhere.ts";
-import { type Aggregate, aggregateRepository } from "../src/index.ts";
+import { aggregateRepository } from "../src/index.ts";
+import { counter, counterMeta } from "./counter-aggregate.ts";
 
-/** A counter over ApiKeyRevoked events: any event type will do, the repository does not look inside. */
-type Revoked = Extract<DomainEvent, { type: "ApiKeyRevoked" }>;
-type Command = { type: "Bump" } | { type: "BumpIfAtLeast"; count: number };
-const counter: Aggregate<{ count: number }, Command, Revoked> = {
-  initialState: () => ({ count: 0 }),
-  evolve: (state) => ({ count: state.count + 1 }),
-  decide: (command, state) =>
-    command.type === "Bump" || state.count >= command.count ? [{ type: "ApiKeyRevoked", data: { keyId: "k" } }] : [],
-};
-const meta = (n: number) => ({
-  commitId: `bump-${n}`,
-  correlationId: "c",
-  causationId: null,
-  accountId: null,
-  now: new Date(),
-});
+const meta = (n: number) => counterMeta(`bump-${n}`);
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-stale-read-"));
