@@ -13,6 +13,8 @@ const PARTIAL_SUFFIX = ".partial";
 const PARTIAL = /^(.*)\.[0-9a-f]{12}\.partial$/;
 /** 12 random hex digits; randomUUID draws from a cached pool, where randomBytes(6) asked the kernel each time. */
 const partialId = () => randomUUID().replaceAll("-", "").slice(-12);
+/** A body's chunk as bytes: a Readable made from strings yields strings. */
+const bytesOf = (chunk: Uint8Array | string) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk);
 /**
  * A body that ends within this many bytes is held in memory and written with synchronous calls (docs/storage.md):
  * four system calls on the event loop (open, write, close, rename; tens of µs) instead of four trips through the
@@ -116,7 +118,7 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
       };
       for (const chunk of head) await write(chunk);
       for (let next = await rest.next(); !next.done; next = await rest.next()) {
-        const chunk = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+        const chunk = bytesOf(next.value);
         add(chunk);
         await write(chunk);
       }
@@ -157,7 +159,7 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
             ended = true;
             break;
           }
-          const chunk = typeof next.value === "string" ? Buffer.from(next.value) : next.value;
+          const chunk = bytesOf(next.value);
           add(chunk);
           head.push(chunk);
           held += chunk.byteLength;
