@@ -35,13 +35,28 @@ export const registerOperations = (
 
 /**
  * Every answer's duration, by route and status, in the service's HTTP histogram. A callback hook (an async
- * one costs a promise and a microtask turn per request).
+ * one costs a promise and a microtask turn per request). Each (route, status) pair's child is bound once:
+ * prom-client's `labels()` builds the label set and two closures on every call.
  */
 export const registerHttpMetrics = (app: FastifyInstance, metrics: Metrics) => {
+  type Observer = ReturnType<Metrics["httpDuration"]["labels"]>;
+  // Routes and statuses are few (the routes registered, plus "unmatched"), so the children stay few.
+  const children = new Map<string, Map<number, Observer>>();
+  const childOf = (route: string, status: number) => {
+    let byStatus = children.get(route);
+    if (!byStatus) {
+      byStatus = new Map();
+      children.set(route, byStatus);
+    }
+    let child = byStatus.get(status);
+    if (!child) {
+      child = metrics.httpDuration.labels(route, String(status));
+      byStatus.set(status, child);
+    }
+    return child;
+  };
   app.addHook("onResponse", (request, reply, done) => {
-    metrics.httpDuration
-      .labels(request.routeOptions.url ?? "unmatched", String(reply.statusCode))
-      .observe(reply.elapsedTime / 1000);
+    childOf(request.routeOptions.url ?? "unmatched", reply.statusCode).observe(reply.elapsedTime / 1000);
     done();
   });
 };
