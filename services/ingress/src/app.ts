@@ -4,7 +4,7 @@ import type { EventStore } from "@reelgate/event-store";
 import type { ObjectStorage } from "@reelgate/object-storage";
 import { type Metrics, registerHttpMetrics } from "@reelgate/service-kit";
 import type { Operation } from "@reelgate/upstream";
-import Fastify, { type FastifyBaseLogger, LogController, type RouteOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RouteOptions } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { BillingClient } from "./adapters/billing-client.ts";
@@ -34,7 +34,7 @@ import { legacyRoutes, type PlayableUrl } from "./http/routes/legacy.ts";
 import { mediaRoute } from "./http/routes/media.ts";
 import { modelRoutes } from "./http/routes/models.ts";
 import { videoOperationRoutes } from "./http/routes/video-operations.ts";
-import { videoRoutes } from "./http/routes/videos.ts";
+import { videoFormRoutes, videoRoutes } from "./http/routes/videos.ts";
 import { webhookAdminRoutes, webhookEndpointRoutes } from "./http/routes/webhook-endpoints.ts";
 import { type RateLimits, rateLimitDefaults, registerThrottles } from "./http/throttle.ts";
 import type { ConfiguredChannel } from "./views/channel-status.ts";
@@ -95,6 +95,8 @@ export const multipartFieldSize = (imageMaxBytes: number) => {
   return base64 + Math.ceil(base64 / 32) + 4096;
 };
 
+const MULTIPART = "multipart/form-data";
+
 /** The public and admin HTTP API. `main.ts` listens; tests call `inject()`. */
 export const buildApp = async (deps: IngressDeps) => {
   const app = Fastify({
@@ -145,14 +147,21 @@ export const buildApp = async (deps: IngressDeps) => {
   // The API takes JSON or multipart only: anything else is a 415, not a string body.
   app.removeContentTypeParser("text/plain");
   registerJsonParser(app);
-  await app.register(multipart, {
-    limits: {
-      fileSize: deps.bodyLimitBytes,
-      fieldSize: multipartFieldSize(deps.images.maxBytes ?? inputImageDefaults.maxBytes),
-      fields: 50,
-      files: 4,
-    },
-  });
+  // A multipart body is read only by the routes that take forms (below, where @fastify/multipart is registered,
+  // so its two hooks run on those routes alone). Elsewhere it is accepted and left unread, as the plugin's own
+  // parser does: a JSON route then answers as for a missing body, a GET ignores it.
+  app.addContentTypeParser(MULTIPART, (_request, _payload, done) => done(null));
+  const forms = async (scope: FastifyInstance) => {
+    scope.removeContentTypeParser(MULTIPART);
+    await scope.register(multipart, {
+      limits: {
+        fileSize: deps.bodyLimitBytes,
+        fieldSize: multipartFieldSize(deps.images.maxBytes ?? inputImageDefaults.maxBytes),
+        fields: 50,
+        files: 4,
+      },
+    });
+  };
   await registerOpenApi(app);
   // /healthz, /readyz and /metrics are on the operations port (main.ts), never on the public one.
   registerHttpMetrics(app, deps.metrics);
@@ -167,10 +176,15 @@ export const buildApp = async (deps: IngressDeps) => {
   const characters = characterService({ ...deps, maker: deps.characterMaker });
   const once = idempotency(deps.views.idempotency, () => deps.now().getTime());
   await app.register(
-    apiScope(deps.views, throttles, (api) => {
-      // The fixed paths (edits, extensions, characters) first, so no reader mistakes them for `/v1/videos/:id`.
-      videoOperationRoutes(api, { videos, characters, idempotency: once, now: deps.now });
-      videoRoutes(api, { videos, images: deps.images, idempotency: once, now: deps.now });
+    apiScope(deps.views, throttles, async (api) => {
+      // The routes that take forms, in a scope of their own (multipart above); the others after them, in order.
+      await api.register(async (withForms) => {
+        await forms(withForms);
+        // The fixed paths (edits, extensions, characters) first, so no reader mistakes them for `/v1/videos/:id`.
+        videoOperationRoutes(withForms, { videos, characters, idempotency: once, now: deps.now });
+        videoFormRoutes(withForms, { videos, images: deps.images, idempotency: once, now: deps.now });
+      });
+      videoRoutes(api, { videos, now: deps.now });
       contentRoute(api, { videos, objects: deps.objects, upstreamContent: deps.upstreamContent, now: deps.now });
       legacyRoutes(api, { videos, playableUrl: deps.playableUrl });
       if (deps.notifier) webhookEndpointRoutes(api, { notifier: deps.notifier });

@@ -20,7 +20,8 @@ declare module "fastify" {
  * against the client's address, so guessing keys is throttled however many keys are tried.
  */
 export const apiScope =
-  (views: Views, throttles: Throttles, routes: (api: FastifyInstance) => void) => async (api: FastifyInstance) => {
+  (views: Views, throttles: Throttles, routes: (api: FastifyInstance) => void | Promise<void>) =>
+  async (api: FastifyInstance) => {
     api.decorateRequest("accountId", "");
     api.decorateRequest("apiKeyId", "");
     api.decorateRequest("videoId", undefined);
@@ -30,5 +31,5 @@ export const apiScope =
       request.apiKeyId = caller.keyId;
       await throttles.apiKey(request);
     });
-    routes(api);
+    await routes(api);
   };

@@ -25,8 +25,8 @@ export interface VideoRouteDeps {
   now: () => Date;
 }
 
-/** OpenAI's Videos API: create (JSON or multipart), remix, retrieve, list, delete. */
-export const videoRoutes = (fastify: FastifyInstance, { videos, images, idempotency, now }: VideoRouteDeps) => {
+/** OpenAI's Videos API, the routes that take a body as JSON or multipart: create and remix. */
+export const videoFormRoutes = (fastify: FastifyInstance, { videos, images, idempotency, now }: VideoRouteDeps) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const createDoc = routeSchema({
     summary:
@@ -82,7 +82,11 @@ export const videoRoutes = (fastify: FastifyInstance, { videos, images, idempote
       return withPollAfter(reply, remixed, now);
     },
   );
+};
 
+/** OpenAI's Videos API, the rest: retrieve, list, delete (no body is a form). */
+export const videoRoutes = (fastify: FastifyInstance, { videos, now }: Pick<VideoRouteDeps, "videos" | "now">) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     "/v1/videos/:id",
     {
