@@ -83,7 +83,7 @@ const walIndexHeader = (db: DatabaseSync) => {
 export const sqliteReadCache = (db: DatabaseSync) => {
   const version = db.prepare("PRAGMA data_version");
   const header = walIndexHeader(db);
-  const maps = new Set<LRUCache<string, object>>();
+  const maps = new Set<{ clear(): void }>();
   let seen: unknown;
   return {
     /** False when another connection committed since the last look, and everything was dropped. */
@@ -99,9 +99,9 @@ export const sqliteReadCache = (db: DatabaseSync) => {
       return false;
     },
     /** At most `max` entries; the least recently read or written goes first. */
-    map<V extends object>(max: number): LRUCache<string, V> {
-      const map = new LRUCache<string, V>({ max: Math.max(1, max) });
-      maps.add(map as unknown as LRUCache<string, object>);
+    map<V extends object, K extends {} = string>(max: number): LRUCache<K, V> {
+      const map = new LRUCache<K, V>({ max: Math.max(1, max) });
+      maps.add(map);
       return map;
     },
   };

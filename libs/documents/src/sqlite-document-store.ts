@@ -57,6 +57,33 @@ export const openSqliteDocumentStore = (path: string): DocumentStore => {
   };
 };
 
+/** A field value as a map key: a Map tells "10" from 10 and true from 1, as the column does; null gets a stand-in. */
+const NULL_VALUE = Symbol("null");
+const valueKey = (value: FieldValue) => value ?? NULL_VALUE;
+type ValueKey = ReturnType<typeof valueKey>;
+
+/**
+ * The documents found by `getBy`, one map per field keyed by the value itself: no key string is built (and
+ * hashed) per read, and a value that is the same string each time (a memoised key hash) is hashed once.
+ * At most `max` entries per field.
+ */
+const fieldCaches = <T extends object>(cache: SqliteReadCache, max: number) => {
+  const byField = new Map<string, LRUCache<ValueKey, T>>();
+  return {
+    of(field: string): LRUCache<ValueKey, T> {
+      let map = byField.get(field);
+      if (!map) {
+        map = cache.map<T, ValueKey>(max);
+        byField.set(field, map);
+      }
+      return map;
+    },
+    clear() {
+      for (const map of byField.values()) map.clear();
+    },
+  };
+};
+
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 const columnOf = (field: string) => (field === "id" ? "id" : quote(`ix_${field}`));
 // node:sqlite binds no booleans; 1/0 is also what json_extract gives when a column is backfilled.
@@ -73,7 +100,7 @@ const sqliteCollection = <T extends { id: string }>(
   const table = quote(name);
   createTable(db, table, fields, compoundIndexes(fields, compound));
   const cached = cacheSize
-    ? { byId: cache.map<Revisioned<T>>(cacheSize), byField: cache.map<T>(cacheSize) }
+    ? { byId: cache.map<Revisioned<T>>(cacheSize), byField: fieldCaches<T>(cache, cacheSize) }
     : undefined;
   /** Run by every write as it runs (a write may run twice): whatever it changes is no longer known. */
   const forget = (id?: string) => {
@@ -84,7 +111,7 @@ const sqliteCollection = <T extends { id: string }>(
     cached.byField.clear();
   };
   /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
-  const remember = <V extends object>(map: LRUCache<string, V>, key: string, value: V): V => {
+  const remember = <K extends {}, V extends object>(map: LRUCache<K, V>, key: K, value: V): V => {
     deepFreeze(value);
     if (!db.isTransaction) map.set(key, value);
     return value;
@@ -186,11 +213,11 @@ const sqliteCollection = <T extends { id: string }>(
     },
     async getBy(field, value) {
       fields.assert(field);
-      // JSON tells "10" from 10 and null from "null", as the column does.
-      const key = cached && `${field}\u0000${JSON.stringify(value)}`;
-      if (cached && key) {
+      const byValue = cached?.byField.of(field);
+      const key = valueKey(value);
+      if (byValue) {
         cache.fresh();
-        const hit = cached.byField.get(key);
+        const hit = byValue.get(key);
         if (hit) return hit;
       }
       const condition = value === null ? `${columnOf(field)} IS NULL` : `${columnOf(field)} = ?`;
@@ -198,7 +225,7 @@ const sqliteCollection = <T extends { id: string }>(
       const row = value === null ? statement(sql).get() : statement(sql).get(toSql(value));
       if (!row) return undefined;
       const found = JSON.parse(row.doc as string) as T;
-      return cached && key ? remember(cached.byField, key, found) : found;
+      return byValue ? remember(byValue, key, found) : found;
     },
     put: (doc, expectedRev) => write(doc, expectedRev, undefined),
     update: (id, fn) => {
