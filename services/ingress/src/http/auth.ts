@@ -5,9 +5,18 @@ import type { Views } from "../views/views.ts";
 import { ApiError } from "./api-error.ts";
 import type { Throttles } from "./throttle.ts";
 
+const BEARER = /^Bearer\s+(.+)$/i;
+/**
+ * The key of `Authorization: Bearer <key>`, trimmed. The form every SDK sends, "Bearer " exactly, is cut
+ * without the regular expression: what follows it, trimmed, is what the expression's group gives trimmed
+ * (trim drops the same white space `\s` matches, and a header holds no line break).
+ */
+const bearerOf = (header: string | undefined) =>
+  header?.startsWith("Bearer ") ? header.slice(7).trim() : BEARER.exec(header ?? "")?.[1]?.trim();
+
 /** The key a client sent: `Authorization: Bearer <key>`, or `api-key: <key>` as Azure clients send it. */
 export const presentedKey = (request: FastifyRequest): string | undefined => {
-  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? "")?.[1]?.trim();
+  const bearer = bearerOf(request.headers.authorization);
   const apiKey = request.headers["api-key"];
   return bearer || (typeof apiKey === "string" ? apiKey.trim() : undefined) || undefined;
 };
