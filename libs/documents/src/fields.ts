@@ -61,7 +61,17 @@ export interface FindPlan {
   descending: boolean;
   after: { value: FieldValue; id: string } | undefined;
   limit: number | undefined;
+  /** The ids starting with the query's `idPrefix`: at least `from`, below `below`. */
+  idRange: { from: string; below: string } | undefined;
 }
+
+/** The ids that start with `prefix`, as a range: `prefix` up to its last code unit plus one. */
+export const idRangeOf = (collection: string, prefix: string | undefined) => {
+  if (prefix === undefined || prefix === "") return undefined;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last === 0xffff) throw new Error(`${collection}: an id prefix may not end in U+FFFF`);
+  return { from: prefix, below: prefix.slice(0, -1) + String.fromCharCode(last + 1) };
+};
 
 export const planFind = (fields: IndexedFields, query: FindQuery): FindPlan => {
   const where = checkedWhere(fields, query.where);
@@ -71,7 +81,14 @@ export const planFind = (fields: IndexedFields, query: FindQuery): FindPlan => {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
     throw new Error(`${fields.collection}: limit must be a non-negative integer, got ${limit}`);
   }
-  return { where, orderField, descending: query.orderBy?.direction === "desc", after: query.after, limit };
+  return {
+    where,
+    orderField,
+    descending: query.orderBy?.direction === "desc",
+    after: query.after,
+    limit,
+    idRange: idRangeOf(fields.collection, query.idPrefix),
+  };
 };
 
 export const checkedWhere = (fields: IndexedFields, where: Record<string, FieldValue> = {}) => {

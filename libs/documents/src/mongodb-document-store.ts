@@ -166,6 +166,7 @@ const mongoCollection = async <T extends { id: string }>(
       const plan = planFind(fields, query);
       if (plan.limit === 0) return [];
       const filters = [equalityFilter(plan.where)];
+      if (plan.idRange) filters.push({ _id: { $gte: plan.idRange.from, $lt: plan.idRange.below } });
       if (plan.after) filters.push(keysetFilter(plan.orderField, plan.descending, plan.after));
       const direction = plan.descending ? -1 : 1;
       const sort: [string, 1 | -1][] = plan.orderField === "id" ? [] : [[plan.orderField, direction]];

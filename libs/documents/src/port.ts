@@ -10,6 +10,11 @@ export type FieldValue = string | number | boolean | null;
 export interface FindQuery {
   /** Equality on indexed fields; `null` matches a null or missing field. */
   where?: Record<string, FieldValue>;
+  /**
+   * Only documents whose id starts with this: a range of the primary key, so documents keyed `{owner}:{item}` are
+   * read by owner with no index of their own. Compared as the ids are (by code unit; keep ids ASCII).
+   */
+  idPrefix?: string;
   /** Defaults to id ascending. Ties on the field are broken by id, in the same direction. */
   orderBy?: { field: string; direction: "asc" | "desc" };
   /** Keyset cursor: the order field's value and the id of the last document of the previous page. */

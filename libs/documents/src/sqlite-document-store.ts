@@ -80,8 +80,9 @@ const sqliteCollection = <T extends { id: string }>(
     if (!cached) return;
     if (id === undefined) cached.byId.clear();
     else cached.byId.delete(id);
-    // Any write may change which document an indexed value names.
-    cached.byField.clear();
+    // Any write may change which document an indexed value names. Only when it holds any: lru-cache's clear
+    // fills every slot array (the cache's size) even when empty, which cost every write of a cached collection.
+    if (cached.byField.size > 0) cached.byField.clear();
   };
   /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
   const remember = <V extends object>(map: LRUCache<string, V>, key: string, value: V): V => {
@@ -227,14 +228,23 @@ const sqliteCollection = <T extends { id: string }>(
       const plan = planFind(fields, query);
       const direction = plan.descending ? "DESC" : "ASC";
       const order = plan.orderField === "id" ? "" : `${columnOf(plan.orderField)} ${direction}, `;
+      const ids = plan.idRange
+        ? { sql: "id >= ? AND id < ?", params: [plan.idRange.from, plan.idRange.below] }
+        : undefined;
       const rowsOf = (columns: string) => {
         const rows: Record<string, SQLOutputValue>[] = [];
         for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
           const remaining = plan.limit === undefined ? -1 : plan.limit - rows.length;
           if (remaining === 0) break;
-          const where = whereClause(plan.where, range ? [range.sql] : []);
+          const extra = [ids, range].filter((condition) => condition !== undefined);
+          const where = whereClause(
+            plan.where,
+            extra.map((condition) => condition.sql),
+          );
           const sql = `SELECT ${columns} FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
-          rows.push(...statement(sql).all(...where.params, ...(range?.params ?? []), remaining));
+          rows.push(
+            ...statement(sql).all(...where.params, ...extra.flatMap((condition) => condition.params), remaining),
+          );
         }
         return rows;
       };

@@ -230,6 +230,44 @@ export const describeDocumentStoreContract = (
       expect(seen).toEqual(ids);
     });
 
+    it("finds the documents whose id starts with a prefix, with filters, orders and pages", async () => {
+      type Row = { id: string; at: number; kind: string };
+      const rows = await store.collection<Row>(`contract_${Math.random().toString(36).slice(2, 10)}`, {
+        indexes: ["at"],
+        fields: ["kind"],
+      });
+      const owners = ["a", "a:", "a:b", "a;", "a9", "ab", "b"];
+      await Promise.all(
+        owners.flatMap((owner, o) =>
+          [3, 1, 2].map((n) =>
+            rows.put({ id: `${owner}:${n}`, at: 10 * o + n, kind: n === 2 ? "two" : "other" }, null),
+          ),
+        ),
+      );
+      const ids = async (query: Parameters<typeof rows.find>[0]) => (await rows.find(query)).map((row) => row.id);
+      // "a:" takes the ids of owner "a" and of owners whose name starts "a:", never "a;", "a9" or "ab".
+      expect(await ids({ idPrefix: "a:" })).toEqual([
+        "a:1",
+        "a:2",
+        "a:3",
+        "a::1",
+        "a::2",
+        "a::3",
+        "a:b:1",
+        "a:b:2",
+        "a:b:3",
+      ]);
+      expect(await ids({ idPrefix: "a:b:" })).toEqual(["a:b:1", "a:b:2", "a:b:3"]);
+      expect(await ids({ idPrefix: "a:", where: { kind: "two" } })).toEqual(["a:2", "a::2", "a:b:2"]);
+      expect(await ids({ idPrefix: "b:", orderBy: { field: "at", direction: "desc" }, limit: 2 })).toEqual([
+        "b:3",
+        "b:2",
+      ]);
+      expect(await ids({ idPrefix: "a:", after: { value: "a::3", id: "a::3" }, limit: 2 })).toEqual(["a:b:1", "a:b:2"]);
+      expect(await ids({ idPrefix: "c:" })).toEqual([]);
+      expect(await ids({ idPrefix: "" })).toHaveLength(owners.length * 3);
+    });
+
     it("clears every document and accepts new ones afterwards", async () => {
       const tasks = await fresh<Task>(["status"]);
       await tasks.put({ id: "t1", status: "open", archived: false }, null);
