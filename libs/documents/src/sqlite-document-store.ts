@@ -151,6 +151,17 @@ const sqliteCollection = <T extends { id: string }>(
     return { sql: all.length ? ` WHERE ${all.join(" AND ")}` : "", params };
   };
 
+  /**
+   * What a write leaves in the cache once committed: the document as written at its new revision, so the next read
+   * of it (the projection's next event of the same video, the client's poll) needs no SELECT and no parse. Right
+   * after the COMMIT (see the group commit): a later commit of another connection is one the next look sees.
+   */
+  const written = cached
+    ? (doc: T) => (rev: number) => {
+        remember(cached.byId, doc.id, { doc, rev });
+      }
+    : undefined;
+
   /** A compare-and-set write; `before` is the document believed to be at `expectedRev`, if known. */
   const write = (doc: T, expectedRev: number | null, before: T | undefined): Promise<number> => {
     const json = JSON.stringify(doc);
@@ -169,7 +180,7 @@ const sqliteCollection = <T extends { id: string }>(
         return expectedRev + 1;
       },
       // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
-      { clean: true },
+      { clean: true, ...(written ? { committed: written(doc) } : {}) },
     );
   };
 
