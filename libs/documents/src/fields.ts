@@ -23,9 +23,30 @@ export const compoundIndexes = (fields: IndexedFields, compound: string[][] = []
   return compound;
 };
 
+/** The compound and partial indexes of a declaration, checked as `compoundIndexes` does, none declared twice. */
+export const declaredCompounds = (fields: IndexedFields, compound: string[][] = [], partial: string[][] = []) => {
+  const seen = new Set(fields.indexed);
+  for (const index of [...compoundIndexes(fields, compound), ...compoundIndexes(fields, partial)]) {
+    const key = index.join("\u0000");
+    if (seen.has(key)) throw new Error(`${fields.collection}: index [${index.join(", ")}] is declared twice`);
+    seen.add(key);
+  }
+  return { compound, partial };
+};
+
 /** The key that tells whether a collection is reopened with the same declaration. */
-export const indexesKey = (options: { indexes?: string[]; fields?: string[]; compound?: string[][] }) =>
-  JSON.stringify([[...new Set(options.indexes)].sort(), [...new Set(options.fields)].sort(), options.compound ?? []]);
+export const indexesKey = (options: {
+  indexes?: string[];
+  fields?: string[];
+  compound?: string[][];
+  partial?: string[][];
+}) =>
+  JSON.stringify([
+    [...new Set(options.indexes)].sort(),
+    [...new Set(options.fields)].sort(),
+    options.compound ?? [],
+    options.partial ?? [],
+  ]);
 
 export const indexedFields = (collection: string, indexes: string[] = [], fields: string[] = []): IndexedFields => {
   for (const name of [...indexes, ...fields]) {

@@ -59,6 +59,13 @@ export interface CollectionOptions {
   /** Multi-field indexes, each of declared fields (`indexes` or `fields`), in order. */
   compound?: string[][];
   /**
+   * Compound indexes like `compound`'s that hold only the documents whose last field is not null: for a `sum` of
+   * that field (which skips nulls), so a document whose field is null (most of them, say) costs the index no
+   * write. SQLite makes a partial index; MongoDB a full one (its planner would not take a partial one for the
+   * sum's `$ne: null`), which answers the same.
+   */
+  partial?: string[][];
+  /**
    * Point reads (`get`, `getBy`) answered from memory, up to this many documents each, and `find` taking the
    * documents it matched from there: for collections read far more often than written (API keys, the videos
    * clients poll and list). Exact: the SQLite adapter forgets what it

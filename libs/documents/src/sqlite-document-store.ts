@@ -3,7 +3,7 @@ import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import type { LRUCache } from "lru-cache";
 import {
   checkedWhere,
-  compoundIndexes,
+  declaredCompounds,
   type IndexedFields,
   indexedFields,
   indexedValue,
@@ -66,12 +66,13 @@ const sqliteCollection = <T extends { id: string }>(
   db: DatabaseSync,
   writes: GroupCommit,
   fields: IndexedFields,
-  { compound, cache: cacheSize }: CollectionOptions,
+  { compound, partial, cache: cacheSize }: CollectionOptions,
   cache: SqliteReadCache,
 ): Collection<T> => {
   const name = fields.collection;
   const table = quote(name);
-  createTable(db, table, fields, compoundIndexes(fields, compound));
+  const declared = declaredCompounds(fields, compound, partial);
+  createTable(db, table, fields, declared.compound, declared.partial);
   const cached = cacheSize
     ? { byId: cache.map<Revisioned<T>>(cacheSize), byField: cache.map<T>(cacheSize) }
     : undefined;
@@ -326,7 +327,13 @@ const keysetRanges = (
 };
 
 /** Creates the table, and adds (and backfills) the column and index of any indexed field it lacks. */
-const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, compound: string[][]) => {
+const createTable = (
+  db: DatabaseSync,
+  table: string,
+  fields: IndexedFields,
+  compound: string[][],
+  partial: string[][],
+) => {
   // IMMEDIATE: two processes opening the same collection must not both add a column.
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -346,14 +353,23 @@ const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, com
       }
     }
     // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
-    const declared = new Map(
-      [...fields.indexed.map((field) => [field]), ...compound].map((index) => [
-        `${fields.collection}__${index.join("_")}`,
-        index,
-      ]),
+    const declared = new Map<string, { index: string[]; partial: boolean }>();
+    const declare = (index: string[], isPartial: boolean) => {
+      declared.set(`${fields.collection}__${index.join("_")}`, { index, partial: isPartial });
+    };
+    for (const index of [...fields.indexed.map((field) => [field]), ...compound]) declare(index, false);
+    for (const index of partial) declare(index, true);
+    // An index of the same name made full where it is now partial (or the other way round) is made again.
+    const partialNow = new Map(
+      db
+        .prepare(`PRAGMA index_list(${table})`)
+        .all()
+        .map((row) => [row.name as string, Boolean(row.partial)]),
     );
-    for (const [name, index] of declared) {
-      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${index.map(columnOf).join(", ")}, id)`);
+    for (const [name, { index, partial: isPartial }] of declared) {
+      if (partialNow.has(name) && partialNow.get(name) !== isPartial) db.exec(`DROP INDEX ${quote(name)}`);
+      const where = isPartial ? ` WHERE ${columnOf(index.at(-1)!)} IS NOT NULL` : "";
+      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${index.map(columnOf).join(", ")}, id)${where}`);
     }
     // An index this adapter made for an earlier declaration (named `{collection}__…`) costs every write a
     // b-tree: dropped. Queries stay correct without it (an index only makes them faster).
