@@ -23,9 +23,30 @@ export const compoundIndexes = (fields: IndexedFields, compound: string[][] = []
   return compound;
 };
 
+/** The compound and partial indexes of a declaration, checked as `compoundIndexes` does, none declared twice. */
+export const declaredCompounds = (fields: IndexedFields, compound: string[][] = [], partial: string[][] = []) => {
+  const seen = new Set(fields.indexed);
+  for (const index of [...compoundIndexes(fields, compound), ...compoundIndexes(fields, partial)]) {
+    const key = index.join("\u0000");
+    if (seen.has(key)) throw new Error(`${fields.collection}: index [${index.join(", ")}] is declared twice`);
+    seen.add(key);
+  }
+  return { compound, partial };
+};
+
 /** The key that tells whether a collection is reopened with the same declaration. */
-export const indexesKey = (options: { indexes?: string[]; fields?: string[]; compound?: string[][] }) =>
-  JSON.stringify([[...new Set(options.indexes)].sort(), [...new Set(options.fields)].sort(), options.compound ?? []]);
+export const indexesKey = (options: {
+  indexes?: string[];
+  fields?: string[];
+  compound?: string[][];
+  partial?: string[][];
+}) =>
+  JSON.stringify([
+    [...new Set(options.indexes)].sort(),
+    [...new Set(options.fields)].sort(),
+    options.compound ?? [],
+    options.partial ?? [],
+  ]);
 
 export const indexedFields = (collection: string, indexes: string[] = [], fields: string[] = []): IndexedFields => {
   for (const name of [...indexes, ...fields]) {
@@ -61,7 +82,17 @@ export interface FindPlan {
   descending: boolean;
   after: { value: FieldValue; id: string } | undefined;
   limit: number | undefined;
+  /** The ids starting with the query's `idPrefix`: at least `from`, below `below`. */
+  idRange: { from: string; below: string } | undefined;
 }
+
+/** The ids that start with `prefix`, as a range: `prefix` up to its last code unit plus one. */
+export const idRangeOf = (collection: string, prefix: string | undefined) => {
+  if (prefix === undefined || prefix === "") return undefined;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last === 0xffff) throw new Error(`${collection}: an id prefix may not end in U+FFFF`);
+  return { from: prefix, below: prefix.slice(0, -1) + String.fromCharCode(last + 1) };
+};
 
 export const planFind = (fields: IndexedFields, query: FindQuery): FindPlan => {
   const where = checkedWhere(fields, query.where);
@@ -71,7 +102,14 @@ export const planFind = (fields: IndexedFields, query: FindQuery): FindPlan => {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
     throw new Error(`${fields.collection}: limit must be a non-negative integer, got ${limit}`);
   }
-  return { where, orderField, descending: query.orderBy?.direction === "desc", after: query.after, limit };
+  return {
+    where,
+    orderField,
+    descending: query.orderBy?.direction === "desc",
+    after: query.after,
+    limit,
+    idRange: idRangeOf(fields.collection, query.idPrefix),
+  };
 };
 
 export const checkedWhere = (fields: IndexedFields, where: Record<string, FieldValue> = {}) => {

@@ -1,7 +1,7 @@
 import { type Db, type Filter, MongoClient, type Collection as MongoCollection, MongoServerError } from "mongodb";
 import {
   checkedWhere,
-  compoundIndexes,
+  declaredCompounds,
   type IndexedFields,
   indexedFields,
   indexedValue,
@@ -56,7 +56,7 @@ export const openMongoDocumentStore = async (
         db,
         options.collectionPrefix,
         indexedFields(name, collectionOptions.indexes, collectionOptions.fields),
-        collectionOptions.compound,
+        collectionOptions,
       );
       opened.set(name, { indexes, collection });
       return collection;
@@ -117,15 +117,19 @@ const mongoCollection = async <T extends { id: string }>(
   db: Db,
   prefix: string,
   fields: IndexedFields,
-  compound: string[][] | undefined,
+  { compound, partial }: CollectionOptions,
 ): Promise<Collection<T>> => {
   const name = fields.collection;
   const docs: MongoCollection<Stored> = db.collection<Stored>(`${prefix}${name}`);
   // (field, _id) serves equality on the field alone too, and keyset pages ordered by it; _id is indexed already.
-  const indexSpecs = [...fields.indexed.map((field) => [field]), ...compoundIndexes(fields, compound)].map((index) => ({
-    key: Object.fromEntries([...index.map((field) => [pathOf(field), 1] as const), ["_id", 1] as const]),
-    name: ourIndexName(index.map(pathOf)),
-  }));
+  const declared = declaredCompounds(fields, compound, partial);
+  // A partial index answers as a full one does: MongoDB keeps it full (see CollectionOptions.partial).
+  const indexSpecs = [...fields.indexed.map((field) => [field]), ...declared.compound, ...declared.partial].map(
+    (index) => ({
+      key: Object.fromEntries([...index.map((field) => [pathOf(field), 1] as const), ["_id", 1] as const]),
+      name: ourIndexName(index.map(pathOf)),
+    }),
+  );
   if (indexSpecs.length > 0) await docs.createIndexes(indexSpecs);
   await dropUndeclaredIndexes(docs, new Set(indexSpecs.map((spec) => spec.name)));
 
@@ -166,6 +170,7 @@ const mongoCollection = async <T extends { id: string }>(
       const plan = planFind(fields, query);
       if (plan.limit === 0) return [];
       const filters = [equalityFilter(plan.where)];
+      if (plan.idRange) filters.push({ _id: { $gte: plan.idRange.from, $lt: plan.idRange.below } });
       if (plan.after) filters.push(keysetFilter(plan.orderField, plan.descending, plan.after));
       const direction = plan.descending ? -1 : 1;
       const sort: [string, 1 | -1][] = plan.orderField === "id" ? [] : [[plan.orderField, direction]];

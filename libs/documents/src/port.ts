@@ -10,6 +10,11 @@ export type FieldValue = string | number | boolean | null;
 export interface FindQuery {
   /** Equality on indexed fields; `null` matches a null or missing field. */
   where?: Record<string, FieldValue>;
+  /**
+   * Only documents whose id starts with this: a range of the primary key, so documents keyed `{owner}:{item}` are
+   * read by owner with no index of their own. Compared as the ids are (by code unit; keep ids ASCII).
+   */
+  idPrefix?: string;
   /** Defaults to id ascending. Ties on the field are broken by id, in the same direction. */
   orderBy?: { field: string; direction: "asc" | "desc" };
   /** Keyset cursor: the order field's value and the id of the last document of the previous page. */
@@ -53,6 +58,13 @@ export interface CollectionOptions {
   fields?: string[];
   /** Multi-field indexes, each of declared fields (`indexes` or `fields`), in order. */
   compound?: string[][];
+  /**
+   * Compound indexes like `compound`'s that hold only the documents whose last field is not null: for a `sum` of
+   * that field (which skips nulls), so a document whose field is null (most of them, say) costs the index no
+   * write. SQLite makes a partial index; MongoDB a full one (its planner would not take a partial one for the
+   * sum's `$ne: null`), which answers the same.
+   */
+  partial?: string[][];
   /**
    * Point reads (`get`, `getBy`) answered from memory, up to this many documents each, and `find` taking the
    * documents it matched from there: for collections read far more often than written (API keys, the videos

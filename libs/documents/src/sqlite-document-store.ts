@@ -3,7 +3,7 @@ import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
 import type { LRUCache } from "lru-cache";
 import {
   checkedWhere,
-  compoundIndexes,
+  declaredCompounds,
   type IndexedFields,
   indexedFields,
   indexedValue,
@@ -93,12 +93,13 @@ const sqliteCollection = <T extends { id: string }>(
   db: DatabaseSync,
   writes: GroupCommit,
   fields: IndexedFields,
-  { compound, cache: cacheSize }: CollectionOptions,
+  { compound, partial, cache: cacheSize }: CollectionOptions,
   cache: SqliteReadCache,
 ): Collection<T> => {
   const name = fields.collection;
   const table = quote(name);
-  createTable(db, table, fields, compoundIndexes(fields, compound));
+  const declared = declaredCompounds(fields, compound, partial);
+  createTable(db, table, fields, declared.compound, declared.partial);
   const cached = cacheSize
     ? { byId: cache.map<Revisioned<T>>(cacheSize), byField: fieldCaches<T>(cache, cacheSize) }
     : undefined;
@@ -107,8 +108,9 @@ const sqliteCollection = <T extends { id: string }>(
     if (!cached) return;
     if (id === undefined) cached.byId.clear();
     else cached.byId.delete(id);
-    // Any write may change which document an indexed value names.
-    cached.byField.clear();
+    // Any write may change which document an indexed value names. Only when it holds any: lru-cache's clear
+    // fills every slot array (the cache's size) even when empty, which cost every write of a cached collection.
+    if (cached.byField.size > 0) cached.byField.clear();
   };
   /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
   const remember = <K extends {}, V extends object>(map: LRUCache<K, V>, key: K, value: V): V => {
@@ -177,6 +179,17 @@ const sqliteCollection = <T extends { id: string }>(
     return { sql: all.length ? ` WHERE ${all.join(" AND ")}` : "", params };
   };
 
+  /**
+   * What a write leaves in the cache once committed: the document as written at its new revision, so the next read
+   * of it (the projection's next event of the same video, the client's poll) needs no SELECT and no parse. Right
+   * after the COMMIT (see the group commit): a later commit of another connection is one the next look sees.
+   */
+  const written = cached
+    ? (doc: T) => (rev: number) => {
+        remember(cached.byId, doc.id, { doc, rev });
+      }
+    : undefined;
+
   /** A compare-and-set write; `before` is the document believed to be at `expectedRev`, if known. */
   const write = (doc: T, expectedRev: number | null, before: T | undefined): Promise<number> => {
     const json = JSON.stringify(doc);
@@ -195,7 +208,7 @@ const sqliteCollection = <T extends { id: string }>(
         return expectedRev + 1;
       },
       // One statement either way: a conflict has written nothing, and fails alone without a savepoint.
-      { clean: true },
+      { clean: true, ...(written ? { committed: written(doc) } : {}) },
     );
   };
 
@@ -254,14 +267,23 @@ const sqliteCollection = <T extends { id: string }>(
       const plan = planFind(fields, query);
       const direction = plan.descending ? "DESC" : "ASC";
       const order = plan.orderField === "id" ? "" : `${columnOf(plan.orderField)} ${direction}, `;
+      const ids = plan.idRange
+        ? { sql: "id >= ? AND id < ?", params: [plan.idRange.from, plan.idRange.below] }
+        : undefined;
       const rowsOf = (columns: string) => {
         const rows: Record<string, SQLOutputValue>[] = [];
         for (const range of keysetRanges(plan.orderField, plan.descending, plan.after)) {
           const remaining = plan.limit === undefined ? -1 : plan.limit - rows.length;
           if (remaining === 0) break;
-          const where = whereClause(plan.where, range ? [range.sql] : []);
+          const extra = [ids, range].filter((condition) => condition !== undefined);
+          const where = whereClause(
+            plan.where,
+            extra.map((condition) => condition.sql),
+          );
           const sql = `SELECT ${columns} FROM ${table}${where.sql} ORDER BY ${order}id ${direction} LIMIT ?`;
-          rows.push(...statement(sql).all(...where.params, ...(range?.params ?? []), remaining));
+          rows.push(
+            ...statement(sql).all(...where.params, ...extra.flatMap((condition) => condition.params), remaining),
+          );
         }
         return rows;
       };
@@ -332,7 +354,13 @@ const keysetRanges = (
 };
 
 /** Creates the table, and adds (and backfills) the column and index of any indexed field it lacks. */
-const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, compound: string[][]) => {
+const createTable = (
+  db: DatabaseSync,
+  table: string,
+  fields: IndexedFields,
+  compound: string[][],
+  partial: string[][],
+) => {
   // IMMEDIATE: two processes opening the same collection must not both add a column.
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -352,14 +380,23 @@ const createTable = (db: DatabaseSync, table: string, fields: IndexedFields, com
       }
     }
     // (field, id) serves equality on the field alone too, and keyset pages ordered by it.
-    const declared = new Map(
-      [...fields.indexed.map((field) => [field]), ...compound].map((index) => [
-        `${fields.collection}__${index.join("_")}`,
-        index,
-      ]),
+    const declared = new Map<string, { index: string[]; partial: boolean }>();
+    const declare = (index: string[], isPartial: boolean) => {
+      declared.set(`${fields.collection}__${index.join("_")}`, { index, partial: isPartial });
+    };
+    for (const index of [...fields.indexed.map((field) => [field]), ...compound]) declare(index, false);
+    for (const index of partial) declare(index, true);
+    // An index of the same name made full where it is now partial (or the other way round) is made again.
+    const partialNow = new Map(
+      db
+        .prepare(`PRAGMA index_list(${table})`)
+        .all()
+        .map((row) => [row.name as string, Boolean(row.partial)]),
     );
-    for (const [name, index] of declared) {
-      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${index.map(columnOf).join(", ")}, id)`);
+    for (const [name, { index, partial: isPartial }] of declared) {
+      if (partialNow.has(name) && partialNow.get(name) !== isPartial) db.exec(`DROP INDEX ${quote(name)}`);
+      const where = isPartial ? ` WHERE ${columnOf(index.at(-1)!)} IS NOT NULL` : "";
+      db.exec(`CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${table} (${index.map(columnOf).join(", ")}, id)${where}`);
     }
     // An index this adapter made for an earlier declaration (named `{collection}__…`) costs every write a
     // b-tree: dropped. Queries stay correct without it (an index only makes them faster).

@@ -230,6 +230,44 @@ export const describeDocumentStoreContract = (
       expect(seen).toEqual(ids);
     });
 
+    it("finds the documents whose id starts with a prefix, with filters, orders and pages", async () => {
+      type Row = { id: string; at: number; kind: string };
+      const rows = await store.collection<Row>(`contract_${Math.random().toString(36).slice(2, 10)}`, {
+        indexes: ["at"],
+        fields: ["kind"],
+      });
+      const owners = ["a", "a:", "a:b", "a;", "a9", "ab", "b"];
+      await Promise.all(
+        owners.flatMap((owner, o) =>
+          [3, 1, 2].map((n) =>
+            rows.put({ id: `${owner}:${n}`, at: 10 * o + n, kind: n === 2 ? "two" : "other" }, null),
+          ),
+        ),
+      );
+      const ids = async (query: Parameters<typeof rows.find>[0]) => (await rows.find(query)).map((row) => row.id);
+      // "a:" takes the ids of owner "a" and of owners whose name starts "a:", never "a;", "a9" or "ab".
+      expect(await ids({ idPrefix: "a:" })).toEqual([
+        "a:1",
+        "a:2",
+        "a:3",
+        "a::1",
+        "a::2",
+        "a::3",
+        "a:b:1",
+        "a:b:2",
+        "a:b:3",
+      ]);
+      expect(await ids({ idPrefix: "a:b:" })).toEqual(["a:b:1", "a:b:2", "a:b:3"]);
+      expect(await ids({ idPrefix: "a:", where: { kind: "two" } })).toEqual(["a:2", "a::2", "a:b:2"]);
+      expect(await ids({ idPrefix: "b:", orderBy: { field: "at", direction: "desc" }, limit: 2 })).toEqual([
+        "b:3",
+        "b:2",
+      ]);
+      expect(await ids({ idPrefix: "a:", after: { value: "a::3", id: "a::3" }, limit: 2 })).toEqual(["a:b:1", "a:b:2"]);
+      expect(await ids({ idPrefix: "c:" })).toEqual([]);
+      expect(await ids({ idPrefix: "" })).toHaveLength(owners.length * 3);
+    });
+
     it("clears every document and accepts new ones afterwards", async () => {
       const tasks = await fresh<Task>(["status"]);
       await tasks.put({ id: "t1", status: "open", archived: false }, null);
@@ -287,6 +325,57 @@ export const describeDocumentStoreContract = (
       // Only the compound index was made; "account" and the others have none of their own.
       if (indexesOf) expect(await indexesOf(name)).toEqual([["account", "pending"]]);
       await expect(docs.find({ where: { note: "x" } })).rejects.toThrow(/not an indexed field/);
+    });
+
+    it("sums through a partial index as through a full one, as documents move between null and set", async () => {
+      type Pending = { id: string; account: string; pending: number | null; at: number };
+      const name = `contract_${Math.random().toString(36).slice(2, 10)}`;
+      const declaration = { fields: ["account", "pending", "at"], compound: [["account", "at"]] };
+      // Opened full first (an older declaration), then partial, then full again: each answers the same.
+      const full = await store.collection<Pending>(name, { ...declaration, compound: [["account", "pending"]] });
+      await full.put({ id: "p0", account: "a", pending: 5, at: 1 }, null);
+      await full.put({ id: "p1", account: "a", pending: null, at: 2 }, null);
+      const again = await open();
+      try {
+        const docs = await again.collection<Pending>(name, { ...declaration, partial: [["account", "pending"]] });
+        expect(await docs.sum("pending", { account: "a" })).toBe(5);
+        await docs.put({ id: "p2", account: "a", pending: 2, at: 3 }, null);
+        await docs.put({ id: "p3", account: "b", pending: 7, at: 4 }, null);
+        await docs.update("p0", (doc) => doc && { ...doc, pending: null });
+        await docs.update("p1", (doc) => doc && { ...doc, pending: 4 });
+        expect(await docs.sum("pending", { account: "a" })).toBe(6);
+        expect(await docs.sum("pending", { account: "b" })).toBe(7);
+        expect(await docs.count({ account: "a", pending: null })).toBe(1);
+        expect(
+          (await docs.find({ where: { account: "a" }, orderBy: { field: "at", direction: "asc" } })).map((d) => d.id),
+        ).toEqual(["p0", "p1", "p2"]);
+        if (indexesOf)
+          expect(await indexesOf(name)).toEqual([
+            ["account", "at"],
+            ["account", "pending"],
+          ]);
+        await docs.update("p2", (doc) => doc && { ...doc, pending: null });
+        expect(await docs.sum("pending", { account: "a" })).toBe(4);
+      } finally {
+        await again.close();
+      }
+      const third = await open();
+      try {
+        const docs = await third.collection<Pending>(name, {
+          ...declaration,
+          compound: [
+            ["account", "at"],
+            ["account", "pending"],
+          ],
+        });
+        expect(await docs.sum("pending", { account: "a" })).toBe(4);
+        expect(await docs.sum("pending", { account: "b" })).toBe(7);
+      } finally {
+        await third.close();
+      }
+      await expect(
+        store.collection<Pending>(`${name}_twice`, { ...declaration, partial: [["account", "at"]] }),
+      ).rejects.toThrow(/declared twice/);
     });
 
     it("keeps exactly the declared indexes: one no longer declared is dropped when the collection is opened", async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { StatementSync } from "node:sqlite";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { type DocumentStore, openSqliteDocumentStore } from "../src/index.ts";
 import { describeDocumentStoreContract } from "./contract-suite.ts";
 
@@ -107,6 +108,40 @@ describe("SQLite read cache", () => {
     ]);
     expect(await otherKeys.find({ where: { sha256: "h" } })).toEqual(await cachedKeys.find({ where: { sha256: "h" } }));
     await close();
+  });
+
+  it("keeps what it wrote: the next read needs no SELECT, and another connection's commit after it still shows", async () => {
+    const { cachedKeys, otherKeys, close } = await twoConnections();
+    const pointReads = () => selects.filter((sql) => sql.startsWith("SELECT rev, doc")).length;
+    const selects: string[] = [];
+    const run = StatementSync.prototype.get;
+    const spy = vi.spyOn(StatementSync.prototype, "get").mockImplementation(function (
+      this: StatementSync,
+      ...params: Parameters<StatementSync["get"]>
+    ) {
+      selects.push(this.sourceSQL);
+      return run.apply(this, params);
+    });
+    try {
+      // The first look finds the other connection's commit (it made its table) and drops everything: look once.
+      expect(await cachedKeys.get("k0")).toBeUndefined();
+      selects.length = 0;
+      await cachedKeys.put({ id: "k1", sha256: "h1", revoked: false }, null);
+      expect(await cachedKeys.get("k1")).toEqual({ doc: { id: "k1", sha256: "h1", revoked: false }, rev: 1 });
+      await cachedKeys.update("k1", (key) => key && { ...key, revoked: true });
+      const read = await cachedKeys.get("k1");
+      expect(read).toEqual({ doc: { id: "k1", sha256: "h1", revoked: true }, rev: 2 });
+      expect(Object.isFrozen(read?.doc)).toBe(true);
+      expect(pointReads()).toBe(0);
+      await otherKeys.update("k1", (key) => key && { ...key, revoked: false });
+      expect(await cachedKeys.get("k1")).toEqual({ doc: { id: "k1", sha256: "h1", revoked: false }, rev: 3 });
+      // A write that conflicts leaves the committed document in place.
+      await expect(cachedKeys.put({ id: "k1", sha256: "h1", revoked: true }, 2)).rejects.toThrow(/expected rev 2/);
+      expect(await cachedKeys.get("k1")).toEqual({ doc: { id: "k1", sha256: "h1", revoked: false }, rev: 3 });
+    } finally {
+      spy.mockRestore();
+      await close();
+    }
   });
 
   it("keeps what it read when a write of its own conflicts and changes nothing", async () => {

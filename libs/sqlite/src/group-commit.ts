@@ -3,6 +3,7 @@ import type { DatabaseSync } from "node:sqlite";
 interface Pending {
   work: () => unknown;
   clean: boolean;
+  committed: ((value: unknown) => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -16,7 +17,9 @@ interface Pending {
  * written nothing (its one write is a single statement, which SQLite undoes alone, or it throws before
  * writing): its failure is recorded and the batch goes on (a document's revision conflict, say). So a write must be a pure function of the database (no effects outside it):
  * it may run twice, and only the second run counts. Promises settle only after COMMIT, so a resolved
- * write is durable (to the degree `synchronous` promises).
+ * write is durable (to the degree `synchronous` promises). A write's `committed` runs right after the COMMIT that
+ * made it durable, before any promise settles and with no other JavaScript between: what it records of the
+ * database (a cache, say) is known to be no older than that commit.
  */
 export const sqliteGroupCommit = (db: DatabaseSync) => {
   const begin = db.prepare("BEGIN IMMEDIATE");
@@ -82,6 +85,15 @@ export const sqliteGroupCommit = (db: DatabaseSync) => {
       for (const { reject } of batch) reject(error);
       return;
     }
+    for (const [index, { committed }] of batch.entries()) {
+      const { ok, value } = outcomes[index]!;
+      if (!ok || !committed) continue;
+      try {
+        committed(value);
+      } catch {
+        // Only a record of what was written: the write itself stands.
+      }
+    }
     batch.forEach(({ resolve, reject }, index) => {
       const { ok, value } = outcomes[index]!;
       if (ok) resolve(value);
@@ -91,10 +103,19 @@ export const sqliteGroupCommit = (db: DatabaseSync) => {
 
   return {
     /** Queues `work` (synchronous statements, no effects outside the database) for the next group transaction. */
-    write: <T>(work: () => T, { clean = false }: { clean?: boolean } = {}): Promise<T> =>
+    write: <T>(
+      work: () => T,
+      { clean = false, committed }: { clean?: boolean; committed?: (value: T) => void } = {},
+    ): Promise<T> =>
       new Promise<T>((resolve, reject) => {
-        if (pending.push({ work, clean, resolve: resolve as (value: unknown) => void, reject }) === 1)
-          setImmediate(flush);
+        const entry = {
+          work,
+          clean,
+          committed: committed as ((value: unknown) => void) | undefined,
+          resolve: resolve as (value: unknown) => void,
+          reject,
+        };
+        if (pending.push(entry) === 1) setImmediate(flush);
       }),
     /** Commits what is queued now (before closing the database). */
     flush,

@@ -64,6 +64,33 @@ describe("sqliteGroupCommit", () => {
     expect(keys.all().map((row) => row.k)).toEqual(["a", "b", "c"]);
   });
 
+  it("tells each write that committed, right after the COMMIT and before any promise settles", async () => {
+    const { db, insert, keys } = openTable();
+    const { write } = sqliteGroupCommit(db);
+    const seen: unknown[][] = [];
+    const settled = (name: string) => () => seen.push([name, "settled"]);
+    await Promise.allSettled([
+      write(() => insert.run("a"), { committed: () => seen.push(["a", db.isTransaction, keys.all().length]) }).then(
+        settled("a"),
+      ),
+      write(
+        () => {
+          insert.run("b");
+          insert.run("a"); // rolled back: never told it committed
+        },
+        { committed: () => seen.push(["b"]) },
+      ).catch(settled("b")),
+      write(() => "c", { committed: (value) => seen.push([value, db.isTransaction]) }).then(settled("c")),
+    ]);
+    expect(seen).toEqual([
+      ["a", false, 1],
+      ["c", false],
+      ["a", "settled"],
+      ["b", "settled"],
+      ["c", "settled"],
+    ]);
+  });
+
   it("commits what is queued when flushed before close", async () => {
     const { db, insert, keys } = openTable();
     const { write, flush } = sqliteGroupCommit(db);

@@ -8,7 +8,7 @@ import { fileStorage } from "@reelgate/object-storage";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IngressDeps } from "../src/app.ts";
 import { mediaOrigins } from "../src/http/routes/console.ts";
-import type { VideoEventView } from "../src/views/video-history.ts";
+import { historyRowId, type VideoEventView } from "../src/views/video-history.ts";
 import { openViews } from "../src/views/views.ts";
 import { buildTestApp, stubBilling } from "./support/test-app.ts";
 
@@ -139,7 +139,8 @@ describe("the API the console needs", () => {
       jobEvent("e7", "video_d", "JobSubmitted", 90 * 60_000, { channelId: "gone" }),
       jobEvent("e8", "video_d", "SubmitAttemptFailed", 80 * 60_000, { channelId: "beta", message: "old" }),
     ];
-    for (const event of events) await api.views.videoEvents.put(event, null);
+    for (const { videoId, ...event } of events)
+      await api.views.videoEvents.put({ ...event, id: historyRowId(videoId, event.id) }, null);
     const answer = await api.get("/admin/v1/channels", "admin");
     expect(answer.statusCode).toBe(200);
     expect(answer.json().data).toEqual([

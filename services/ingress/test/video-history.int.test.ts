@@ -5,6 +5,7 @@ import type { TypedEnvelope } from "@reelgate/contracts";
 import { openSqliteDocumentStore } from "@reelgate/documents";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectEvent } from "../src/views/projection.ts";
+import { fromVideoEventRow, historyPrefixOf, historyRowId } from "../src/views/video-history.ts";
 import { openViews, type Views } from "../src/views/views.ts";
 
 const videoId = "video_history1";
@@ -73,10 +74,11 @@ describe("the video history the projection keeps", () => {
     await projectEvent(views, reserved);
     await projectEvent(views, requested);
     await projectEvent(views, credited);
-    const docs = await views.videoEvents.find({ where: { videoId } });
+    const docs = (await views.videoEvents.find({ idPrefix: historyPrefixOf(videoId) })).map(fromVideoEventRow);
     expect(docs.map((doc) => doc.id).sort()).toEqual(["evt_req", "evt_res"]);
     expect(await views.videoEvents.count()).toBe(2);
-    expect((await views.videoEvents.get("evt_res"))?.doc).toMatchObject({
+    const row = await views.videoEvents.get(historyRowId(videoId, "evt_res"));
+    expect(row && fromVideoEventRow(row.doc)).toMatchObject({
       videoId,
       type: "FundsReserved",
       stream: "account-acct_1",

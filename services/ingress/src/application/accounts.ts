@@ -13,7 +13,7 @@ import { toNewEvents } from "@reelgate/runtime";
 import type { BillingClient } from "../adapters/billing-client.ts";
 import { notFound } from "../domain/errors.ts";
 import { toLedgerEntry } from "../views/ledger-entry.ts";
-import { historyItem, orderHistory } from "../views/video-history.ts";
+import { fromVideoEventRow, historyItem, historyPrefixOf, orderHistory } from "../views/video-history.ts";
 import { toVideoObject } from "../views/video-object.ts";
 import { isRequested } from "../views/video-view.ts";
 import type { KeyView, Views } from "../views/views.ts";
@@ -121,10 +121,8 @@ export const accountService = ({
       const found = await views.videos.get(videoId);
       // Not served until its request reached the read model (other services' events may come first).
       if (!found || !isRequested(found.doc)) throw notFound(`video with id '${videoId}'`);
-      const events = await views.videoEvents.find({
-        where: { videoId },
-        orderBy: { field: "occurredAtMs", direction: "asc" },
-      });
+      const rows = await views.videoEvents.find({ idPrefix: historyPrefixOf(videoId) });
+      const events = rows.map(fromVideoEventRow);
       return {
         ...toVideoObject(found.doc),
         account_id: found.doc.accountId,

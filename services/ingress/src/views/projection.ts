@@ -1,7 +1,7 @@
 import { categoryOf, type TypedEnvelope } from "@reelgate/contracts";
 import { RevisionConflict } from "@reelgate/documents";
 import { applyToBalanceView } from "./balance-view.ts";
-import { historyVideoIdOf, toVideoEventView } from "./video-history.ts";
+import { historyVideoIdOf, toVideoEventRow } from "./video-history.ts";
 import { applyToVideoView, changesVideoView, videoIdOf } from "./video-view.ts";
 import type { Views } from "./views.ts";
 
@@ -41,12 +41,12 @@ export const projectEvents = async (views: Views, events: TypedEnvelope[]): Prom
   };
 
   const plan = (event: TypedEnvelope, index: number) => {
-    // The video's history: one document per event, keyed by the event's id, so a redelivery writes nothing.
+    // The video's history: one document per event, keyed by the video and the event, so a redelivery writes nothing.
     const historyOf = historyVideoIdOf(event);
     if (historyOf) {
       // Insert-only, without reading first: a redelivery's insert conflicts and writes nothing.
       writesOf[index]!.push(
-        views.videoEvents.put(toVideoEventView(event, historyOf), null).then(
+        views.videoEvents.put(toVideoEventRow(event, historyOf), null).then(
           () => {
             applied[index] = true;
           },

@@ -1,8 +1,8 @@
 import { categoryOf, type Envelope } from "@reelgate/contracts";
 
-/** One event about a video, from any of the four services, as ingress's projection recorded it. */
+/** One event about a video, from any of the four services, as the admin history and channel list read it. */
 export interface VideoEventView {
-  /** The event's id: a redelivered event lands on the same document. */
+  /** The event's id. */
   id: string;
   videoId: string;
   type: string;
@@ -15,13 +15,29 @@ export interface VideoEventView {
   data: unknown;
 }
 
+/**
+ * The history's document of one event: keyed `{videoId}:{eventId}` (see `historyRowId`), so a video's history is a
+ * range of the primary key (no index by video to write) and a redelivered event lands on the same document.
+ * Everything else is the view's (the video id is the key's, not written twice).
+ */
+export type VideoEventRow = Omit<VideoEventView, "videoId">;
+
+/** Video ids (`video_…`, ours) never hold the separator, so the key splits at its first one. */
+const separator = ":";
+
+export const historyRowId = (videoId: string, eventId: string) => `${videoId}${separator}${eventId}`;
+
+/** The key range of one video's history: `find({ idPrefix })`. */
+export const historyPrefixOf = (videoId: string) => `${videoId}${separator}`;
+
 /** The video an event belongs to in the history: every service correlates a video's events by its id. */
 export const historyVideoIdOf = (event: Envelope): string | undefined =>
-  event.correlationId.startsWith("video_") ? event.correlationId : undefined;
+  event.correlationId.startsWith("video_") && !event.correlationId.includes(separator)
+    ? event.correlationId
+    : undefined;
 
-export const toVideoEventView = (event: Envelope, videoId: string): VideoEventView => ({
-  id: event.id,
-  videoId,
+export const toVideoEventRow = (event: Envelope, videoId: string): VideoEventRow => ({
+  id: historyRowId(videoId, event.id),
   type: event.type,
   stream: event.stream,
   version: event.version,
@@ -30,6 +46,15 @@ export const toVideoEventView = (event: Envelope, videoId: string): VideoEventVi
   causationId: event.causationId,
   data: event.data,
 });
+
+export const fromVideoEventRow = (row: VideoEventRow): VideoEventView => {
+  const at = row.id.indexOf(separator);
+  return { ...row, id: row.id.slice(at + 1), videoId: row.id.slice(0, at) };
+};
+
+/** The view of one event, as the history gives it back. */
+export const toVideoEventView = (event: Envelope, videoId: string): VideoEventView =>
+  fromVideoEventRow(toVideoEventRow(event, videoId));
 
 /** Ties in time (same millisecond) are broken the way the work flows: request, billing, job, media. */
 const flowRank: Record<string, number> = { task: 0, account: 1, job: 2, asset: 3, apikey: 4 };

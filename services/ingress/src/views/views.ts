@@ -1,6 +1,7 @@
 import type { Collection, DocumentStore } from "@reelgate/documents";
 import type { BalanceView } from "./balance-view.ts";
-import type { VideoEventView } from "./video-history.ts";
+import { type MigrationRecord, migrateHistoryKeys } from "./history-migration.ts";
+import type { VideoEventRow } from "./video-history.ts";
 import type { VideoDocument } from "./video-view.ts";
 
 export interface KeyView {
@@ -29,8 +30,8 @@ export interface Views {
   videos: Collection<VideoDocument>;
   balances: Collection<BalanceView>;
   keys: Collection<KeyView>;
-  /** Every event about a video, from all four services, one document per event (for the admin history). */
-  videoEvents: Collection<VideoEventView>;
+  /** Every event about a video, from all four services, one document per event keyed by video (the admin history). */
+  videoEvents: Collection<VideoEventRow>;
   /** Not a projection: ingress's own memory of Idempotency-Keys (never rebuilt). */
   idempotency: Collection<IdempotencyRecord>;
 }
@@ -43,10 +44,10 @@ export interface Views {
  */
 export const videoCollection = {
   fields: ["accountId", "createdAtMs", "pendingQuoteMicros", "deleted"],
-  compound: [
-    ["accountId", "pendingQuoteMicros"],
-    ["accountId", "deleted", "createdAtMs"],
-  ],
+  compound: [["accountId", "deleted", "createdAtMs"]],
+  // Only the videos billing has not answered yet: the others (nearly all) hold null, and a video whose quote
+  // is answered leaves the index instead of moving to a random place among the account's nulls.
+  partial: [["accountId", "pendingQuoteMicros"]],
 };
 
 /**
@@ -56,21 +57,26 @@ export const videoCollection = {
 export const keyCacheSize = 10_000;
 export const videoCacheSize = 2_000;
 
-/** Ingress's read models, with the fields its queries filter and sort on indexed. */
-export const openViews = async (documents: DocumentStore): Promise<Views> => ({
-  videos: await documents.collection<VideoDocument>("videos", { ...videoCollection, cache: videoCacheSize }),
-  balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
-  // Every request looks its key up by hash; nothing queries keys by account or revocation.
-  keys: await documents.collection<KeyView>("keys", {
-    indexes: ["sha256"],
-    fields: ["accountId", "revoked"],
-    cache: keyCacheSize,
-  }),
-  // ~15 rows per video, each written to every index: only what a query needs. A video's history (by videoId)
-  // is a handful of rows, sorted in memory, so no (videoId, occurredAtMs) index; the admin's channel list
-  // reads the newest events of all videos by occurredAtMs.
-  videoEvents: await documents.collection<VideoEventView>("video_events", {
-    indexes: ["videoId", "occurredAtMs"],
-  }),
-  idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
-});
+/** Ingress's read models, with the fields its queries filter and sort on indexed; older layouts migrated on open. */
+export const openViews = async (documents: DocumentStore): Promise<Views> => {
+  const views: Views = {
+    videos: await documents.collection<VideoDocument>("videos", { ...videoCollection, cache: videoCacheSize }),
+    balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
+    // Every request looks its key up by hash; nothing queries keys by account or revocation.
+    keys: await documents.collection<KeyView>("keys", {
+      indexes: ["sha256"],
+      fields: ["accountId", "revoked"],
+      cache: keyCacheSize,
+    }),
+    // ~10 rows per video, each written to every index: only what a query needs. A video's history is a range of
+    // the primary key (ids `{videoId}:{eventId}`), a handful of rows sorted in memory, so no index by video; the
+    // admin's channel list reads the newest events of all videos by occurredAtMs.
+    videoEvents: await documents.collection<VideoEventRow>("video_events", { indexes: ["occurredAtMs"] }),
+    idempotency: await documents.collection<IdempotencyRecord>("idempotency", { indexes: [] }),
+  };
+  await migrateHistoryKeys(
+    views.videoEvents,
+    await documents.collection<MigrationRecord>("migrations", { indexes: [] }),
+  );
+  return views;
+};

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type ConfiguredChannel, channelStatuses } from "../../views/channel-status.ts";
-import type { VideoEventView } from "../../views/video-history.ts";
+import { fromVideoEventRow, type VideoEventView } from "../../views/video-history.ts";
 import type { Views } from "../../views/views.ts";
 import type { AdminGuard } from "../auth.ts";
 import { type RouteDoc, routeSchema } from "../route-spec.ts";
@@ -41,22 +41,27 @@ export interface AdminListDeps {
 
 const page = 1000;
 
-/** The video events since `sinceMs`, oldest first, read newest first in pages from the projection. */
+/**
+ * The video events since `sinceMs`, oldest first (ties in time by event id), read newest first in pages from the
+ * projection (whose keys put the video first: the pages' order within one millisecond is not the answer's).
+ */
 const eventsSince = async (views: Views, sinceMs: number) => {
   const events: VideoEventView[] = [];
   let after: { value: number; id: string } | undefined;
+  const oldestFirst = () =>
+    events.sort((a, b) => a.occurredAtMs - b.occurredAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (;;) {
     const batch = await views.videoEvents.find({
       orderBy: { field: "occurredAtMs", direction: "desc" },
       limit: page,
       ...(after ? { after } : {}),
     });
-    for (const event of batch) {
-      if (event.occurredAtMs < sinceMs) return events.reverse();
-      events.push(event);
+    for (const row of batch) {
+      if (row.occurredAtMs < sinceMs) return oldestFirst();
+      events.push(fromVideoEventRow(row));
     }
     const last = batch.at(-1);
-    if (!last || batch.length < page) return events.reverse();
+    if (!last || batch.length < page) return oldestFirst();
     after = { value: last.occurredAtMs, id: last.id };
   }
 };
