@@ -78,8 +78,9 @@ const fieldCaches = <T extends object>(cache: SqliteReadCache, max: number) => {
       }
       return map;
     },
+    /** Only the maps that hold any: lru-cache's clear fills every slot array (the cache's size) even when empty. */
     clear() {
-      for (const map of byField.values()) map.clear();
+      for (const map of byField.values()) if (map.size > 0) map.clear();
     },
   };
 };
@@ -108,9 +109,8 @@ const sqliteCollection = <T extends { id: string }>(
     if (!cached) return;
     if (id === undefined) cached.byId.clear();
     else cached.byId.delete(id);
-    // Any write may change which document an indexed value names. Only when it holds any: lru-cache's clear
-    // fills every slot array (the cache's size) even when empty, which cost every write of a cached collection.
-    if (cached.byField.size > 0) cached.byField.clear();
+    // Any write may change which document an indexed value names.
+    cached.byField.clear();
   };
   /** Remembers what was read, unless it was read inside a transaction that might yet roll back. */
   const remember = <K extends {}, V extends object>(map: LRUCache<K, V>, key: K, value: V): V => {
