@@ -31,7 +31,12 @@ export interface ConsumerOptions {
    */
   maxDeliver?: number;
   ackWaitMs?: number;
-  /** Handlers in flight at most. */
+  /**
+   * Handlers in flight at most; also the largest pull (a pull asks for the free handler slots). Each pull
+   * is a subscription, a pull request and an unsubscribe (three socket writes and three server operations),
+   * so the default is large: with 32, the many consumers of a service each pulled every 32 messages and
+   * the pulls were most of a service's socket writes. Handlers of one stream queue in the aggregate anyway.
+   */
   concurrency?: number;
   /** Delay before redelivering after a transient error, from the delivery count (1 = first). */
   retryDelayMs?: (deliveryCount: number) => number;
@@ -92,7 +97,7 @@ export const startConsumer = async ({
   log: parentLog,
   maxDeliver = 10,
   ackWaitMs = 30_000,
-  concurrency = 32,
+  concurrency = 256,
   retryDelayMs = defaultRetryDelayMs,
   maxAckPending = Math.max(1_000, concurrency * 2),
   pullExpiresMs = 5_000,

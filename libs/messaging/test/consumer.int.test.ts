@@ -264,6 +264,28 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     await quiet();
     expect(peak).toBe(3);
   });
+
+  it("pulls a backlog in few large pulls by default: 200 messages are all in its hands at once", async () => {
+    // Each pull is a subscription, a request and an unsubscribe: a small default made them most of a
+    // service's socket writes. 200 handlers held open at once can only be if one pull asked for them all.
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => publishEvent(nc, names, jobProgressed(`video_backlog${i}`, 1))),
+    );
+    let held = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await consume({
+      handle: async () => {
+        held++;
+        await released;
+      },
+    });
+    await waitFor("every message of the backlog held at once", () => held === 200);
+    const info = await (await jetstreamManager(nc)).consumers.info(names.eventsStream, "tests-main");
+    expect(info.num_ack_pending).toBe(200);
+    release();
+    await quiet();
+  });
   it("a consumer split out of another starts after what that one acked; the narrowed one keeps its place", async () => {
     const videoIds = (into: string[]) => async (event: TypedEnvelope) =>
       void into.push((event.data as { videoId: string }).videoId);

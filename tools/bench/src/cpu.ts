@@ -68,3 +68,18 @@ export const phasePeakRss = (pid: number | undefined, intervalMs = 50) => {
     },
   };
 };
+
+/**
+ * Write and read system calls a process has made so far (/proc/<pid>/io syscw, syscr: sockets and files
+ * alike); undefined where there is no /proc. Socket writes are the cost of a message a profile misreads:
+ * a write on loopback that wakes the reader is often preempted, and its wall time lands in `writeBuffer`.
+ */
+export const ioSyscalls = (pid: number | undefined): { writes: number; reads: number } | undefined => {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, "utf8");
+    return { writes: Number(/syscw: (\d+)/.exec(text)?.[1] ?? 0), reads: Number(/syscr: (\d+)/.exec(text)?.[1] ?? 0) };
+  } catch {
+    return undefined;
+  }
+};

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { cpuSeconds, rssMiB } from "./cpu.ts";
+import { cpuSeconds, ioSyscalls, rssMiB } from "./cpu.ts";
 import { startBenchPlatform } from "./platform.ts";
 import { runPollerInFlight } from "./poller.ts";
 import { summarize } from "./profile-summary.ts";
@@ -42,6 +42,7 @@ export const runTable = async () => {
       .filter(([name]) => name !== "simulator")
       .map(([name, managed]) => ({ name, pid: managed.child.pid }));
   const cpu = () => Object.fromEntries(processes().map(({ name, pid }) => [name, cpuSeconds(pid) ?? 0]));
+  const syscalls = () => Object.fromEntries(processes().map(({ name, pid }) => [name, ioSyscalls(pid)]));
   // Peak RSS over the whole run, sampled (VmHWM would include start-up).
   const peaks: Record<string, number> = {};
   const sampler = setInterval(() => {
@@ -94,9 +95,11 @@ export const runTable = async () => {
     // 1. Creates, the whole platform running; CPU from the first create until quiet, per video.
     const storedBefore = stored();
     const cpuBefore = cpu();
+    const syscallsBefore = syscalls();
     const creates = await autocannon({ ...request, connections, duration: createSeconds });
     await quiescence(storedBefore + creates["2xx"]);
     const cpuAfter = cpu();
+    const syscallsAfter = syscalls();
     const videos = creates["2xx"];
     console.log(
       `\nPOST /v1/videos, JSON, ${connections} connections × ${createSeconds} s, whole platform running (load before: ${loadBefore.map((l) => l.toFixed(1)).join(" ")})`,
@@ -112,6 +115,12 @@ export const runTable = async () => {
       line(name, ms.toFixed(2));
     }
     line("all processes", total.toFixed(2));
+    console.log("\nwrite / read system calls per video (sockets and files), same span");
+    for (const { name } of processes()) {
+      const [before, after] = [syscallsBefore[name], syscallsAfter[name]];
+      const per = (n: number) => (n / Math.max(1, videos)).toFixed(1);
+      if (before && after) line(name, `${per(after.writes - before.writes)} / ${per(after.reads - before.reads)}`);
+    }
     line(
       "idle CPU before the run (% of a core)",
       Object.entries(idle)
