@@ -1,5 +1,5 @@
 import type { Envelope, NewEvent } from "@reelgate/contracts";
-import { openSqliteDatabase, sqliteGroupCommit } from "@reelgate/sqlite";
+import { openSqliteDatabase, sqliteDataVersion, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
   type CommitRecord,
   checkEventSizes,
@@ -112,28 +112,25 @@ export const openSqliteEventStore = (path: string): EventStore => {
   const markOnePublished = db.prepare("UPDATE commits SET published = 1 WHERE position = ?");
 
   /**
-   * Each stream's last version as this connection last saw it, trusted only while no other connection
-   * has committed (`PRAGMA data_version` moves when one does, never for this connection's own commits):
-   * a cached aggregate asking what follows its version then costs no query. A stream with an append in
-   * flight here is not recorded by reads until that append has settled.
+   * Each stream's last version as this connection learnt it, with the `data_version` it holds for: trusted only
+   * while that is still the connection's `data_version` (it moves when another connection commits, never for this
+   * connection's own commits), so a cached aggregate asking what follows its version then costs no query. An append
+   * learns its head under its own BEGIN IMMEDIATE, tagged with the version read there: no look after its commit is
+   * needed, as any later commit of another connection moves the version and so drops the head. A stream with an
+   * append in flight here is not recorded by reads until that append has settled.
    */
-  const dataVersionStatement = db.prepare("PRAGMA data_version");
-  const dataVersion = () => Number((dataVersionStatement.get() as { data_version: number }).data_version);
-  const heads = new Map<string, number>();
-  let headsAt = dataVersion();
+  const versions = sqliteDataVersion(db);
+  const heads = new Map<string, { version: number; at: number }>();
+  let headsAt = versions.current();
   const appending = new Map<string, number>();
-  /** Forgets every head if another connection has committed since they were learnt. */
+  /** Learns whether another connection has committed since the last look (a `pread` of the WAL header, mostly). */
   const checkHeads = () => {
-    const now = dataVersion();
-    if (now !== headsAt) {
-      heads.clear();
-      headsAt = now;
-    }
+    headsAt = versions.current();
   };
   /**
-   * For reads whose decision an append checks (`forAppend`): `data_version` once per event-loop turn. A
-   * commit of another connection later in the turn is missed until the next turn; the append it would
-   * have changed fails on its expected version (this store reads the head inside BEGIN IMMEDIATE).
+   * For reads whose decision an append checks (`forAppend`): one look per event-loop turn. A commit of another
+   * connection later in the turn is missed until the next turn; the append it would have changed fails on its
+   * expected version (this store reads the head inside BEGIN IMMEDIATE).
    */
   let checkedThisTurn = false;
   const checkHeadsThisTurn = () => {
@@ -144,9 +141,13 @@ export const openSqliteEventStore = (path: string): EventStore => {
       checkedThisTurn = false;
     });
   };
-  const knowHead = (stream: string, version: number) => {
+  const knowHead = (stream: string, version: number, at: number) => {
     if (heads.size >= 100_000) heads.clear();
-    heads.set(stream, version);
+    heads.set(stream, { version, at });
+  };
+  const knownHead = (stream: string) => {
+    const head = heads.get(stream);
+    return head !== undefined && head.at === headsAt ? head.version : undefined;
   };
 
   const headOf = (stream: string) => {
@@ -180,7 +181,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     try {
       const result = await write(() => {
         // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
-        versionInside = dataVersion();
+        versionInside = versions.inTransaction();
         const head = headOf(stream);
         const moved =
           (expectedVersion !== "any" && expectedVersion !== head.version) ||
@@ -218,10 +219,8 @@ export const openSqliteEventStore = (path: string): EventStore => {
           }
         }
       }
-      // No other commit since this one: this is the head. Otherwise, whatever is known goes.
-      checkHeads();
-      if (!result.duplicate && headsAt === versionInside && appending.get(stream) === 1)
-        knowHead(stream, result.nextVersion);
+      // The head as of this commit, for as long as no other connection commits after it.
+      if (!result.duplicate && appending.get(stream) === 1) knowHead(stream, result.nextVersion, versionInside);
       return result;
     } catch (error) {
       // Settled after COMMIT: the first append, if it was in the same group, is visible now.
@@ -253,14 +252,14 @@ export const openSqliteEventStore = (path: string): EventStore => {
     readStream: async (stream, afterVersion = 0, limit = Number.POSITIVE_INFINITY, options = {}) => {
       if (options.forAppend) checkHeadsThisTurn();
       else checkHeads();
-      if (heads.get(stream) === afterVersion) return [];
+      if (knownHead(stream) === afterVersion) return [];
       // A commit holds at least one event, so `limit` commits always hold `limit` events when the stream has them.
       const rows = (Number.isFinite(limit)
         ? selectStream.all(stream, afterVersion, limit)
         : selectWholeStream.all(stream, afterVersion)) as unknown as CommitRow[];
       // Read to its end: the last row is the head (none: nothing follows afterVersion).
       if (!Number.isFinite(limit) && !appending.has(stream))
-        knowHead(stream, rows.length > 0 ? rows.at(-1)!.version : afterVersion);
+        knowHead(stream, rows.length > 0 ? rows.at(-1)!.version : afterVersion, headsAt);
       return streamEventsOf(rows.map(commitOfRow), afterVersion, limit);
     },
 

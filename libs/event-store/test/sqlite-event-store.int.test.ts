@@ -69,6 +69,22 @@ describe("SQLite stream heads known in memory", () => {
     await mine.close();
   });
 
+  it("drops a head learnt by an append as soon as another connection commits after it, within the same turn", async () => {
+    const path = join(dir, "heads-after-append.db");
+    const mine = openSqliteEventStore(path);
+    await mine.append("task-a1", [event("a1-1")], { expectedVersion: 0 });
+    await mine.append("task-a1", [event("a1-2")], { expectedVersion: 1 });
+    // Known from the append: nothing follows version 2, and no query is needed to say so.
+    expect(await mine.readStream("task-a1", 2)).toEqual([]);
+    commitElsewhere(path, "task-a1", 3, "a1-3");
+    expect((await mine.readStream("task-a1", 2)).map((e) => e.id)).toEqual(["a1-3"]);
+    // Learnt again by that read, then moved once more by another connection, with no turn in between.
+    expect(await mine.readStream("task-a1", 3)).toEqual([]);
+    commitElsewhere(path, "task-a1", 4, "a1-4");
+    expect((await mine.readStream("task-a1", 3)).map((e) => e.id)).toEqual(["a1-4"]);
+    await mine.close();
+  });
+
   it("does not take a read made while an append is in flight for the head", async () => {
     const store = openSqliteEventStore(join(dir, "heads-inflight.db"));
     await store.append("task-h2", [event("h2-1")], { expectedVersion: 0 });

@@ -1,2 +1,3 @@
+export { type SqliteDataVersion, sqliteDataVersion } from "./data-version.ts";
 export { sqliteGroupCommit } from "./group-commit.ts";
 export { openSqliteDatabase } from "./open.ts";

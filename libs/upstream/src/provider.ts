@@ -62,6 +62,8 @@ export interface JobReport {
 export interface Submitted {
   upstreamId: string;
   updates?: AsyncIterable<JobReport>;
+  /** The job's end, when the submit's own answer already reports it (completed or failed): no poll is needed. */
+  report?: JobReport;
 }
 
 /** Upstream trouble, classified for failover: `retryable` ones go to another try; the rest fail the job. */

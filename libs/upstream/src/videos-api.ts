@@ -33,6 +33,12 @@ const videoObject = z.object({
 });
 type VideoObject = z.infer<typeof videoObject>;
 const createdVideo = z.object({ id: idLike });
+/**
+ * A create's answer: OpenAI's `createVideo` (and remix, edit, extension) answers the `VideoResource`, the same Video
+ * object a poll answers, with the job's `status` (openai-openapi, /work/shared/openai/videos.schema.json); a relay
+ * may answer no more than the id.
+ */
+const createdAnswer = z.union([videoObject, createdVideo]);
 /** OpenAI's VideoCharacterResource: `id` may be null in its schema, which leaves nothing to refer to. */
 const createdCharacter = z.object({
   id: idLike.nullable(),
@@ -106,6 +112,21 @@ const tooLargeReport: JobReport = {
   variants: [],
 };
 
+/**
+ * The new job's id, and its report when the create's answer already says the job ended (a job done at once): what
+ * the first poll would answer, so that poll is not needed. A job still running reports nothing here: it is polled.
+ */
+const submittedOf = (
+  answer: z.infer<typeof createdAnswer>,
+  scrub: (text: string, ids: string[]) => string,
+): Submitted => {
+  if (!("status" in answer)) return { upstreamId: answer.id };
+  const report = reportOf(answer, (text) => scrub(text, [answer.id]));
+  return report.status === "completed" || report.status === "failed"
+    ? { upstreamId: answer.id, report }
+    : { upstreamId: answer.id };
+};
+
 /** The OpenAI Videos API (`/videos`, multipart create, poll, content, remix), on the URLs and auth of a shape. */
 export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provider => {
   const call = async (
@@ -140,7 +161,7 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
       },
       source.kind === "job" ? [source.upstreamId] : [],
     );
-    return { upstreamId: (await http.json(response, createdVideo, what)).id };
+    return submittedOf(await http.json(response, createdAnswer, what), http.scrub);
   };
 
   return {
@@ -161,7 +182,7 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
         headers: { "idempotency-key": request.idempotencyKey },
         body: form,
       });
-      return { upstreamId: (await http.json(response, createdVideo, "submit")).id };
+      return submittedOf(await http.json(response, createdAnswer, "submit"), http.scrub);
     },
 
     async remix(upstreamId: string, request: RemixRequest): Promise<Submitted> {
@@ -175,7 +196,7 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
         },
         [upstreamId],
       );
-      return { upstreamId: (await http.json(response, createdVideo, "remix")).id };
+      return submittedOf(await http.json(response, createdAnswer, "remix"), http.scrub);
     },
 
     async edit(source: VideoSource, request: EditRequest): Promise<Submitted> {

@@ -101,6 +101,37 @@ describe("job decider", () => {
       .thenNothingHappened();
   });
 
+  it("takes a report naming its upstream job only for the job's own submission", () => {
+    const done = report({ status: "completed" });
+    spec
+      .given([queued, submitted])
+      .when({ type: "RecordReport", report: done, now: 120, upstreamId: "up_other" })
+      .thenNothingHappened();
+    spec
+      .given([queued])
+      .when({ type: "RecordReport", report: done, now: 120, upstreamId: "up_1" })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted])
+      .when({ type: "RecordReport", report: done, now: 120, upstreamId: "up_1" })
+      .thenEmits([
+        {
+          type: "JobCompleted",
+          data: {
+            videoId: "video_1",
+            channelId: "main",
+            upstreamId: "up_1",
+            model: "sora-2",
+            seconds: "8",
+            size: "720x1280",
+            variants: ["video", "thumbnail"],
+            completedAt: 120,
+            expiresAt: null,
+          },
+        },
+      ]);
+  });
+
   it("polls fast at first, slower later, and never before Retry-After", () => {
     expect(nextPollDelayMs(1_000)).toBeLessThan(nextPollDelayMs(120_000));
     expect(nextPollDelayMs(1_000, 7_000)).toBe(7_000);

@@ -129,6 +129,34 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     expect((await bucket.get(followKeyOf(slow, slowJob.upstreamId)))?.operation).toBe("DEL");
   });
 
+  it("a job whose create answers that it has ended is recorded ended with its submission, and never polled", async () => {
+    const { handlers, deps } = await poller([channel("at-once")]);
+    const requests = async () =>
+      (await (await control("at-once", "requests")).json()) as Array<{ method: string; path?: string; url?: string }>;
+    await faults("at-once", { jobDurationMs: 0 });
+    const done = newId();
+    await handlers.onVideoRequested(requested(done));
+    await handlers.onFundsReserved(funded(done), ctx);
+    const state = await handlers.records.load(done);
+    expect(state.outcome).toBe("completed");
+    // JobCompleted right behind JobSubmitted (queued together: one group commit).
+    const events = await deps.store.readStream(`job-${done}`);
+    expect(events.map((event) => event.type).slice(-2)).toEqual(["JobSubmitted", "JobCompleted"]);
+    expect(await handlers.onJobSubmitted(envelope("JobSubmitted", state.submission!), ctx)).toBeUndefined();
+    expect((await requests()).map((request) => request.method)).toEqual(["POST"]);
+    // One still running when created is polled as before.
+    await faults("at-once", { jobDurationMs: 5_000 });
+    const slow = newId();
+    await handlers.onVideoRequested(requested(slow));
+    await handlers.onFundsReserved(funded(slow), ctx);
+    const running = await handlers.records.load(slow);
+    expect(running.outcome).toBeUndefined();
+    expect(await handlers.onJobSubmitted(envelope("JobSubmitted", running.submission!), ctx)).toEqual({
+      retryInMs: expect.any(Number),
+    });
+    expect((await requests()).map((request) => request.method)).toEqual(["POST", "POST", "GET"]);
+  });
+
   it("a job waits while every eligible channel is full, and goes once a slot frees", async () => {
     const { handlers } = await poller([channel("full", { max_concurrent: 1 })]);
     const [first, second] = [newId(), newId()];

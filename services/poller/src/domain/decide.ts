@@ -15,11 +15,24 @@ export type JobCommand =
       maxAttempts: number;
       now: number;
     }
-  | { type: "RecordReport"; report: JobReport; now: number }
+  | {
+      type: "RecordReport";
+      report: JobReport;
+      now: number;
+      /** The upstream job the report is about, where it may not be the job's submission (a create's own answer). */
+      upstreamId?: string;
+    }
   | { type: "FailJob"; code: string; message: string; now: number };
 
 /** The job's rules. Pure: the clock comes in the command (unix seconds). */
 export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
+  // A report on another upstream job than the one recorded (another try won the race) says nothing of this job.
+  if (
+    command.type === "RecordReport" &&
+    command.upstreamId !== undefined &&
+    command.upstreamId !== state.submission?.upstreamId
+  )
+    return [];
   if (command.type === "RecordReport" && state.outcome) return lateCompletion(command.report, command.now, state);
   if (state.outcome) return [];
   switch (command.type) {

@@ -126,18 +126,30 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
         return await failures.submitFailed(error, channel, attempt);
       }
       deps.crashPoint?.("submit-accepted");
-      const recorded = await records.execute(
+      const now = Math.floor(deps.now() / 1000);
+      const recorded = records.execute(
         videoId,
-        {
-          type: "RecordSubmission",
-          channelId: channel.id,
-          upstreamId: submitted.upstreamId,
-          now: Math.floor(deps.now() / 1000),
-        },
+        { type: "RecordSubmission", channelId: channel.id, upstreamId: submitted.upstreamId, now },
         event,
         `submit-${attempt}`,
       );
-      if (recorded.state.submission?.upstreamId !== submitted.upstreamId) {
+      // A job whose create answered that it had already ended: its end is recorded as its first poll would have
+      // (same step, same commit id as the follow consumer's), queued behind the submission, so the two commit
+      // together and the follow consumer finds the job ended, with no poll. On a job cancelled meanwhile it decides
+      // nothing (the job has its outcome, and no submission), as on a job another try submitted (not this upstream job).
+      const ended =
+        submitted.report && !submitted.updates
+          ? records.execute(
+              videoId,
+              { type: "RecordReport", report: submitted.report, now, upstreamId: submitted.upstreamId },
+              event,
+              "end",
+            )
+          : undefined;
+      ended?.catch(() => undefined);
+      const decided = await recorded;
+      await ended;
+      if (decided.state.submission?.upstreamId !== submitted.upstreamId) {
         // Cancelled while we submitted: stop what we just started.
         await provider.cancel(submitted.upstreamId).catch(() => undefined);
         await deps.slots.release(channel.id, videoId);
