@@ -26,7 +26,8 @@ export const sqliteDataVersion = (db: DatabaseSync) => {
   const now = Buffer.alloc(HEADER_BYTES);
   const marked = Buffer.alloc(HEADER_BYTES);
   let hasMark = false;
-  let last = ask();
+  // Never answered before the first look has asked (no mark yet).
+  let last = 0;
 
   /** Reads the header into `now`; false when it cannot be read whole. */
   const look = () => {
