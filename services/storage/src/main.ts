@@ -45,6 +45,9 @@ await runService({
         purpose,
         filterSubject: runtime.names.eventSubject("job", type),
         ackWaitMs: COPY_ACK_WAIT_MS,
+        // A copy holds an upstream socket, a file or an upload's part buffers until it ends: at most 32 at once,
+        // not the default 256 (a consumer's other handlers only write a row).
+        concurrency: 32,
         handle: async (event, ctx) => {
           if (event.type !== "JobCompleted" && event.type !== "JobCompletedLate") return;
           await whileWorking(ctx.working, COPY_ACK_WAIT_MS / 3, () => copy(event, ctx.deliveryCount));
