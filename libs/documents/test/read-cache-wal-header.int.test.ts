@@ -1,37 +1,14 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openSqliteDatabase } from "@reelgate/sqlite";
+import { commitFromAnotherProcess, countingPragmas } from "@reelgate/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqliteReadCache } from "../src/read-cache.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-wal-header-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A connection whose `PRAGMA data_version` statements count how often they run. */
-const countingPragmas = (db: DatabaseSync) => {
-  let pragmas = 0;
-  const counted = new Proxy(db, {
-    get(target, property) {
-      if (property === "prepare")
-        return (sql: string) => {
-          const statement = target.prepare(sql);
-          if (sql !== "PRAGMA data_version") return statement;
-          return {
-            get: () => {
-              pragmas++;
-              return statement.get();
-            },
-          };
-        };
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db: counted, pragmas: () => pragmas };
-};
 
 let n = 0;
 const twoConnections = () => {
@@ -43,18 +20,6 @@ const twoConnections = () => {
   const cache = sqliteReadCache(counting.db);
   return { path, mine, other, cache, pragmas: counting.pragmas };
 };
-
-/** A commit by another process (the CLI, another replica), finished when this returns. */
-const commitFromAnotherProcess = (path: string, sql: string) =>
-  execFileSync(
-    process.execPath,
-    [
-      "-e",
-      `const { DatabaseSync } = require("node:sqlite"); const db = new DatabaseSync(${JSON.stringify(path)});` +
-        `db.exec("PRAGMA busy_timeout = 5000"); db.exec(${JSON.stringify(sql)}); db.close();`,
-    ],
-    { stdio: "pipe" },
-  );
 
 describe("the read cache's look at the WAL-index header", () => {
   it("sees every commit of another connection at the next look, and runs the pragma only after a commit", () => {

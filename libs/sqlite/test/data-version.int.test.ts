@@ -1,37 +1,14 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { commitFromAnotherProcess, countingPragmas } from "@reelgate/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqliteDataVersion } from "../src/data-version.ts";
 import { openSqliteDatabase } from "../src/open.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "reelgate-data-version-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A connection whose `PRAGMA data_version` statements count how often they run. */
-const countingPragmas = (db: DatabaseSync) => {
-  let pragmas = 0;
-  const counted = new Proxy(db, {
-    get(target, property) {
-      if (property === "prepare")
-        return (sql: string) => {
-          const statement = target.prepare(sql);
-          if (sql !== "PRAGMA data_version") return statement;
-          return {
-            get: () => {
-              pragmas++;
-              return statement.get();
-            },
-          };
-        };
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db: counted, pragmas: () => pragmas };
-};
 
 let n = 0;
 const twoConnections = () => {
@@ -44,17 +21,6 @@ const twoConnections = () => {
   const pragma = () => Number(truth.get()?.data_version);
   return { path, mine, other, versions: sqliteDataVersion(counting.db), pragma, pragmas: counting.pragmas };
 };
-
-const commitFromAnotherProcess = (path: string, sql: string) =>
-  execFileSync(
-    process.execPath,
-    [
-      "-e",
-      `const { DatabaseSync } = require("node:sqlite"); const db = new DatabaseSync(${JSON.stringify(path)});` +
-        `db.exec("PRAGMA busy_timeout = 5000"); db.exec(${JSON.stringify(sql)}); db.close();`,
-    ],
-    { stdio: "pipe" },
-  );
 
 describe("sqliteDataVersion", () => {
   it("answers what the pragma answers after every commit, its own or another connection's, and no pragma while none commits", () => {
