@@ -184,9 +184,19 @@ describe.skipIf(!nats.url)("media storage", () => {
     try {
       const created = await client.videos.create({ prompt, seconds: "4" });
       const objects = mediaObjects(platform);
+      // The variants are fetched at once: the kill waits for the small ones to be whole, so it lands in the
+      // video's copy alone (a kill inside a small one's write would leave that one's partial file too).
+      const wholeVariant = (keys: string[], name: string) => keys.some((key) => key.endsWith(`/${name}`));
       await waitFor(
-        "the copy to be under way",
-        async () => (await objects.incomplete(`videos/${accountId}/`)).length > 0,
+        "the video's copy to be under way, the thumbnail and spritesheet stored",
+        async () => {
+          const whole = await objects.list(`videos/${accountId}/`);
+          return (
+            wholeVariant(whole, "thumbnail.png") &&
+            wholeVariant(whole, "spritesheet.png") &&
+            (await objects.incomplete(`videos/${accountId}/`)).length > 0
+          );
+        },
         { timeoutMs: 30_000, intervalMs: 10 },
       );
       await platform.stopService("storage", "SIGKILL");
