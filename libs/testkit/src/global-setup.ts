@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { natsServerBinary, type RunningNats, startNatsServer } from "./nats-server.ts";
 
@@ -6,6 +9,11 @@ import { natsServerBinary, type RunningNats, startNatsServer } from "./nats-serv
  * an explicit NATS_URL, then a local nats-server binary. (No Docker engine answers on our CI machines.)
  */
 export default async function setup(project: TestProject) {
+  // Every scratch dir a test makes (mkdtemp under os.tmpdir(), in the test or in a process it starts) lands in
+  // one folder of this run, removed at its end: the suite left hundreds of folders (GBs over a day) in /tmp otherwise.
+  // (Vitest runs this once per project too: the first run's folder serves them all.)
+  const scratch = process.env.REELGATE_TEST_TMPDIR ? undefined : mkdtempSync(join(tmpdir(), "reelgate-tests-"));
+  if (scratch) process.env.TMPDIR = process.env.REELGATE_TEST_TMPDIR = scratch;
   let server: RunningNats | undefined;
   if (process.env.NATS_URL) {
     project.provide("natsUrl", process.env.NATS_URL);
@@ -20,5 +28,6 @@ export default async function setup(project: TestProject) {
   }
   return async () => {
     await server?.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   };
 }

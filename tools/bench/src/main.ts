@@ -17,7 +17,7 @@ const createSeconds = Number(process.env.BENCH_CREATE_SECONDS ?? 10);
 const endToEndVideos = Number(process.env.BENCH_E2E_VIDEOS ?? 2000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
-const { stack, key, dataDir } = await startBenchPlatform();
+const { stack, key, dataDir, stop } = await startBenchPlatform();
 // Read afresh each time: a restarted service has a new pid.
 const processes = () => [...stack.processes.entries()].map(([name, managed]) => ({ name, pid: managed.child.pid }));
 const cpuSnapshot = () => Object.fromEntries(processes().map(({ name, pid }) => [name, cpuSeconds(pid) ?? 0]));
@@ -149,7 +149,7 @@ try {
   ]);
   await views.close();
 } finally {
-  await stack.stop();
+  await stop();
 }
 
 // 4. Media copies: throughput and storage's memory against video size, on file storage and S3.

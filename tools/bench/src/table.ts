@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export const runTable = async () => {
   if (profile) mkdirSync(profileDir, { recursive: true });
   const loadBefore = (await import("node:os")).loadavg();
-  const { stack, key, dataDir } = await startBenchPlatform(
+  const { stack, key, dataDir, stop } = await startBenchPlatform(
     profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   );
   const processes = () =>
@@ -161,7 +161,7 @@ export const runTable = async () => {
     clearInterval(sampler);
     views.close();
     const pids = new Map(processes().map(({ name, pid }) => [String(pid), name]));
-    await stack.stop();
+    await stop();
     // Node names a profile CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: name it after its service.
     if (profile)
       for (const file of readdirSync(profileDir).filter((name) => name.endsWith(".cpuprofile"))) {
@@ -173,7 +173,7 @@ export const runTable = async () => {
   }
 
   // 4. The poller holding jobs in flight (the simulator never finishes them).
-  await runPollerInFlight(inFlightJobs, profile ? profileDir : undefined);
+  if (inFlightJobs > 0) await runPollerInFlight(inFlightJobs, profile ? profileDir : undefined);
   console.log(
     `\nload average after: ${(await import("node:os"))
       .loadavg()
