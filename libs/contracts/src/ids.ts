@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 const token = (bytes: number) => randomBytes(bytes).toString("base64url");
 
@@ -13,10 +13,8 @@ export const newEventId = () => `evt_${token(16)}`;
  * the same id, so a redelivered message appends nothing new.
  */
 export const derivedId = (purpose: string, ...parts: string[]) =>
-  `evt_${createHash("sha256")
-    .update([purpose, ...parts].join("\u0000"))
-    .digest("base64url")
-    .slice(0, 32)}`;
+  // One-shot `hash`: the same digest as createHash's, at a third of its cost (every event appended derives its id).
+  `evt_${hash("sha256", [purpose, ...parts].join("\u0000"), "base64url").slice(0, 32)}`;
 
 // One-shot `hash`: a third of createHash's cost, and it runs on every API request (the key's hash).
 export const sha256Hex = (text: string) => hash("sha256", text, "hex");

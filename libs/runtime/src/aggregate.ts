@@ -46,20 +46,22 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
 ) => {
   const cache = new Map<string, { state: State; version: number; snapshotVersion: number }>();
 
-  const remember = async (stream: string, state: State, version: number, snapshotVersion: number) => {
-    let snapshotted = snapshotVersion;
-    if (snapshots && version - snapshotVersion >= snapshotEvery) {
-      await snapshots.save(stream, { state, version });
-      snapshotted = version;
-    }
+  const keep = (stream: string, state: State, version: number, snapshotVersion: number) => {
     cache.delete(stream);
-    cache.set(stream, { state, version, snapshotVersion: snapshotted });
+    cache.set(stream, { state, version, snapshotVersion });
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
 
-  const startingPoint = async (stream: string) => {
-    const cached = cache.get(stream);
-    if (cached) return cached;
+  /** Caches the state; a promise only when a snapshot is due (the cache is set once it is saved, as before). */
+  const remember = (stream: string, state: State, version: number, snapshotVersion: number) => {
+    if (snapshots && version - snapshotVersion >= snapshotEvery)
+      return snapshots.save(stream, { state, version }).then(() => keep(stream, state, version, version));
+    keep(stream, state, version, snapshotVersion);
+    return undefined;
+  };
+
+  /** A stream not in the cache: from its last snapshot, or from the start. */
+  const coldStart = async (stream: string) => {
     const snapshot = await snapshots?.load(stream);
     return snapshot
       ? { ...snapshot, snapshotVersion: snapshot.version }
@@ -67,7 +69,8 @@ export const aggregateRepository = <State, Command, Event extends DomainEvent>(
   };
 
   const read = async (stream: string, forAppend: boolean): Promise<{ state: State; version: number }> => {
-    const start = await startingPoint(stream);
+    // A cached stream starts without a promise of its own: most reads of a hot stream end at the store's head check.
+    const start = cache.get(stream) ?? (await coldStart(stream));
     const events = await store.readStream(stream, start.version, undefined, { forAppend });
     if (events.length === 0) return start;
     const state = events.reduce((current, event) => aggregate.evolve(current, event as unknown as Event), start.state);

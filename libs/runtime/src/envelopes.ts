@@ -10,14 +10,17 @@ export interface EventMeta {
 }
 
 /** Wraps a decider's events for the store. */
-export const toNewEvents = (events: DomainEvent[], meta: EventMeta): NewEvent[] =>
-  events.map((event, index) => ({
+export const toNewEvents = (events: DomainEvent[], meta: EventMeta): NewEvent[] => {
+  // One decision, one time: formatted once for all its events.
+  const occurredAt = meta.now.toISOString();
+  return events.map((event, index) => ({
     id: derivedId(meta.commitId, String(index)),
     type: event.type,
     schemaVersion: eventTypes[event.type].schemaVersion,
-    occurredAt: meta.now.toISOString(),
+    occurredAt,
     correlationId: meta.correlationId,
     causationId: meta.causationId,
     accountId: meta.accountId,
     data: event.data,
   }));
+};

@@ -63,6 +63,20 @@ const sourceBody = (
   return { body: form, json: false };
 };
 
+/** A create with an input image: multipart, the one body that carries the file's bytes. */
+const createForm = (
+  request: SubmitRequest,
+  { bytes, contentType, filename }: NonNullable<SubmitRequest["inputReference"]>,
+) => {
+  const form = new FormData();
+  form.set("model", request.model);
+  form.set("prompt", request.prompt);
+  form.set("seconds", request.seconds);
+  form.set("size", request.size);
+  form.set("input_reference", new Blob([bytes], { type: contentType }), filename);
+  return form;
+};
+
 /** Where a videos-API upstream lives and how it is authenticated: the one difference between openai and azure. */
 export interface VideosApiShape {
   /** The URL of a path such as `/videos/{id}`, with any query the shape needs. */
@@ -132,7 +146,7 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
   const call = async (
     what: string,
     path: string,
-    init: { method?: string; headers?: Record<string, string>; body?: FormData | string } = {},
+    init: { method?: string; headers?: Record<string, string>; body?: FormData | string | Uint8Array } = {},
     ids: string[] = [],
   ) => {
     const response = await http.fetch(url(path), { ...init, headers: { ...headers, ...init.headers } }, what);
@@ -168,19 +182,20 @@ export const videosApiProvider = ({ url, headers, http }: VideosApiShape): Provi
     follow: "poll",
 
     async submit(request: SubmitRequest): Promise<Submitted> {
-      const form = new FormData();
-      form.set("model", request.model);
-      form.set("prompt", request.prompt);
-      form.set("seconds", request.seconds);
-      form.set("size", request.size);
-      if (request.inputReference) {
-        const { bytes, contentType, filename } = request.inputReference;
-        form.set("input_reference", new Blob([bytes], { type: contentType }), filename);
-      }
+      const { model, prompt, seconds, size } = request;
       const response = await call("submit", "/videos", {
         method: "POST",
-        headers: { "idempotency-key": request.idempotencyKey },
-        body: form,
+        ...(request.inputReference
+          ? {
+              headers: { "idempotency-key": request.idempotencyKey },
+              body: createForm(request, request.inputReference),
+            }
+          : // No file: the JSON body the API also takes (CreateVideoJsonBody), as bytes. Encoding a multipart form
+            // cost ~50 µs and a Response, a stream and their buffers per create; this costs ~1 µs.
+            {
+              headers: { "content-type": "application/json", "idempotency-key": request.idempotencyKey },
+              body: Buffer.from(JSON.stringify({ model, prompt, seconds, size })),
+            }),
       });
       return submittedOf(await http.json(response, createdAnswer, "submit"), http.scrub);
     },

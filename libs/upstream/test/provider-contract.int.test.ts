@@ -351,6 +351,29 @@ describe.each(harnesses)("provider contract: $provider", (harness) => {
     harness.sent1080?.(submit?.body ?? {});
   });
 
+  it.runIf(harness.provider === "openai" || harness.provider === "azure")(
+    "a create without a file is sent as JSON, one with an input image as multipart, both with the key",
+    async () => {
+      const id = name("bodies");
+      const provider = providerFor(channelOf(harness, id));
+      const text = request({ prompt: "a dog" });
+      const withImage = request({ prompt: "a dog", inputReference: image });
+      await provider.submit(text);
+      await provider.submit(withImage);
+      const [json, form] = (await sentTo(id)).filter((entry) => entry.method === "POST");
+      expect(json?.headers["content-type"]).toMatch(/^application\/json/);
+      expect(json?.headers["idempotency-key"]).toBe(text.idempotencyKey);
+      expect(json?.fields).toEqual(["model", "prompt", "seconds", "size"]);
+      expect(json?.files).toEqual([]);
+      expect(json?.status).toBe(200);
+      expect(form?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+      expect(form?.headers["idempotency-key"]).toBe(withImage.idempotencyKey);
+      expect(form?.fields).toEqual(["model", "prompt", "seconds", "size"]);
+      expect(form?.files.map((file) => [file.field, file.size])).toEqual([["input_reference", image.bytes.length]]);
+      expect(form?.status).toBe(200);
+    },
+  );
+
   it("a failed job ends failed, and a filtered one with the filter's code", async () => {
     const id = name("fail");
     const provider = providerFor(channelOf(harness, id));

@@ -37,6 +37,73 @@ describe("job decider", () => {
       .thenNothingHappened();
   });
 
+  it("records a submission whose create answered that the job ended together with that end", () => {
+    const failed: JobEvent = {
+      type: "JobFailed",
+      data: { videoId: "video_1", code: "moderation", message: "blocked", failedAt: 100 },
+    };
+    spec
+      .given([queued])
+      .when({
+        type: "RecordSubmission",
+        channelId: "main",
+        upstreamId: "up_1",
+        now: 100,
+        report: report({ status: "completed", progress: 100, seconds: "4", expiresAt: 999 }),
+      })
+      .thenEmits([
+        submitted,
+        {
+          type: "JobCompleted",
+          data: {
+            videoId: "video_1",
+            channelId: "main",
+            upstreamId: "up_1",
+            model: "sora-2",
+            seconds: "4",
+            size: "720x1280",
+            variants: ["video", "thumbnail"],
+            completedAt: 100,
+            expiresAt: 999,
+          },
+        },
+      ]);
+    spec
+      .given([queued])
+      .when({
+        type: "RecordSubmission",
+        channelId: "main",
+        upstreamId: "up_1",
+        now: 100,
+        report: report({ status: "failed", error: { code: "moderation", message: "blocked" } }),
+      })
+      .thenEmits([submitted, failed]);
+    // Another try's submission won, or the job was cancelled meanwhile: nothing, the report included.
+    spec
+      .given([queued, submitted])
+      .when({
+        type: "RecordSubmission",
+        channelId: "b",
+        upstreamId: "up_2",
+        now: 101,
+        report: report({ status: "completed" }),
+      })
+      .thenNothingHappened();
+    spec
+      .given([
+        queued,
+        { type: "JobFailed", data: { videoId: "video_1", code: "cancelled", message: "", failedAt: 99 } },
+      ])
+      .when({
+        type: "RecordSubmission",
+        channelId: "main",
+        upstreamId: "up_1",
+        now: 100,
+        report: report({ status: "completed" }),
+      })
+      .thenNothingHappened();
+  });
+
   it("records progress only when it moved forward", () => {
     spec
       .given([queued, submitted])

@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import { MAX_EVENTS_PER_COMMIT } from "@reelgate/event-store";
 import { testNats, uniqueNamespace, waitFor } from "@reelgate/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openChannelBucket } from "../src/adapters/channel-bucket.ts";
@@ -142,6 +143,10 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     // JobCompleted right behind JobSubmitted (queued together: one group commit).
     const events = await deps.store.readStream(`job-${done}`);
     expect(events.map((event) => event.type).slice(-2)).toEqual(["JobSubmitted", "JobCompleted"]);
+    // In one commit, too: one append and one outbox row for the two (a position is its commit's, times 1,000, plus its index).
+    const commitOf = (position: number) => Math.floor(position / MAX_EVENTS_PER_COMMIT);
+    const [submittedEvent, completedEvent] = events.slice(-2);
+    expect(commitOf(completedEvent!.position)).toBe(commitOf(submittedEvent!.position));
     expect(await handlers.onJobSubmitted(envelope("JobSubmitted", state.submission!), ctx)).toBeUndefined();
     expect((await requests()).map((request) => request.method)).toEqual(["POST"]);
     // One still running when created is polled as before.

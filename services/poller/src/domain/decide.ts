@@ -1,10 +1,17 @@
 import type { JobReport } from "@reelgate/upstream";
-import type { JobEvent, JobState } from "./job.ts";
+import { evolveJob, type JobEvent, type JobState } from "./job.ts";
 
 export type JobCommand =
   | { type: "QueueJob"; request: Extract<JobEvent, { type: "JobQueued" }>["data"] }
   | { type: "RecordSubmitIntent"; channelId: string; idempotencyKey: string; now: number }
-  | { type: "RecordSubmission"; channelId: string; upstreamId: string; now: number }
+  | {
+      type: "RecordSubmission";
+      channelId: string;
+      upstreamId: string;
+      now: number;
+      /** The create's own answer, where it says the job has already ended: its end is recorded in the same commit. */
+      report?: JobReport;
+    }
   | {
       type: "RecordAttemptFailure";
       channelId: string;
@@ -52,10 +59,13 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
     }
     case "RecordSubmission": {
       if (!state.request || state.submission) return [];
-      const { channelId, upstreamId, now } = command;
-      return [
-        { type: "JobSubmitted", data: { videoId: state.request.videoId, channelId, upstreamId, submittedAt: now } },
-      ];
+      const { channelId, upstreamId, now, report } = command;
+      const submitted: JobEvent = {
+        type: "JobSubmitted",
+        data: { videoId: state.request.videoId, channelId, upstreamId, submittedAt: now },
+      };
+      // The events the job's first poll would have recorded, decided on the job as its submission leaves it.
+      return report ? [submitted, ...eventsFromReport(report, now, evolveJob(state, submitted))] : [submitted];
     }
     case "RecordAttemptFailure": {
       if (!state.request) return [];

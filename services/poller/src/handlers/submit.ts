@@ -127,28 +127,23 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       }
       deps.crashPoint?.("submit-accepted");
       const now = Math.floor(deps.now() / 1000);
-      const recorded = records.execute(
+      // A job whose create answered that it had already ended (the Videos API's create answers the Video object a
+      // poll does) is recorded ended in the submission's own commit, so the follow consumer finds it ended and never
+      // polls. On a job cancelled meanwhile it decides nothing (the job has its outcome), as on a job another try
+      // submitted (it has its submission).
+      const report = submitted.report && !submitted.updates ? submitted.report : undefined;
+      const decided = await records.execute(
         videoId,
-        { type: "RecordSubmission", channelId: channel.id, upstreamId: submitted.upstreamId, now },
+        {
+          type: "RecordSubmission",
+          channelId: channel.id,
+          upstreamId: submitted.upstreamId,
+          now,
+          ...(report ? { report } : {}),
+        },
         event,
         `submit-${attempt}`,
       );
-      // A job whose create answered that it had already ended: its end is recorded as its first poll would have
-      // (same step, same commit id as the follow consumer's), queued behind the submission, so the two commit
-      // together and the follow consumer finds the job ended, with no poll. On a job cancelled meanwhile it decides
-      // nothing (the job has its outcome, and no submission), as on a job another try submitted (not this upstream job).
-      const ended =
-        submitted.report && !submitted.updates
-          ? records.execute(
-              videoId,
-              { type: "RecordReport", report: submitted.report, now, upstreamId: submitted.upstreamId },
-              event,
-              "end",
-            )
-          : undefined;
-      ended?.catch(() => undefined);
-      const decided = await recorded;
-      await ended;
       if (decided.state.submission?.upstreamId !== submitted.upstreamId) {
         // Cancelled while we submitted: stop what we just started.
         await provider.cancel(submitted.upstreamId).catch(() => undefined);
