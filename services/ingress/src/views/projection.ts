@@ -127,17 +127,17 @@ const projectKey = async (views: Views, event: TypedEnvelope) => {
 };
 
 /**
- * Events projected per turn of the event loop at most. A pull of 256 folded and committed in one turn held the
- * loop for tens of milliseconds (creates waited behind it: p99 ~400 ms under the bench); 64 a turn keeps each
- * synchronous run short, and each slice still shares one commit (the projection's batch of one turn is the
- * group commit's batch of the next).
+ * Events folded and committed together at most. A pull of 256 folded and committed at once held the event loop
+ * for tens of milliseconds, and creates waited behind it; a slice of 64, the next one started only once the one
+ * before has committed, keeps each synchronous run short (one slice's fold in one turn, its commit in the next,
+ * HTTP requests served between) while each slice still shares one commit.
  */
 export const projectionSlice = 64;
 
 /**
  * The consumer's handler: events handled in one turn of the event loop (a pulled batch, as the consumer
- * starts their handlers together) are projected in batches of at most `slice`, one batch a turn, with I/O
- * (HTTP requests) served between; each handler settles with its own event.
+ * starts their handlers together) are projected in batches of at most `slice`, one batch at a time; each
+ * handler settles with its own event.
  */
 export const batchedProjection = (views: Views, slice = projectionSlice) => {
   let queue: { event: TypedEnvelope; resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -145,15 +145,22 @@ export const batchedProjection = (views: Views, slice = projectionSlice) => {
     if (result?.ok) resolve();
     else reject(result?.error);
   };
+  let busy = false;
+  const next = () => {
+    if (busy || queue.length === 0) return;
+    busy = true;
+    setImmediate(flush);
+  };
   const flush = async () => {
     const batch = queue.length > slice ? queue.splice(0, slice) : queue;
     if (batch === queue) queue = [];
-    // The rest in a later turn, after the I/O that arrived meanwhile.
-    else setImmediate(flush);
     const results = await projectEvents(
       views,
       batch.map(({ event }) => event),
     ).catch((error: unknown) => batch.map((): ProjectionResult => ({ ok: false, error })));
+    // Committed (or failed): the next slice, in a later turn.
+    busy = false;
+    next();
     batch.forEach(({ event, resolve, reject }, index) => {
       const result = results[index];
       if (result?.ok || batch.length === 1) {
@@ -170,6 +177,7 @@ export const batchedProjection = (views: Views, slice = projectionSlice) => {
   };
   return (event: TypedEnvelope): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (queue.push({ event, resolve, reject }) === 1) setImmediate(flush);
+      queue.push({ event, resolve, reject });
+      next();
     });
 };
