@@ -5,6 +5,7 @@ export {
   type DocumentStore,
   type FieldValue,
   type FindQuery,
+  type ReadOptions,
   RevisionConflict,
   type Revisioned,
 } from "./port.ts";

@@ -22,8 +22,18 @@ export interface FindQuery {
   limit?: number;
 }
 
+/** How a cached read may answer (adapters without a read cache ignore it). */
+export interface ReadOptions {
+  /**
+   * A read of this store's cache already looked for other connections' commits after the caller's request began
+   * (its API key's lookup, say): the cache is known fresh enough for this read, which skips its own look. The
+   * request's reads then see one snapshot, no older than its start.
+   */
+  lookedSinceStart?: boolean;
+}
+
 export interface Collection<T extends { id: string }> {
-  get(id: string): Promise<Revisioned<T> | undefined>;
+  get(id: string, options?: ReadOptions): Promise<Revisioned<T> | undefined>;
   /**
    * The document whose indexed `field` equals `value` (`null`: null or missing), the first in id order if
    * several do: a point read by a field that identifies a document (a key's hash, say), one indexed lookup.

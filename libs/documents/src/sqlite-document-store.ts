@@ -213,9 +213,9 @@ const sqliteCollection = <T extends { id: string }>(
   };
 
   const collection: Collection<T> = {
-    async get(id) {
+    async get(id, options) {
       if (cached) {
-        cache.fresh();
+        if (!options?.lookedSinceStart) cache.fresh();
         const hit = cached.byId.get(id);
         if (hit) return hit;
       }

@@ -76,6 +76,24 @@ describe("SQLite read cache", () => {
     await close();
   });
 
+  it("reads after a look made since the request began without looking again; the next look sees what came after", async () => {
+    const { cachedKeys, otherKeys, close } = await twoConnections();
+    await otherKeys.put({ id: "k1", sha256: "h1", revoked: false }, null);
+    // The request's first read looks (and finds the other connection's commit); its second takes the same snapshot.
+    expect((await cachedKeys.getBy("sha256", "h1"))?.revoked).toBe(false);
+    expect((await cachedKeys.get("k1", { lookedSinceStart: true }))?.doc.revoked).toBe(false);
+    await otherKeys.update("k1", (key) => key && { ...key, revoked: true });
+    // Without a look the cache still answers the snapshot of the request's first read...
+    expect((await cachedKeys.get("k1", { lookedSinceStart: true }))?.doc.revoked).toBe(false);
+    // ...and the next request's first read looks, and sees the commit.
+    expect((await cachedKeys.getBy("sha256", "h1"))?.revoked).toBe(true);
+    expect(await cachedKeys.get("k1", { lookedSinceStart: true })).toEqual({
+      doc: { id: "k1", sha256: "h1", revoked: true },
+      rev: 2,
+    });
+    await close();
+  });
+
   it("finds what another connection and its own writes changed, documents from the cache or not", async () => {
     const { cachedKeys, otherKeys, close } = await twoConnections();
     const page = async () => (await cachedKeys.find({ where: { sha256: "h" } })).map((key) => [key.id, key.revoked]);

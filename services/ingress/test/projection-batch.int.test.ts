@@ -175,6 +175,33 @@ describe("the projection applied a batch at a time", () => {
     expect(await views.videoEvents.find({ idPrefix: historyPrefixOf("video_batch4") })).toHaveLength(2);
   });
 
+  it("projects at most a slice of the events handled in one turn per turn, with the documents of one by one", async () => {
+    const reference = await open();
+    for (const each of events) await projectEvent(reference, each);
+    const views = await open();
+    // Turns of the event loop, counted by a callback that queues itself again each turn.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const historyPerTurn = new Map<number, number>();
+    const put = views.videoEvents.put.bind(views.videoEvents);
+    views.videoEvents.put = (doc, rev) => {
+      historyPerTurn.set(turn, (historyPerTurn.get(turn) ?? 0) + 1);
+      return put(doc, rev);
+    };
+    const handle = batchedProjection(views, 4);
+    await Promise.all(events.map((each) => handle(each)));
+    ticking = false;
+    expect([...historyPerTurn.values()].reduce((a, b) => a + b, 0)).toBe(events.length);
+    expect(Math.max(...historyPerTurn.values())).toBeLessThanOrEqual(4);
+    expect(historyPerTurn.size).toBeGreaterThanOrEqual(Math.ceil(events.length / 4));
+    expect(await everything(views)).toEqual(await everything(reference));
+  });
+
   it("fails an event that cannot be projected alone, never the neighbours it was batched with", async () => {
     const views = await open();
     const handle = batchedProjection(views);

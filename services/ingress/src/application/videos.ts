@@ -77,8 +77,12 @@ export const videoService = ({
   const tasks = aggregateRepository(store, taskAggregate);
   const modelCanDo = (model: string, operation: Operation) => !supports || supports(model, operation);
 
-  const ownView = async (accountId: string, videoId: string): Promise<VideoView> => {
-    const found = await views.videos.get(videoId);
+  /**
+   * `polled`: a read that follows its request's API-key lookup in the same views store (every authenticated
+   * request's first read, which looked for other connections' commits after the request began): no second look.
+   */
+  const ownView = async (accountId: string, videoId: string, polled = false): Promise<VideoView> => {
+    const found = await views.videos.get(videoId, { lookedSinceStart: polled });
     // Another account's video, a deleted one, or one whose request has not reached the read model yet
     // (other services' events came first) is answered exactly as an unknown one.
     const doc = found?.doc;
@@ -261,8 +265,9 @@ export const videoService = ({
     extend: (accountId: string, request: VideoOperationRequest, videoId?: string) =>
       operate("ExtendVideo", accountId, request, videoId),
 
+    /** A poll, after its request's key lookup (see `ownView`). */
     async retrieve(accountId: string, videoId: string): Promise<Video> {
-      return toVideoObject(await ownView(accountId, videoId));
+      return toVideoObject(await ownView(accountId, videoId, true));
     },
 
     /** A page of the caller's videos, newest first by default, with a keyset cursor. */

@@ -51,17 +51,21 @@ export const videoCollection = {
 };
 
 /**
- * Documents read per request kept in the store's exact read cache (libs/documents): every request's key, and
- * the videos clients poll. A cached video is ~1.7 KiB of heap (measured), so ~3.4 MiB at most.
+ * Documents read per request kept in the store's exact read cache (libs/documents): every request's key, every
+ * create's balance, and the videos clients poll. A cached video is ~1.7 KiB of heap (measured), so ~3.4 MiB at most.
  */
 export const keyCacheSize = 10_000;
 export const videoCacheSize = 2_000;
+/** Accounts whose balance a create reads (~0.3 KiB each). */
+export const balanceCacheSize = 10_000;
 
 /** Ingress's read models, with the fields its queries filter and sort on indexed; older layouts migrated on open. */
 export const openViews = async (documents: DocumentStore): Promise<Views> => {
   const views: Views = {
     videos: await documents.collection<VideoDocument>("videos", { ...videoCollection, cache: videoCacheSize }),
-    balances: await documents.collection<BalanceView>("balances", { indexes: [] }),
+    // Read by every create (the funds check) and written by the projection on each billing event: cached, the
+    // create reads no row and parses nothing while the account's balance has not moved.
+    balances: await documents.collection<BalanceView>("balances", { indexes: [], cache: balanceCacheSize }),
     // Every request looks its key up by hash; nothing queries keys by account or revocation.
     keys: await documents.collection<KeyView>("keys", {
       indexes: ["sha256"],
