@@ -49,5 +49,7 @@ export const openNotifierStores = async (documents: DocumentStore): Promise<Noti
     indexes: ["endpointId", "scheduledAtMs"],
     compound: [["endpointId", "scheduledAtMs"]],
   }),
-  outcomes: await documents.collection<VideoOutcome>("video_outcomes", { indexes: [] }),
+  // A video's outcome is read and rewritten by each of its ~3 events within moments: the read cache (exact, SQLite)
+  // answers the later reads from the document the last write committed. Outcomes are replaced, never changed in place.
+  outcomes: await documents.collection<VideoOutcome>("video_outcomes", { indexes: [], cache: 2_000 }),
 });
