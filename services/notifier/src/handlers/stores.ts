@@ -49,7 +49,5 @@ export const openNotifierStores = async (documents: DocumentStore): Promise<Noti
     indexes: ["endpointId", "scheduledAtMs"],
     compound: [["endpointId", "scheduledAtMs"]],
   }),
-  // A video's outcome is read and rewritten by each of its ~3 events within moments: the read cache (exact, SQLite)
-  // answers the later reads from the document the last write committed. Outcomes are replaced, never changed in place.
-  outcomes: await documents.collection<VideoOutcome>("video_outcomes", { indexes: [], cache: 2_000 }),
+  outcomes: await documents.collection<VideoOutcome>("video_outcomes", { indexes: [] }),
 });
