@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createReadStream, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
 import { LRUCache } from "lru-cache";
 import { contentTypeOfKey } from "./content-types.ts";
 import { byteMeasure } from "./measure.ts";
@@ -167,7 +168,8 @@ export const fileStorage = (root: string, { signing }: FileStorageOptions = {}):
         if (ended) writeSmall(partial, path, head.length === 1 ? head[0]! : Buffer.concat(head, held));
         else await writeStreamed(partial, path, head, chunks, add);
       } catch (error) {
-        body.destroy();
+        if (body instanceof Readable) body.destroy();
+        else await chunks.return?.().catch(() => {});
         await rm(partial, { force: true });
         throw error;
       }

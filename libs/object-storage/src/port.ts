@@ -22,10 +22,11 @@ export interface IncompleteUpload {
 
 export interface ObjectStorage {
   /**
-   * Streams `body` to `key`; the object appears whole or not at all (a crash mid-copy leaves no
+   * Streams `body` (a stream, or any async iterable of chunks: one made from a fetch's body needs no Readable
+   * round it) to `key`; the object appears whole or not at all (a crash mid-copy leaves no
    * object under the key). Returns its size and sha256, computed while streaming.
    */
-  put(key: string, body: Readable, contentType: string): Promise<StoredObject>;
+  put(key: string, body: Readable | AsyncIterable<Uint8Array>, contentType: string): Promise<StoredObject>;
   /** A stream of the object, or of `range` of it; undefined when it does not exist. */
   get(key: string, range?: ByteRange): Promise<{ body: Readable; bytes: number; contentType: string } | undefined>;
   head(key: string): Promise<{ bytes: number; contentType: string } | undefined>;

@@ -129,7 +129,8 @@ export const s3Storage = (
       return listsUploads;
     },
 
-    async put(key, body, contentType) {
+    async put(key, given, contentType) {
+      const body = given instanceof Readable ? given : Readable.from(given);
       const { stream: measure, measured } = measuringStream();
       // A source that breaks must fail the upload (which then aborts its multipart upload).
       body.once("error", (error) => measure.destroy(error));

@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import { finished } from "node:stream/promises";
+import { LRUCache } from "lru-cache";
 import { agentFor, pinnedLookup } from "./connection-pool.ts";
 import { OutboundError } from "./errors.ts";
 import { hostOfUrl, normalizeHost } from "./hosts.ts";
@@ -31,10 +32,34 @@ export interface GuardedFetchOptions {
   lookup?: HostLookup;
 }
 
+/** An answer's body as guardedFetch reads it: chunks under the caps, `undefined` at its end. */
+interface BodySource {
+  next(): Promise<Uint8Array | undefined>;
+  cancel(): void;
+}
+/** The source behind each body stream guardedFetch made, for readers that can skip the web stream. */
+const sources = new WeakMap<ReadableStream<Uint8Array>, BodySource>();
+
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 // Credentials meant for the first host never follow a redirect to another origin.
 const credentialHeaders = ["authorization", "proxy-authorization", "cookie", "api-key", "x-api-key", "x-goog-api-key"];
+
+/**
+ * A list of hosts as a set of normalized ones, kept by the list's content (callers pass the same few lists on every
+ * request; each normalization parses a URL). Keyed by the joined names, not the array: a list changed in place is
+ * never answered from an old set.
+ */
+const hostSets = new LRUCache<string, ReadonlySet<string>>({ max: 256 });
+const hostSet = (hosts: readonly string[]): ReadonlySet<string> => {
+  const key = hosts.join("\n");
+  let set = hostSets.get(key);
+  if (!set) {
+    set = new Set(hosts.map(normalizeHost));
+    hostSets.set(key, set);
+  }
+  return set;
+};
 
 const checkedUrl = (url: URL) => {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
@@ -106,12 +131,18 @@ const responseHeaders = (message: IncomingMessage) => {
 export const guardedFetch = async (url: string | URL, options: GuardedFetchOptions): Promise<Response> => {
   const maxRedirects = options.maxRedirects ?? 3;
   const lookup = options.lookup ?? systemLookup;
-  const trusted = new Set([...(options.trustedHosts ?? []), ...options.outboundAllow.hosts].map(normalizeHost));
-  const allowed = options.allowedHosts ? new Set(options.allowedHosts.map(normalizeHost)) : undefined;
+  const trustedHosts = hostSet(options.trustedHosts ?? []);
+  const isTrusted = (host: string) => {
+    if (trustedHosts.has(host) || options.outboundAllow.hosts.has(host)) return true;
+    // parseOutboundAllow normalizes its hosts; one put together by hand may not have.
+    for (const exempt of options.outboundAllow.hosts) if (normalizeHost(exempt) === host) return true;
+    return false;
+  };
+  const allowed = options.allowedHosts ? hostSet(options.allowedHosts) : undefined;
 
   const deadline = new AbortController();
   const timedOut = () => new OutboundError("timed_out", `no answer within ${options.timeoutMs} ms`, options.timeoutMs);
-  let timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
+  const timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
   const stopTimer = () => clearTimeout(timer);
   const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
 
@@ -136,7 +167,7 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         : [{ address: host, family: family as 4 | 6 }];
     if (addresses.length === 0) throw new OutboundError("fetch_failed", "its host name did not resolve");
     // Every answer must pass: an attacker's DNS could otherwise mix a public address with an internal one.
-    if (!trusted.has(host)) {
+    if (!isTrusted(host)) {
       for (const { address } of addresses) {
         const kind = options.outboundAllow.blockedKind(address);
         if (kind) throw new OutboundError("blocked_address", kind);
@@ -193,50 +224,116 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
     if (message.complete) await finished(message).catch(() => {});
   };
 
-  const streamed = (message: IncomingMessage, declared: number) => {
-    async function* chunks() {
-      let total = 0;
-      try {
-        for await (const chunk of message as AsyncIterable<Buffer>) {
+  /**
+   * The answer's bytes read straight off the message (`read()` on 'readable', no async iterator per answer), under
+   * the size cap and the silence cap. The web stream of the Response pulls from it; `readBodyCapped` and `bodyChunks`
+   * read it without the web stream when nobody has touched that stream yet.
+   */
+  const source = (message: IncomingMessage, declared: number): BodySource => {
+    let total = 0;
+    let started = false;
+    let done = false;
+    let ended = false;
+    let broke: unknown;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      const resume = wake;
+      wake = undefined;
+      resume?.();
+    };
+    const onEnd = () => {
+      ended = true;
+      poke();
+    };
+    const onError = (error: unknown) => {
+      broke ??= error;
+      poke();
+    };
+    const onClose = () => {
+      if (!ended) broke ??= new Error("closed before its end");
+      poke();
+    };
+    const detach = () => {
+      message.off("readable", poke).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    /** Ends the exchange: no timer, no listener, the message gone (after its end, its socket stays pooled). */
+    const finish = () => {
+      done = true;
+      stopTimer();
+      detach();
+      message.destroy();
+    };
+    const read = async (): Promise<Uint8Array | undefined> => {
+      if (!started) {
+        started = true;
+        message.on("readable", poke).on("end", onEnd).on("error", onError).on("close", onClose);
+      }
+      for (;;) {
+        if (broke !== undefined || signal.aborted) throw broke ?? signal.reason;
+        const chunk = message.read() as Buffer | null;
+        if (chunk !== null) {
           total += chunk.length;
           if (options.maxBytes !== undefined && total > options.maxBytes) {
             throw new OutboundError("too_large", `larger than ${options.maxBytes} bytes`, options.maxBytes);
           }
-          stopTimer();
-          timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
-          yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          timer.refresh();
+          return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         }
-        if (signal.aborted) throw signal.reason;
-        if (Number.isFinite(declared) && total !== declared) {
-          throw new OutboundError("fetch_failed", "the response ended before its declared length");
+        if (ended) {
+          if (Number.isFinite(declared) && total !== declared) {
+            throw new OutboundError("fetch_failed", "the response ended before its declared length");
+          }
+          return undefined;
         }
-      } catch (error) {
-        if (error instanceof OutboundError || signal.aborted) throw failure(error);
-        throw new OutboundError("fetch_failed", "the connection broke before the whole body arrived");
-      } finally {
-        stopTimer();
-        message.destroy();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
-    }
-    const iterator = chunks();
-    // Not ReadableStream.from: cancelling before the first read must still let go of the socket, and a generator
-    // that never started runs no `finally`.
-    return new ReadableStream<Uint8Array>(
+    };
+    return {
+      async next() {
+        if (done) return undefined;
+        try {
+          const chunk = await read();
+          if (chunk === undefined) finish();
+          return chunk;
+        } catch (error) {
+          finish();
+          if (error instanceof OutboundError || signal.aborted) throw failure(error);
+          throw new OutboundError("fetch_failed", "the connection broke before the whole body arrived");
+        }
+      },
+      cancel() {
+        if (done) return;
+        // Cancelled unread (a webhook's answer, say): a short body that has all arrived keeps its socket.
+        const unread = !started;
+        done = true;
+        stopTimer();
+        detach();
+        letGo(message);
+        if (!unread) message.destroy();
+      },
+    };
+  };
+
+  const streamed = (message: IncomingMessage, declared: number) => {
+    const body = source(message, declared);
+    // Not ReadableStream.from: cancelling before the first read must still let go of the socket.
+    const stream = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          const next = await iterator.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
+          const next = await body.next();
+          if (next === undefined) controller.close();
+          else controller.enqueue(next);
         },
-        async cancel() {
-          stopTimer();
-          // Cancelled unread (a webhook's answer, say): a short body that has all arrived keeps its socket.
-          letGo(message);
-          await iterator.return(undefined);
+        cancel() {
+          body.cancel();
         },
       },
       { highWaterMark: 0 },
     );
+    sources.set(stream, body);
+    return stream;
   };
 
   const start = URL.parse(url.toString());
@@ -287,8 +384,8 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         await discard(message);
         stopTimer();
       } else {
-        stopTimer();
-        timer = setTimeout(() => deadline.abort(timedOut()), options.timeoutMs);
+        // From here the cap is on each silence while the body streams.
+        timer.refresh();
       }
       const response = new Response(noBody ? null : streamed(message, declared), {
         status,
@@ -304,6 +401,48 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
   }
 };
 
+const ended = { done: true, value: undefined } as const;
+
+/**
+ * A body's chunks, in order. A body guardedFetch made is read straight from its source (no web-stream read, pull and
+ * promise per chunk), with the same caps; it is locked first, so nothing else reads it. Any other body goes through
+ * its reader. Leaving the loop early cancels the body.
+ */
+export const bodyChunks = (body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> => {
+  const direct = body.locked ? undefined : sources.get(body);
+  if (direct) {
+    sources.delete(body);
+    body.getReader();
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const value = await direct.next();
+          return value === undefined ? ended : { done: false, value };
+        },
+        return: async () => {
+          direct.cancel();
+          return ended;
+        },
+      }),
+    };
+  }
+  return {
+    [Symbol.asyncIterator]: () => {
+      const reader = body.getReader();
+      return {
+        next: async () => {
+          const { done, value } = await reader.read();
+          return done ? ended : { done: false, value };
+        },
+        return: async () => {
+          await reader.cancel().catch(() => {});
+          return ended;
+        },
+      };
+    },
+  };
+};
+
 /** Reads a fetch body up to `maxBytes`, cancelling it and failing with `too_large` as soon as it goes over. */
 export const readBodyCapped = async (response: Response, maxBytes: number): Promise<Buffer> => {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
@@ -314,16 +453,15 @@ export const readBodyCapped = async (response: Response, maxBytes: number): Prom
   if (!response.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop by the throw cancels the body.
+  for await (const value of bodyChunks(response.body)) {
     total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new OutboundError("too_large", `larger than ${maxBytes} bytes`, maxBytes);
-    }
+    if (total > maxBytes) throw new OutboundError("too_large", `larger than ${maxBytes} bytes`, maxBytes);
     chunks.push(value);
   }
-  return Buffer.concat(chunks, total);
+  return total === 0
+    ? Buffer.alloc(0)
+    : chunks.length === 1
+      ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, total)
+      : Buffer.concat(chunks, total);
 };

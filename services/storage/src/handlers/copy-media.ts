@@ -1,10 +1,10 @@
-import { Readable } from "node:stream";
 import type { EventData, TypedEnvelope, Variant } from "@reelgate/contracts";
 import { extensionOf, mediaKey, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
-import { type Channel, type Provider, sniffedMedia, UpstreamError } from "@reelgate/upstream";
+import { type Channel, type Provider, UpstreamError } from "@reelgate/upstream";
 import { isSettled } from "../domain/asset.ts";
 import type { AssetRecords } from "./asset-records.ts";
 import { removeObjects } from "./delete-media.ts";
+import { sniffedBody } from "./sniffed-body.ts";
 
 export interface CopyMediaDeps {
   records: AssetRecords;
@@ -31,11 +31,11 @@ export const copyMedia = ({ records, objects, channels, providerFor, maxAttempts
     // redelivery can follow one (a copy that fails without dying removes its own): the first delivery does not
     // look, which saves a directory listing (or an S3 list) per variant.
     if (deliveryCount > 1) await objects.removeIncomplete(`${mediaPrefix(place)}${variant}.`);
+    const media = await provider.content(upstreamId, variant);
     // The stored type is what the bytes are, never what the upstream's header claims.
-    const media = await sniffedMedia(await provider.content(upstreamId, variant), variant);
-    const key = mediaKey({ ...place, variant, extension: extensionOf(media.contentType) });
-    // Readable.from, not Readable.fromWeb: with fromWeb, a connection the upstream cuts throws an uncaught error in undici.
-    const stored = await objects.put(key, Readable.from(media.body), media.contentType);
+    const { contentType, chunks } = await sniffedBody(media.body, variant);
+    const key = mediaKey({ ...place, variant, extension: extensionOf(contentType) });
+    const stored = await objects.put(key, chunks, contentType);
     if (media.bytes !== undefined && stored.bytes !== media.bytes) {
       await objects.delete(key);
       throw new UpstreamError(`${variant}: got ${stored.bytes} of ${media.bytes} bytes`, { retryable: true });
