@@ -5,11 +5,12 @@
 
 ARG NODE_IMAGE=node:24-slim
 
-# Only the package manifests, so the dependency layer below is rebuilt only when they change.
+# Only the package manifests (and patches/, which `npm ci` applies to node_modules after installing), so the
+# dependency layer below is rebuilt only when they change.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
-RUN find . -type f ! -name package.json ! -name package-lock.json -delete \
+RUN find . -type f ! -name package.json ! -name package-lock.json ! -path './patches/*.patch' -delete \
  && find . -depth -type d -empty -delete
 
 # Production dependencies of every workspace (workspace packages become links into the sources).

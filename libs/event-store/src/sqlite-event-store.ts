@@ -2,7 +2,8 @@ import type { Envelope, NewEvent } from "@reelgate/contracts";
 import { openSqliteDatabase, sqliteDataVersion, sqliteGroupCommit } from "@reelgate/sqlite";
 import {
   type CommitRecord,
-  checkEventSizes,
+  envelopesText,
+  eventTexts,
   outboxBatchOf,
   pagedEvents,
   streamEventsOf,
@@ -141,6 +142,22 @@ export const openSqliteEventStore = (path: string): EventStore => {
       checkedThisTurn = false;
     });
   };
+  /**
+   * `data_version` inside a write transaction, asked once per turn: the appends of a turn share the group commit's
+   * transaction, where no other connection can commit. Should the group run again in a second transaction (a
+   * write threw), the value may be older than the truth; a head tagged with it is still right (it was read under
+   * the write lock, after that older version), and the next look drops it.
+   */
+  let versionThisTurn: number | undefined;
+  const versionInTransaction = () => {
+    if (versionThisTurn === undefined) {
+      versionThisTurn = versions.inTransaction();
+      setImmediate(() => {
+        versionThisTurn = undefined;
+      });
+    }
+    return versionThisTurn;
+  };
   const knowHead = (stream: string, version: number, at: number) => {
     if (heads.size >= 100_000) heads.clear();
     heads.set(stream, { version, at });
@@ -166,7 +183,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
   const append = async (stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> => {
     const { expectedVersion } = options;
     const commitId = options.commitId ?? events[0]?.id;
-    checkEventSizes(stream, events);
+    const texts = eventTexts(stream, events);
     if (commitId === undefined) {
       const { version } = headOf(stream);
       if (expectedVersion !== "any" && expectedVersion !== version) {
@@ -181,7 +198,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     try {
       const result = await write(() => {
         // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
-        versionInside = versions.inTransaction();
+        versionInside = versionInTransaction();
         const head = headOf(stream);
         const moved =
           (expectedVersion !== "any" && expectedVersion !== head.version) ||
@@ -200,7 +217,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
           nextVersion,
           commitId,
           streamTypeOf(stream),
-          JSON.stringify(envelopes),
+          envelopesText(stream, head.version, texts),
           new Date().toISOString(),
         );
         for (const envelope of envelopes) insertEventId.run(envelope.id, lastInsertRowid);

@@ -2,13 +2,16 @@ import type { NewEvent } from "@reelgate/contracts";
 import { describe, expect, it } from "vitest";
 import {
   commitPositionOf,
+  envelopesText,
   eventPosition,
+  eventTexts,
   MAX_EVENTS_PER_COMMIT,
   outboxBatchOf,
   storedEventsOf,
   streamTypeOf,
   toEnvelopes,
 } from "../src/commit.ts";
+import { EventTooLargeError } from "../src/port.ts";
 
 const event = (id: string): NewEvent => ({
   id,
@@ -48,6 +51,48 @@ describe("toEnvelopes", () => {
     const many = Array.from({ length: MAX_EVENTS_PER_COMMIT + 1 }, (_, i) => event(`e${i}`));
     expect(() => toEnvelopes("task-1", 0, many)).toThrow(/at most/);
     expect(() => toEnvelopes("task-1", 0, [event("a"), event("a")])).toThrow(/twice/);
+  });
+});
+
+describe("envelopesText", () => {
+  it("is the JSON of the envelopes, made from each event's JSON once", () => {
+    const events = [
+      event("a"),
+      { ...event("b"), data: { title: 'déjà vu \u2028 "quoted"', nested: { list: [1, null, "x"] } } },
+      { ...event("c"), data: { videoId: "v", skipped: undefined } },
+    ];
+    expect(envelopesText("task-1", 4, eventTexts("task-1", events))).toBe(
+      JSON.stringify(toEnvelopes("task-1", 4, events)),
+    );
+    expect(envelopesText("task-1", 0, eventTexts("task-1", []))).toBe("[]");
+  });
+
+  it("gives stream and version the append's values even if the event object carries its own", () => {
+    const carrying = { ...event("a"), stream: "other-9", version: 99 } as NewEvent;
+    expect(JSON.parse(envelopesText("task-1", 2, eventTexts("task-1", [carrying])))).toEqual(
+      toEnvelopes("task-1", 2, [carrying]),
+    );
+  });
+
+  it("refuses an event too large for the bus before anything is made", () => {
+    const large = { ...event("a"), data: { text: "x".repeat(2_000) } };
+    expect(() => eventTexts("task-1", [event("b"), large], 1_000)).toThrow(EventTooLargeError);
+  });
+
+  it("measures UTF-8 bytes: near the limit, an event of many-byte characters is counted, not guessed", () => {
+    const limit = 2_000;
+    const sized = (text: string) => ({ ...event("a"), data: { text } });
+    const bytesOf = (text: string) => Buffer.byteLength(JSON.stringify(sized(text))) + Buffer.byteLength("task-1") + 64;
+    // 3 × its length is over the limit, its bytes are not: taken.
+    const fits = "é".repeat(600);
+    expect(JSON.stringify(sized(fits)).length * 3).toBeGreaterThan(limit);
+    expect(bytesOf(fits)).toBeLessThanOrEqual(limit);
+    expect(eventTexts("task-1", [sized(fits)], limit)).toEqual([JSON.stringify(sized(fits))]);
+    // Its bytes are over the limit though its length is not: refused.
+    const over = "€".repeat(700);
+    expect(JSON.stringify(sized(over)).length).toBeLessThan(limit);
+    expect(bytesOf(over)).toBeGreaterThan(limit);
+    expect(() => eventTexts("task-1", [sized(over)], limit)).toThrow(EventTooLargeError);
   });
 });
 

@@ -286,6 +286,113 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     release();
     await quiet();
   });
+  it("pulls more than it runs: with 4 handlers at once, a backlog of 200 comes in one pull and runs in order", async () => {
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => publishEvent(nc, names, jobProgressed(`video_queued${i}`, 1))),
+    );
+    const started: number[] = [];
+    let active = 0;
+    let peak = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await consume({
+      concurrency: 4,
+      pullBatch: 256,
+      handle: async (_event, ctx) => {
+        started.push(ctx.streamSequence);
+        active++;
+        peak = Math.max(peak, active);
+        await released;
+        active--;
+      },
+    });
+    const jsm = await jetstreamManager(nc);
+    // All 200 delivered to this process (one pull's worth) while only 4 handlers run.
+    await waitFor(
+      "the whole backlog pulled",
+      async () => (await jsm.consumers.info(names.eventsStream, "tests-main")).delivered.consumer_seq === 200,
+    );
+    expect(started).toHaveLength(4);
+    release();
+    await waitFor("all handled", () => started.length === 200);
+    await quiet();
+    expect(peak).toBe(4);
+    // Waiting ones start in the order they came: stream order.
+    expect(started).toEqual([...started].sort((a, b) => a - b));
+    const info = await jsm.consumers.info(names.eventsStream, "tests-main");
+    expect(info.num_redelivered).toBe(0);
+  });
+
+  it("a message waiting its turn longer than its ack_wait is kept alive, not handed out again", async () => {
+    const ackWaitMs = 3_000;
+    for (let i = 1; i <= 3; i++) await publishEvent(nc, names, jobProgressed("video_waits", i));
+    const handled: Array<{ version: number; deliveryCount: number }> = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await consume({
+      ackWaitMs,
+      concurrency: 1,
+      pullBatch: 256,
+      handle: async (event, ctx) => {
+        handled.push({ version: event.version, deliveryCount: ctx.deliveryCount });
+        if (event.version !== 1) return;
+        // The first handler is long: it says so itself, as a handler doing long work must.
+        const working = setInterval(() => ctx.working(), 500);
+        await released.finally(() => clearInterval(working));
+      },
+    });
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      "all three pulled, one running",
+      async () => (await jsm.consumers.info(names.eventsStream, "tests-main")).delivered.consumer_seq === 3,
+    );
+    const since = Date.now();
+    // Two and a half ack_waits while the second and third wait their turn: the server must not deliver them again.
+    await waitFor("two and a half ack_waits gone by", () => Date.now() - since > 2.5 * ackWaitMs, {
+      timeoutMs: 4 * ackWaitMs,
+      intervalMs: 200,
+    });
+    const info = await jsm.consumers.info(names.eventsStream, "tests-main");
+    expect(info.delivered.consumer_seq).toBe(3);
+    expect(info.num_redelivered).toBe(0);
+    release();
+    await waitFor("all handled", () => handled.length === 3);
+    await quiet();
+    expect(handled).toEqual([1, 2, 3].map((version) => ({ version, deliveryCount: 1 })));
+  }, 30_000);
+
+  it("messages still waiting their turn at a stop are not handled by it, and another instance gets them", async () => {
+    for (let i = 1; i <= 5; i++) await publishEvent(nc, names, jobProgressed("video_stop_wait", i));
+    const handled: number[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A short ack_wait: a nak'd message the server hands to the stopped instance's last pull comes back after it.
+    const ackWaitMs = 2_000;
+    const consumer = await consume({
+      ackWaitMs,
+      concurrency: 1,
+      pullBatch: 256,
+      handle: async (event) => {
+        handled.push(event.version);
+        await released;
+      },
+    });
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      "all five pulled",
+      async () => (await jsm.consumers.info(names.eventsStream, "tests-main")).delivered.consumer_seq === 5,
+    );
+    const stopped = consumer.stop();
+    release();
+    await stopped;
+    expect(handled).toEqual([1]);
+    const next = new Set<number>();
+    await consume({ ackWaitMs, handle: async (event) => void next.add(event.version) });
+    await waitFor("the rest handled by the next instance", () => next.size === 4);
+    expect([...next].sort()).toEqual([2, 3, 4, 5]);
+    await quiet();
+  });
+
   it("a consumer split out of another starts after what that one acked; the narrowed one keeps its place", async () => {
     const videoIds = (into: string[]) => async (event: TypedEnvelope) =>
       void into.push((event.data as { videoId: string }).videoId);
