@@ -43,8 +43,8 @@ export interface ConsumerOptions {
    * each pulled every 32 messages and the pulls were most of a service's socket writes. A consumer that keeps
    * few handlers at once may still pull many (256 beside `concurrency: 32`, say); a message waiting its turn
    * tells the server it is in progress every third of `ackWaitMs`, so its ack_wait never runs out while it
-   * waits. No consumer does by default: on the poller's intake (32 handlers) pulling 256 showed no CPU gain
-   * beside the bench's noise, and its effect on the poller's memory is not settled.
+   * waits. Measured on the poller's intake (32 handlers): pulling 256 raised its RSS with 10,000 jobs in
+   * flight from 173 to 184–189 MiB, so no consumer does by default.
    */
   pullBatch?: number;
   /** Delay before redelivering after a transient error, from the delivery count (1 = first). */
