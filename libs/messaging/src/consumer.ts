@@ -38,13 +38,11 @@ export interface ConsumerOptions {
   concurrency?: number;
   /**
    * Messages held at most, running or waiting for a handler in the order they came; also the largest pull (a
-   * pull asks for the room left). Default `concurrency`. Each pull is a subscription, a pull request and an
-   * unsubscribe (three socket writes and three server operations): with 32, the many consumers of a service
-   * each pulled every 32 messages and the pulls were most of a service's socket writes. A consumer that keeps
-   * few handlers at once may still pull many (256 beside `concurrency: 32`, say); a message waiting its turn
-   * tells the server it is in progress every third of `ackWaitMs`, so its ack_wait never runs out while it
-   * waits. Measured on the poller's intake (32 handlers): pulling 256 raised its RSS with 10,000 jobs in
-   * flight from 173 to 184–189 MiB, so no consumer does by default.
+   * pull asks for the room left). Each pull is a subscription, a pull request and an unsubscribe (three
+   * socket writes and three server operations), so the default is large whatever `concurrency` is: with 32,
+   * the many consumers of a service each pulled every 32 messages and the pulls were most of a service's
+   * socket writes. A message waiting its turn tells the server it is in progress every third of `ackWaitMs`,
+   * so its ack_wait never runs out while it waits.
    */
   pullBatch?: number;
   /** Delay before redelivering after a transient error, from the delivery count (1 = first). */
@@ -108,7 +106,7 @@ export const startConsumer = async ({
   maxDeliver = 10,
   ackWaitMs = 30_000,
   concurrency = 256,
-  pullBatch = concurrency,
+  pullBatch = Math.max(256, concurrency),
   retryDelayMs = defaultRetryDelayMs,
   maxAckPending = Math.max(1_000, concurrency * 2),
   pullExpiresMs = 5_000,

@@ -297,7 +297,6 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     await consume({
       concurrency: 4,
-      pullBatch: 256,
       handle: async (_event, ctx) => {
         started.push(ctx.streamSequence);
         active++;
@@ -332,7 +331,6 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     await consume({
       ackWaitMs,
       concurrency: 1,
-      pullBatch: 256,
       handle: async (event, ctx) => {
         handled.push({ version: event.version, deliveryCount: ctx.deliveryCount });
         if (event.version !== 1) return;
@@ -371,7 +369,6 @@ describe.skipIf(!nats.url)("durable consumer", () => {
     const consumer = await consume({
       ackWaitMs,
       concurrency: 1,
-      pullBatch: 256,
       handle: async (event) => {
         handled.push(event.version);
         await released;
