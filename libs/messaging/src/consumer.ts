@@ -32,19 +32,12 @@ export interface ConsumerOptions {
   maxDeliver?: number;
   ackWaitMs?: number;
   /**
-   * Handlers in flight at most. Handlers of one stream queue in the aggregate anyway; a consumer whose
-   * handlers each hold much (memory, a socket) sets fewer.
+   * Handlers in flight at most; also the largest pull (a pull asks for the free handler slots). Each pull
+   * is a subscription, a pull request and an unsubscribe (three socket writes and three server operations),
+   * so the default is large: with 32, the many consumers of a service each pulled every 32 messages and
+   * the pulls were most of a service's socket writes. Handlers of one stream queue in the aggregate anyway.
    */
   concurrency?: number;
-  /**
-   * Messages held at most, running or waiting for a handler in the order they came; also the largest pull (a
-   * pull asks for the room left). Each pull is a subscription, a pull request and an unsubscribe (three
-   * socket writes and three server operations), so the default is large whatever `concurrency` is: with 32,
-   * the many consumers of a service each pulled every 32 messages and the pulls were most of a service's
-   * socket writes. A message waiting its turn tells the server it is in progress every third of `ackWaitMs`,
-   * so its ack_wait never runs out while it waits.
-   */
-  pullBatch?: number;
   /** Delay before redelivering after a transient error, from the delivery count (1 = first). */
   retryDelayMs?: (deliveryCount: number) => number;
   /**
@@ -90,9 +83,8 @@ const failureCounts = () => {
 };
 
 /**
- * A durable pull consumer on the events stream. It pulls only as many messages as it has room for
- * (`pullBatch`); those beyond `concurrency` wait their turn in order, kept alive (`working()`) while they
- * wait, so no message's ack_wait runs out in a client buffer.
+ * A durable pull consumer on the events stream. It pulls only as many messages as it has free
+ * handler slots, so no message waits in a client buffer while its ack_wait runs out.
  */
 export const startConsumer = async ({
   nc,
@@ -106,7 +98,6 @@ export const startConsumer = async ({
   maxDeliver = 10,
   ackWaitMs = 30_000,
   concurrency = 256,
-  pullBatch = Math.max(256, concurrency),
   retryDelayMs = defaultRetryDelayMs,
   maxAckPending = Math.max(1_000, concurrency * 2),
   pullExpiresMs = 5_000,
@@ -128,7 +119,7 @@ export const startConsumer = async ({
   };
   await ensureDurable(jsm, stream, settings);
   const consumer = await js.consumers.get(stream, durable);
-  const pool = workPool(concurrency, pullBatch);
+  const pool = workPool(concurrency);
   const stopping = new AbortController();
   let pull: ConsumerMessages | undefined;
 
@@ -187,38 +178,6 @@ export const startConsumer = async ({
     await settle(msg, outcome);
   };
 
-  // Messages pulled and waiting for a handler, with when the server last heard of them: one that waits a third
-  // of its ack_wait is said to be in progress (`working()`, +WPI), so the server does not hand it to another.
-  const waitingSince = new Map<JsMsg, number>();
-  const keepAliveMs = Math.max(1, Math.floor(ackWaitMs / 3));
-  let keepAlive: NodeJS.Timeout | undefined;
-  const keepWaitingAlive = () => {
-    const now = Date.now();
-    for (const [msg, since] of waitingSince) {
-      if (now - since < keepAliveMs) continue;
-      msg.working();
-      waitingSince.set(msg, now);
-    }
-    if (waitingSince.size === 0) {
-      clearInterval(keepAlive);
-      keepAlive = undefined;
-    }
-  };
-  const take = (msg: JsMsg) => {
-    const startedNow = pool.run(async () => {
-      const since = waitingSince.get(msg);
-      waitingSince.delete(msg);
-      // One that waited gives its handler the whole ack_wait again, as one taken at once has.
-      if (since !== undefined && Date.now() - since >= keepAliveMs / 10 && !stopping.signal.aborted) msg.working();
-      // Its turn came after the stop: another instance takes it at once.
-      if (stopping.signal.aborted) return msg.nak();
-      await deliver(msg);
-    });
-    if (startedNow) return;
-    waitingSince.set(msg, Date.now());
-    keepAlive ??= setInterval(keepWaitingAlive, keepAliveMs).unref();
-  };
-
   const pause = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
 
   const pullLoop = async () => {
@@ -238,7 +197,7 @@ export const startConsumer = async ({
           for await (const msg of pull) {
             received++;
             if (stopping.signal.aborted) msg.nak();
-            else take(msg);
+            else pool.run(() => deliver(msg));
           }
         } finally {
           clearTimeout(watchdog);
@@ -259,7 +218,7 @@ export const startConsumer = async ({
     }
   };
   const loop = pullLoop();
-  log.info({ filterSubject, concurrency, pullBatch }, "consumer started");
+  log.info({ filterSubject, concurrency }, "consumer started");
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
@@ -269,7 +228,6 @@ export const startConsumer = async ({
     await pull?.close();
     await loop;
     await pool.idle();
-    clearInterval(keepAlive);
     flushAcks();
     log.info("consumer stopped");
   };
