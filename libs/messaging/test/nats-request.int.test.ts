@@ -48,7 +48,11 @@ describe.skipIf(!nats.url)("nats.js requests (patched)", () => {
 
   it("builds no error for requests that were answered, and forgets each one", async () => {
     const subject = `${uniqueNamespace("req")}.echo`;
-    const sub = nc.subscribe(subject, { callback: (_err, msg) => msg.respond(msg.data) });
+    const sub = nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        msg.respond(msg.data);
+      },
+    });
     const replies = await Promise.all(
       Array.from({ length: 50 }, (_, i) => nc.request(subject, String(i), { timeout: 5_000 })),
     );
