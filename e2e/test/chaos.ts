@@ -214,7 +214,7 @@ async function chaos(
   // Quiescence: every accepted create ends, completed or failed.
   const started = Date.now();
   const ends = new Map<string, string>();
-  await waitFor(
+  const neverEnded = await waitFor(
     "every accepted video to be completed or failed",
     async () => {
       const pending = created.filter((video) => !ends.has(video.id));
@@ -235,7 +235,11 @@ async function chaos(
   ).catch((error: Error) => {
     const stuck = created.filter((video) => !ends.has(video.id)).map((video) => video.id);
     report.problems.push(`${stuck.length} videos never ended (${error.message}): ${stuck.slice(0, 10).join(", ")}`);
+    return stuck;
   });
+  // What each service recorded of a video that never ended, so a failed run can be read without a replay.
+  if (Array.isArray(neverEnded))
+    for (const videoId of neverEnded.slice(0, 3)) report.problems.push(await eventsOfVideo(platform, videoId));
   // Then every consumer has caught up: a message held by a process that was killed comes back only after
   // its ack_wait, while the video's other events may already have ended it.
   await waitForConsumersIdle(platform, options.quiescenceMs).catch((error: Error) => {
@@ -301,6 +305,28 @@ async function upstreamFault(platform: Platform, random: () => number) {
 }
 
 /** Balances to the micro-dollar, nothing reserved, one capture per completed video and none for a failed one. */
+/** The types of the events each service's store holds for a video (its task, job and asset streams). */
+async function eventsOfVideo(platform: Platform, videoId: string): Promise<string> {
+  const streams: Array<[string, string]> = [
+    ["ingress", `task-${videoId}`],
+    ["poller", `job-${videoId}`],
+    ["storage", `asset-${videoId}`],
+  ];
+  const parts: string[] = [];
+  for (const [service, stream] of streams) {
+    const store = openSqliteEventStore(join(platform.dataDir, `${service}.events.db`));
+    try {
+      const events = await store.readStream(stream, 0);
+      parts.push(`${stream}: ${events.map((event) => event.type).join(", ") || "(none)"}`);
+    } catch (error) {
+      parts.push(`${stream}: unreadable (${(error as Error).message})`);
+    } finally {
+      await store.close();
+    }
+  }
+  return `events of ${videoId}: ${parts.join("; ")}`;
+}
+
 async function checkLedger(
   platform: Platform,
   accounts: { accountId: string; creditMicros: number }[],
