@@ -131,13 +131,7 @@ const responseHeaders = (message: IncomingMessage) => {
 export const guardedFetch = async (url: string | URL, options: GuardedFetchOptions): Promise<Response> => {
   const maxRedirects = options.maxRedirects ?? 3;
   const lookup = options.lookup ?? systemLookup;
-  const trustedHosts = hostSet(options.trustedHosts ?? []);
-  const isTrusted = (host: string) => {
-    if (trustedHosts.has(host) || options.outboundAllow.hosts.has(host)) return true;
-    // parseOutboundAllow normalizes its hosts; one put together by hand may not have.
-    for (const exempt of options.outboundAllow.hosts) if (normalizeHost(exempt) === host) return true;
-    return false;
-  };
+  const trusted = hostSet([...(options.trustedHosts ?? []), ...options.outboundAllow.hosts]);
   const allowed = options.allowedHosts ? hostSet(options.allowedHosts) : undefined;
 
   const deadline = new AbortController();
@@ -167,7 +161,7 @@ export const guardedFetch = async (url: string | URL, options: GuardedFetchOptio
         : [{ address: host, family: family as 4 | 6 }];
     if (addresses.length === 0) throw new OutboundError("fetch_failed", "its host name did not resolve");
     // Every answer must pass: an attacker's DNS could otherwise mix a public address with an internal one.
-    if (!isTrusted(host)) {
+    if (!trusted.has(host)) {
       for (const { address } of addresses) {
         const kind = options.outboundAllow.blockedKind(address);
         if (kind) throw new OutboundError("blocked_address", kind);
