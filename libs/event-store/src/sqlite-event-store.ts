@@ -142,22 +142,6 @@ export const openSqliteEventStore = (path: string): EventStore => {
       checkedThisTurn = false;
     });
   };
-  /**
-   * `data_version` inside a write transaction, asked once per turn: the appends of a turn share the group commit's
-   * transaction, where no other connection can commit. Should the group run again in a second transaction (a
-   * write threw), the value may be older than the truth; a head tagged with it is still right (it was read under
-   * the write lock, after that older version), and the next look drops it.
-   */
-  let versionThisTurn: number | undefined;
-  const versionInTransaction = () => {
-    if (versionThisTurn === undefined) {
-      versionThisTurn = versions.inTransaction();
-      setImmediate(() => {
-        versionThisTurn = undefined;
-      });
-    }
-    return versionThisTurn;
-  };
   const knowHead = (stream: string, version: number, at: number) => {
     if (heads.size >= 100_000) heads.clear();
     heads.set(stream, { version, at });
@@ -198,7 +182,7 @@ export const openSqliteEventStore = (path: string): EventStore => {
     try {
       const result = await write(() => {
         // Under BEGIN IMMEDIATE: every other connection's commit is before this one or after it.
-        versionInside = versionInTransaction();
+        versionInside = versions.inTransaction();
         const head = headOf(stream);
         const moved =
           (expectedVersion !== "any" && expectedVersion !== head.version) ||
