@@ -247,6 +247,32 @@ describe("job decider", () => {
       ]);
   });
 
+  it("a failed try says nothing of a job another try submitted; a lost chat stream ends the submission it names", () => {
+    const lostStream = {
+      type: "RecordAttemptFailure" as const,
+      channelId: "main",
+      status: null,
+      message: "boom",
+      retryAfterMs: null,
+      maxAttempts: 3,
+      now: 100,
+    };
+    // A second delivery of the FundsReserved resumed the same try, and its call failed after the first one's was
+    // submitted: recorded, it would end the submission (and the job's follow chain) while the upstream job runs on.
+    spec
+      .given([queued, submitted])
+      .when({ ...lostStream, status: 503 })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted])
+      .when({ ...lostStream, upstreamId: "up_other" })
+      .thenNothingHappened();
+    spec
+      .given([queued, submitted])
+      .when({ ...lostStream, upstreamId: "up_1" })
+      .thenEmits([attemptFailed(1, "main", null)]);
+  });
+
   it("a lost chat stream frees the job for another submission", () => {
     const lost = attemptFailed(1, "main", null);
     const again: JobEvent = {

@@ -21,6 +21,8 @@ export type JobCommand =
       /** Tries allowed in all: the one that exhausts them fails the job. */
       maxAttempts: number;
       now: number;
+      /** The submission this failure ends (a chat stream lost with its reader), if the try had one. */
+      upstreamId?: string;
     }
   | {
       type: "RecordReport";
@@ -69,6 +71,10 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
     }
     case "RecordAttemptFailure": {
       if (!state.request) return [];
+      // Two deliveries of one FundsReserved can try at once (a stalled poller's message comes back): the failure of
+      // one says nothing of the job once the other's try was submitted. Recorded, it would end that submission, and
+      // with it the job's follow chain, while the upstream job runs on.
+      if (state.submission && state.submission.upstreamId !== command.upstreamId) return [];
       const videoId = state.request.videoId;
       const attempt = state.attempts.length + 1;
       const { channelId, status, message, retryAfterMs, now } = command;

@@ -14,8 +14,11 @@ export const submitFailures = (
 ) => {
   const seconds = () => Math.floor(deps.now() / 1000);
 
-  /** A try that will never get its answer (or whose reader died), recorded as failed so the next one can go. */
-  const recordLostTry = (channelId: string, message: string, tried: number) =>
+  /**
+   * A try that will never get its answer (or whose reader died), recorded as failed so the next one can go. A lost
+   * chat stream's try names its submission (`upstreamId`): that is the one it ends.
+   */
+  const recordLostTry = (channelId: string, message: string, tried: number, upstreamId?: string) =>
     records.execute(
       videoId,
       {
@@ -26,6 +29,7 @@ export const submitFailures = (
         retryAfterMs: null,
         maxAttempts: deps.maxSubmitAttempts,
         now: seconds(),
+        ...(upstreamId === undefined ? {} : { upstreamId }),
       },
       event,
       `attempt-${tried}`,

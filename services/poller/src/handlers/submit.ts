@@ -58,7 +58,10 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       // The message came back: whoever read this chat stream died with it. Try again.
       ctx.log.warn({ channel: channel.id }, "a chat stream was lost with its poller; submitting again");
       const message = "the poller reading the upstream's stream stopped before the video link";
-      state = (await failures.recordLostTry(channel.id, message, state.attempts.length + 1)).state;
+      const { upstreamId } = state.submission;
+      state = (await failures.recordLostTry(channel.id, message, state.attempts.length + 1, upstreamId)).state;
+      // Another delivery's try was submitted meanwhile: the slot is its own, and so is the job.
+      if (state.submission) return undefined;
       await deps.slots.release(channel.id, videoId);
       if (state.outcome) return undefined;
     }
@@ -78,6 +81,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
     if (recovery.kind === "abandon") {
       ctx.log.warn({ channel: recovery.channelId }, `a submit in doubt cannot be reconciled: ${recovery.message}`);
       state = (await failures.recordLostTry(recovery.channelId, recovery.message, state.attempts.length + 1)).state;
+      if (state.submission) return undefined;
       await deps.slots.release(recovery.channelId, videoId);
       if (state.outcome) return undefined;
     }
