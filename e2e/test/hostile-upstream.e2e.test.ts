@@ -1,7 +1,5 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { testNats, waitFor } from "@reelgate/testkit";
+import { listenOnFreePort, testNats, waitFor } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatformWithChannels, waitForEnd } from "./platform.ts";
 
@@ -45,9 +43,7 @@ describe.skipIf(!nats.url)("a hostile upstream", () => {
   beforeAll(async () => {
     internal = createServer((_req, res) => res.writeHead(200, { "content-type": "video/mp4" }).end("credentials"));
     internal.on("connection", () => internalConnections++);
-    internal.listen(0, "127.0.0.2");
-    await once(internal, "listening");
-    internalPort = (internal.address() as AddressInfo).port;
+    internalPort = await listenOnFreePort(internal, "127.0.0.2");
     platform = await startPlatformWithChannels(nats.url!, channelsYaml, { simulatorJobMs: 300 });
   });
   afterAll(async () => {

@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
-import { waitFor } from "@reelgate/testkit";
+import type { Socket } from "node:net";
+import { listenOnFreePort, waitFor } from "@reelgate/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { poolStats, resetPool } from "../src/connection-pool.ts";
 import { bodyChunks, guardedFetch, OutboundError, parseOutboundAllow, readBodyCapped } from "../src/index.ts";
@@ -46,9 +45,7 @@ beforeAll(async () => {
     open.add(socket);
     socket.on("close", () => open.delete(socket));
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnFreePort(server);
 });
 afterAll(() => {
   server.closeAllConnections();

@@ -1,6 +1,5 @@
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnFreePort } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guardedFetch, type HostLookup, noOutboundAllow, OutboundError, parseOutboundAllow } from "../src/index.ts";
 
@@ -18,10 +17,9 @@ const listen = async (host: string, routes: Record<string, Route>) => {
     else res.writeHead(404).end("not found");
   });
   server.on("connection", () => connections++);
-  server.listen(0, host);
-  await once(server, "listening");
+  const port = await listenOnFreePort(server, host);
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     hits,
     connections: () => connections,
     close: () => {

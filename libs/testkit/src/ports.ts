@@ -1,4 +1,5 @@
-import { createServer } from "node:net";
+import { once } from "node:events";
+import { type AddressInfo, createServer, type Server } from "node:net";
 
 /** A TCP port that was free a moment ago (the OS picks it). */
 export const freePort = (): Promise<number> =>
@@ -13,3 +14,10 @@ export const freePort = (): Promise<number> =>
       );
     });
   });
+
+/** Starts `server` listening on a port the OS picks, on `host` (loopback unless told), and gives that port. */
+export const listenOnFreePort = async (server: Server, host = "127.0.0.1"): Promise<number> => {
+  server.listen(0, host);
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+};

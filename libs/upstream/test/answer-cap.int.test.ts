@@ -1,6 +1,5 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnFreePort } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { upstreamHttp } from "../src/fetch-upstream.ts";
@@ -20,9 +19,7 @@ describe("the time cap of one upstream request (`fetch`)", () => {
       drips.add(drip);
       response.on("close", () => clearInterval(drip));
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = `http://127.0.0.1:${await listenOnFreePort(server)}`;
   });
   afterAll(async () => {
     for (const drip of drips) clearInterval(drip);

@@ -1,7 +1,7 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildSimulator } from "@reelgate/simulator";
+import { listenOnFreePort } from "@reelgate/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Channel } from "../src/channels.ts";
@@ -69,9 +69,7 @@ beforeAll(async () => {
   root = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
   forbidden = createServer((_req, res) => res.writeHead(200, { "content-type": "video/mp4" }).end(mp4));
   forbidden.on("connection", () => connections++);
-  forbidden.listen(0, "127.0.0.2");
-  await once(forbidden, "listening");
-  forbiddenPort = (forbidden.address() as AddressInfo).port;
+  forbiddenPort = await listenOnFreePort(forbidden, "127.0.0.2");
 });
 afterAll(async () => {
   await simulator?.close();

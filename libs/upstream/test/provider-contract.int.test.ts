@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSimulator } from "@reelgate/simulator";
+import { listenOnFreePort } from "@reelgate/testkit";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Channel, ProviderName } from "../src/channels.ts";
@@ -306,9 +306,7 @@ beforeAll(async () => {
   keyDir = mkdtempSync(join(tmpdir(), "vertex-keys-"));
   forbidden = createServer((_req, res) => res.writeHead(200, { "content-type": "video/mp4" }).end("not ours"));
   forbidden.on("connection", () => forbiddenConnections++);
-  forbidden.listen(0, "127.0.0.2");
-  await once(forbidden, "listening");
-  forbiddenUrl = `http://127.0.0.2:${(forbidden.address() as AddressInfo).port}/video.mp4`;
+  forbiddenUrl = `http://127.0.0.2:${await listenOnFreePort(forbidden, "127.0.0.2")}/video.mp4`;
 });
 afterAll(async () => {
   await simulator?.close();

@@ -1,9 +1,8 @@
-import { once } from "node:events";
 import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { buffer } from "node:stream/consumers";
 import { deflateSync } from "node:zlib";
 import { openAiErrorSchema } from "@reelgate/contracts";
+import { listenOnFreePort } from "@reelgate/testkit";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inputImageReader } from "../src/adapters/input-image/index.ts";
@@ -24,9 +23,7 @@ const imageHost = async (image: Buffer) => {
   server.on("connection", () => {
     connections += 1;
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnFreePort(server);
   return {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     get connections() {

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { listenOnFreePort } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   inputImageErrorCodes as codes,
@@ -53,9 +53,7 @@ const listen = async (host: string, routes: Record<string, Route>) => {
     if (route) route(req, res);
     else res.writeHead(404).end("not found");
   });
-  server.listen(0, host);
-  await once(server, "listening");
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnFreePort(server, host);
   return {
     port,
     hits,
@@ -322,10 +320,9 @@ describe("https", () => {
       },
       serve(png),
     );
-    server.listen(0, "127.0.0.2");
-    await once(server, "listening");
+    const port = await listenOnFreePort(server, "127.0.0.2");
     try {
-      const url = `https://images.test:${(server.address() as AddressInfo).port}/a.png`;
+      const url = `https://images.test:${port}/a.png`;
       expect(await failureOf(reader.read(fromString(url)))).toEqual({
         status: 400,
         param: "input_reference",

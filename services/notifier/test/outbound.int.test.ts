@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseOutboundAllow } from "@reelgate/outbound";
+import { listenOnFreePort } from "@reelgate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postWebhook } from "../src/adapters/outbound.ts";
 
@@ -15,8 +15,7 @@ describe("a delivery's POST, under the SSRF rules", () => {
       if (request.url === "/redirect") response.writeHead(302, { location: "http://127.0.0.1/elsewhere" }).end();
       else response.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    port = (server.address() as AddressInfo).port;
+    port = await listenOnFreePort(server);
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

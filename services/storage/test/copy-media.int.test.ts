@@ -1,15 +1,13 @@
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type EventData, newAccountId, newVideoId, type TypedEnvelope } from "@reelgate/contracts";
 import { MAX_EVENTS_PER_COMMIT, openSqliteEventStore } from "@reelgate/event-store";
 import { fileStorage, mediaPrefix, type ObjectStorage } from "@reelgate/object-storage";
 import { buildSimulator } from "@reelgate/simulator";
-import { waitFor } from "@reelgate/testkit";
+import { listenOnFreePort, waitFor } from "@reelgate/testkit";
 import { type Channel, openAiProvider, providerFor, simulatorChannel } from "@reelgate/upstream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -254,9 +252,7 @@ describe("copying media from the upstream", () => {
     let connections = 0;
     const forbidden = createServer((_req, res) => res.end("internal secrets"));
     forbidden.on("connection", () => connections++);
-    forbidden.listen(0, "127.0.0.2");
-    await once(forbidden, "listening");
-    const { port } = forbidden.address() as AddressInfo;
+    const port = await listenOnFreePort(forbidden, "127.0.0.2");
     await setFaults({ contentRedirectUrl: `http://127.0.0.2:${port}/latest/meta-data/` });
     try {
       const job = await completedJob();

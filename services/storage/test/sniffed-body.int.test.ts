@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { guardedFetch, parseOutboundAllow } from "@reelgate/outbound";
+import { listenOnFreePort } from "@reelgate/testkit";
 import { UpstreamError } from "@reelgate/upstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sniffedBody } from "../src/handlers/sniffed-body.ts";
@@ -20,9 +19,7 @@ beforeAll(async () => {
     }
     res.end(png.subarray(24));
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnFreePort(server);
 });
 afterAll(() => {
   server.closeAllConnections();

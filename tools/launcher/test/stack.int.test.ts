@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { testNats, uniqueNamespace } from "@reelgate/testkit";
+import { listenOnFreePort, testNats, uniqueNamespace } from "@reelgate/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileCacheDir } from "../src/node-flags.ts";
 import { type Stack, startStack } from "../src/stack.ts";
@@ -23,8 +22,7 @@ describe.skipIf(!nats.url)("startStack", () => {
   it("moves a service whose port another process holds, and never takes that process's /readyz for its own", async () => {
     // Another process on billing's port, answering 200 to everything, /readyz included.
     squatter = createServer((_request, response) => response.end(JSON.stringify({ status: "ready", pid: 1 })));
-    await new Promise<void>((resolve) => squatter!.listen(0, "127.0.0.1", resolve));
-    const taken = (squatter.address() as AddressInfo).port;
+    const taken = await listenOnFreePort(squatter);
     const dataDir = mkdtempSync(join(tmpdir(), "reelgate-stack-"));
     dirs.push(dataDir);
 
