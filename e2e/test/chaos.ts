@@ -304,8 +304,7 @@ async function upstreamFault(platform: Platform, random: () => number) {
     .catch(() => undefined);
 }
 
-/** Balances to the micro-dollar, nothing reserved, one capture per completed video and none for a failed one. */
-/** The types of the events each service's store holds for a video (its task, job and asset streams). */
+/** The events each service's store holds for a video (its task, job and asset streams). */
 async function eventsOfVideo(platform: Platform, videoId: string): Promise<string> {
   const streams: Array<[string, string]> = [
     ["ingress", `task-${videoId}`],
@@ -317,16 +316,20 @@ async function eventsOfVideo(platform: Platform, videoId: string): Promise<strin
     const store = openSqliteEventStore(join(platform.dataDir, `${service}.events.db`));
     try {
       const events = await store.readStream(stream, 0);
-      parts.push(`${stream}: ${events.map((event) => event.type).join(", ") || "(none)"}`);
+      // The job's and the asset's events with their data (cut short): which try, channel, status and message.
+      const shown = (event: (typeof events)[number]) =>
+        service === "ingress" ? event.type : `${event.type} ${JSON.stringify(event.data).slice(0, 200)}`;
+      parts.push(`${stream}: ${events.map(shown).join("; ") || "(none)"}`);
     } catch (error) {
       parts.push(`${stream}: unreadable (${(error as Error).message})`);
     } finally {
       await store.close();
     }
   }
-  return `events of ${videoId}: ${parts.join("; ")}`;
+  return `events of ${videoId}: ${parts.join(" | ")}`;
 }
 
+/** Balances to the micro-dollar, nothing reserved, one capture per completed video and none for a failed one. */
 async function checkLedger(
   platform: Platform,
   accounts: { accountId: string; creditMicros: number }[],
