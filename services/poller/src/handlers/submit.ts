@@ -60,8 +60,8 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       const message = "the poller reading the upstream's stream stopped before the video link";
       const { upstreamId } = state.submission;
       state = (await failures.recordLostTry(channel.id, message, state.attempts.length + 1, upstreamId)).state;
-      // Another delivery's try was submitted meanwhile: the slot is its own, and so is the job.
-      if (state.submission) return undefined;
+      // Another delivery's try was submitted meanwhile (and runs): the slot is its own, and so is the job.
+      if (state.submission && !state.outcome) return undefined;
       await deps.slots.release(channel.id, videoId);
       if (state.outcome) return undefined;
     }
@@ -81,7 +81,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
     if (recovery.kind === "abandon") {
       ctx.log.warn({ channel: recovery.channelId }, `a submit in doubt cannot be reconciled: ${recovery.message}`);
       state = (await failures.recordLostTry(recovery.channelId, recovery.message, state.attempts.length + 1)).state;
-      if (state.submission) return undefined;
+      if (state.submission && !state.outcome) return undefined;
       await deps.slots.release(recovery.channelId, videoId);
       if (state.outcome) return undefined;
     }
