@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStack } from "@reelgate/launcher";
+import { stopOnInterrupt } from "./interrupt.ts";
 
 /** The platform as `npm start` runs it, in a scratch dir, with jobs that complete at once. */
 export const startBenchPlatform = async (nodeArgs: string[] = []) => {
@@ -23,15 +24,17 @@ export const startBenchPlatform = async (nodeArgs: string[] = []) => {
     });
     return (await response.json()) as T;
   };
-  const account = await admin<{ id: string }>("/admin/v1/accounts", { name: "bench", credits_usd: "100000000" });
-  const { key } = await admin<{ key: string }>(`/admin/v1/accounts/${account.id}/keys`, {});
   /** Stops the platform and removes its scratch dir (each run leaves ~100 MiB of databases and media otherwise). */
   const stop = async () => {
+    takeHandlersOff();
     try {
       await stack.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   };
+  const takeHandlersOff = stopOnInterrupt(stop);
+  const account = await admin<{ id: string }>("/admin/v1/accounts", { name: "bench", credits_usd: "100000000" });
+  const { key } = await admin<{ key: string }>(`/admin/v1/accounts/${account.id}/keys`, {});
   return { stack, key, accountId: account.id, dataDir, stop };
 };

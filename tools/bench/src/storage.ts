@@ -6,6 +6,7 @@ import { openSqliteEventStore } from "@reelgate/event-store";
 import { startStack } from "@reelgate/launcher";
 import { startTestS3Server } from "@reelgate/testkit/s3-server";
 import { peakRssMiB } from "./cpu.ts";
+import { stopOnInterrupt } from "./interrupt.ts";
 
 const MiB = 1024 * 1024;
 const sizes = (process.env.BENCH_STORAGE_SIZES_MIB ?? "10,100,1024").split(",").map((size) => Number(size) * MiB);
@@ -32,6 +33,9 @@ const recordedAt = async (dataDir: string, service: string, stream: string, type
 const benchAdapter = async (label: string, env: NodeJS.ProcessEnv) => {
   const dataDir = mkdtempSync(join(tmpdir(), "reelgate-bench-storage-"));
   const stack = await startStack({ dataDir, simulatorJobMs: 0, logLevel: "warn", onLine: () => undefined, env });
+  const takeHandlersOff = stopOnInterrupt(() =>
+    stack.stop().finally(() => rmSync(dataDir, { recursive: true, force: true })),
+  );
   const simulator = stack.simulatorUrl!.replace(/\/v1$/, "");
   const post = async <T>(url: string, body: unknown, headers: Record<string, string> = {}) =>
     (await (
@@ -75,6 +79,7 @@ const benchAdapter = async (label: string, env: NodeJS.ProcessEnv) => {
       );
     }
   } finally {
+    takeHandlersOff();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

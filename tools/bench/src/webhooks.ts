@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { openSqliteEventStore } from "@reelgate/event-store";
 import { startStack } from "@reelgate/launcher";
+import { stopOnInterrupt } from "./interrupt.ts";
 
 const VIDEOS = Number(process.env.BENCH_WEBHOOK_VIDEOS ?? 100);
 const FANOUT_ENDPOINTS = Number(process.env.BENCH_WEBHOOK_ENDPOINTS ?? 50);
@@ -61,6 +62,9 @@ export const runWebhooksBench = async () => {
     onLine: () => undefined,
     env: { REELGATE_OUTBOUND_ALLOW: "127.0.0.1" },
   });
+  const takeHandlersOff = stopOnInterrupt(() =>
+    stack.stop().finally(() => rmSync(dataDir, { recursive: true, force: true })),
+  );
   const call = async <T>(path: string, body: unknown, bearer: string) => {
     const response = await fetch(`${stack.url}${path}`, {
       method: "POST",
@@ -143,6 +147,7 @@ export const runWebhooksBench = async () => {
       `  ${(total / seconds).toFixed(0)} deliveries/s sustained (first to last receipt, ${seconds.toFixed(2)} s)`,
     );
   } finally {
+    takeHandlersOff();
     await stack.stop();
     receiver.close();
     rmSync(dataDir, { recursive: true, force: true });
