@@ -17,6 +17,7 @@ import {
   waitUntil,
 } from "@reelgate/launcher";
 import { cpuSeconds, peakRssMiB, rssMiB } from "./cpu.ts";
+import { stopOnInterrupt } from "./interrupt.ts";
 
 /**
  * `npm run bench:poller` (also run by `npm run bench`): one poller process following N jobs at
@@ -108,6 +109,12 @@ const runOnce = async (
         : {}),
     },
   });
+  /** Stops the three processes and removes the scratch folder: at the end, or on Ctrl-C (see interrupt.ts). */
+  const stopAll = async () => {
+    for (const child of [poller, simulator, nats]) await stopProcess(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const takeHandlersOff = stopOnInterrupt(stopAll);
   await waitUntil("poller", () => httpOk(`http://127.0.0.1:${pollerPort}/readyz`), poller);
 
   const names = natsNames(namespace);
@@ -232,8 +239,8 @@ const runOnce = async (
     }
     for (const subscription of subscriptions) subscription.unsubscribe();
     await nc.close();
-    for (const child of [poller, simulator, nats]) await stopProcess(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    takeHandlersOff();
+    await stopAll();
     return;
   }
   const deadline = Date.now() + 15 * 60_000;
@@ -278,8 +285,8 @@ const runOnce = async (
 
   for (const subscription of subscriptions) subscription.unsubscribe();
   await nc.close();
-  for (const child of [poller, simulator, nats]) await stopProcess(child);
-  rmSync(dataDir, { recursive: true, force: true });
+  takeHandlersOff();
+  await stopAll();
 };
 
 /** Jobs of 1 s (as asked), and long enough that every job is in flight at once (the submits take a while). */
