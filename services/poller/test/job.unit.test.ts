@@ -273,6 +273,23 @@ describe("job decider", () => {
       .thenEmits([attemptFailed(1, "main", null)]);
   });
 
+  it("a submit try's failure of the job holds only while no try was submitted; the follow's holds on a submitted job", () => {
+    const timedOut = { type: "FailJob" as const, code: "timeout", message: "too long", now: 200 };
+    const failed: JobEvent = {
+      type: "JobFailed",
+      data: { videoId: "video_1", code: "timeout", message: "too long", failedAt: 200 },
+    };
+    spec
+      .given([queued])
+      .when({ ...timedOut, unlessSubmitted: true })
+      .thenEmits([failed]);
+    spec
+      .given([queued, submitted])
+      .when({ ...timedOut, unlessSubmitted: true })
+      .thenNothingHappened();
+    spec.given([queued, submitted]).when(timedOut).thenEmits([failed]);
+  });
+
   it("a lost chat stream frees the job for another submission", () => {
     const lost = attemptFailed(1, "main", null);
     const again: JobEvent = {

@@ -163,56 +163,62 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
     expect((await requests()).map((request) => request.method)).toEqual(["POST", "POST", "GET"]);
   });
 
-  it("two deliveries of one FundsReserved at once: the one whose call fails does not end the job the other submitted", async () => {
-    const race = channel("race");
-    // The order a SIGSTOPped poller's redelivery met in a chaos run, made certain: the first try's answer is held until
-    // the second delivery (which found that try in doubt and resumed it) is calling too; the second call goes out
-    // once the first try is on record, to an upstream that answers it 503.
-    const gate = () => {
-      let open = () => {};
-      const opened = new Promise<void>((resolve) => {
-        open = resolve;
+  it.each([
+    [503, "a failed try"],
+    [400, "a request the upstream calls wrong"],
+  ])(
+    "two deliveries of one FundsReserved at once: the one whose call is answered %i (%s) does not end the job the other submitted",
+    async (status) => {
+      const race = channel(`race-${status}`);
+      // The order a SIGSTOPped poller's redelivery met in a chaos run, made certain: the first try's answer is held until
+      // the second delivery (which found that try in doubt and resumed it) is calling too; the second call goes out
+      // once the first try is on record, to an upstream that answers it 503.
+      const gate = () => {
+        let open = () => {};
+        const opened = new Promise<void>((resolve) => {
+          open = resolve;
+        });
+        return { open, opened };
+      };
+      const secondCalling = gate();
+      const firstRecorded = gate();
+      let calls = 0;
+      const { handlers, eventTypes } = await poller([race], {
+        providerFor: (target) => {
+          const real = providerFor(target);
+          return {
+            ...real,
+            submit: async (...args: Parameters<typeof real.submit>) => {
+              if (++calls === 1) {
+                const answer = await real.submit(...args);
+                await secondCalling.opened;
+                return answer;
+              }
+              secondCalling.open();
+              await firstRecorded.opened;
+              await faults(race.id, { submit: { status, count: 1 } });
+              return real.submit(...args);
+            },
+          };
+        },
       });
-      return { open, opened };
-    };
-    const secondCalling = gate();
-    const firstRecorded = gate();
-    let calls = 0;
-    const { handlers, eventTypes } = await poller([race], {
-      providerFor: (target) => {
-        const real = providerFor(target);
-        return {
-          ...real,
-          submit: async (...args: Parameters<typeof real.submit>) => {
-            if (++calls === 1) {
-              const answer = await real.submit(...args);
-              await secondCalling.opened;
-              return answer;
-            }
-            secondCalling.open();
-            await firstRecorded.opened;
-            await faults("race", { submit: { status: 503, count: 1 } });
-            return real.submit(...args);
-          },
-        };
-      },
-    });
-    await faults("race", { jobDurationMs: 200 });
-    const id = newId();
-    await handlers.onVideoRequested(requested(id));
-    const reserved = funded(id);
-    const first = handlers.onFundsReserved(reserved, ctx);
-    await waitFor("the first try's call", async () => calls === 1);
-    const second = handlers.onFundsReserved(reserved, { ...ctx, deliveryCount: 2 });
-    expect(await first).toBeUndefined();
-    firstRecorded.open();
-    await second;
-    expect(calls).toBe(2);
-    expect((await handlers.records.load(id)).submission?.channelId).toBe("race");
-    expect(await eventTypes(id)).toEqual(["JobQueued", "SubmitAttempted", "JobSubmitted"]);
-    await follow(handlers, id);
-    expect((await handlers.records.load(id)).outcome).toBe("completed");
-  });
+      await faults(race.id, { jobDurationMs: 200 });
+      const id = newId();
+      await handlers.onVideoRequested(requested(id));
+      const reserved = funded(id);
+      const first = handlers.onFundsReserved(reserved, ctx);
+      await waitFor("the first try's call", async () => calls === 1);
+      const second = handlers.onFundsReserved(reserved, { ...ctx, deliveryCount: 2 });
+      expect(await first).toBeUndefined();
+      firstRecorded.open();
+      await second;
+      expect(calls).toBe(2);
+      expect((await handlers.records.load(id)).submission?.channelId).toBe(race.id);
+      expect(await eventTypes(id)).toEqual(["JobQueued", "SubmitAttempted", "JobSubmitted"]);
+      await follow(handlers, id);
+      expect((await handlers.records.load(id)).outcome).toBe("completed");
+    },
+  );
 
   it("a job waits while every eligible channel is full, and goes once a slot frees", async () => {
     const { handlers } = await poller([channel("full", { max_concurrent: 1 })]);

@@ -31,7 +31,17 @@ export type JobCommand =
       /** The upstream job the report is about, where it may not be the job's submission (a create's own answer). */
       upstreamId?: string;
     }
-  | { type: "FailJob"; code: string; message: string; now: number };
+  | {
+      type: "FailJob";
+      code: string;
+      message: string;
+      now: number;
+      /**
+       * A submit try's verdict (no channel took it in time, the request is wrong): void once another delivery's try
+       * was submitted, whose job runs on upstream.
+       */
+      unlessSubmitted?: boolean;
+    };
 
 /** The job's rules. Pure: the clock comes in the command (unix seconds). */
 export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
@@ -100,7 +110,7 @@ export const decideJob = (command: JobCommand, state: JobState): JobEvent[] => {
     case "RecordReport":
       return eventsFromReport(command.report, command.now, state);
     case "FailJob":
-      if (!state.request) return [];
+      if (!state.request || (command.unlessSubmitted && state.submission)) return [];
       return [
         {
           type: "JobFailed",

@@ -31,8 +31,26 @@ export const jobRecords = ({
     return decision;
   };
 
-  const fail = (videoId: string, cause: TypedEnvelope, code: string, message: string) =>
-    execute(videoId, { type: "FailJob", code, message, now: Math.floor(now() / 1000) }, cause, "fail");
+  /** Fails the job. A submit try's failure passes `unlessSubmitted`: it holds only while no try was submitted. */
+  const fail = (
+    videoId: string,
+    cause: TypedEnvelope,
+    code: string,
+    message: string,
+    { unlessSubmitted = false }: { unlessSubmitted?: boolean } = {},
+  ) =>
+    execute(
+      videoId,
+      {
+        type: "FailJob",
+        code,
+        message,
+        now: Math.floor(now() / 1000),
+        ...(unlessSubmitted ? { unlessSubmitted } : {}),
+      },
+      cause,
+      "fail",
+    );
 
   return { load, execute, fail };
 };

@@ -44,6 +44,7 @@ export const submitFailures = (
         event,
         error.upstreamCode ?? "upstream_rejected",
         error.upstreamMessage ?? error.message,
+        { unlessSubmitted: true },
       );
       return undefined;
     }

@@ -72,6 +72,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
         event,
         "timeout",
         `No upstream channel took the job within ${deps.deadlineMs / 1000} s.`,
+        { unlessSubmitted: true },
       );
       return undefined;
     }
@@ -94,7 +95,7 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
       deps.channels(),
     );
     if ("fail" in target) {
-      await records.fail(videoId, event, target.fail.code, target.fail.message);
+      await records.fail(videoId, event, target.fail.code, target.fail.message, { unlessSubmitted: true });
       return undefined;
     }
     const choice = await chooseChannel({
