@@ -169,7 +169,7 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
   ])(
     "two deliveries of one FundsReserved at once: the one whose call is answered %i (%s) does not end the job the other submitted",
     async (status) => {
-      const race = channel(`race-${status}`);
+      const race = channel(`race-${status}`, { max_concurrent: 2 });
       // The order a SIGSTOPped poller's redelivery met in a chaos run, made certain: the first try's answer is held until
       // the second delivery (which found that try in doubt and resumed it) is calling too; the second call goes out
       // once the first try is on record, to an upstream that answers it 503.
@@ -183,7 +183,7 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
       const secondCalling = gate();
       const firstRecorded = gate();
       let calls = 0;
-      const { handlers, eventTypes } = await poller([race], {
+      const { handlers, eventTypes, deps } = await poller([race], {
         providerFor: (target) => {
           const real = providerFor(target);
           return {
@@ -215,8 +215,11 @@ describe.skipIf(!nats.url)("poller handlers on real NATS KV, SQLite and the simu
       expect(calls).toBe(2);
       expect((await handlers.records.load(id)).submission?.channelId).toBe(race.id);
       expect(await eventTypes(id)).toEqual(["JobQueued", "SubmitAttempted", "JobSubmitted"]);
+      // The failed call gave back no slot: the job that runs upstream still holds its own.
+      expect(await deps.slots.holders(race.id)).toEqual([id]);
       await follow(handlers, id);
       expect((await handlers.records.load(id)).outcome).toBe("completed");
+      expect(await deps.slots.holders(race.id)).toEqual([]);
     },
   );
 

@@ -126,7 +126,9 @@ export const submitJobs = (deps: JobsDeps, records: JobRecords, streams: LiveStr
           signal: reading?.signal,
         });
       } catch (error) {
-        await deps.slots.release(channel.id, videoId);
+        // The slot is the video's on this channel: a try another delivery submitted here meanwhile holds it now.
+        if ((await records.load(videoId)).submission?.channelId !== channel.id)
+          await deps.slots.release(channel.id, videoId);
         if (!(error instanceof UpstreamError)) throw error;
         return await failures.submitFailed(error, channel, attempt);
       }
