@@ -9,9 +9,12 @@ const submitted: JobEvent = {
   type: "JobSubmitted",
   data: { videoId: "video_1", channelId: "main", upstreamId: "up_1", submittedAt: 100 },
 };
-/** The JobCompleted a completed report of `submitted` decides, with the fields a case changes. */
-const completion = (data: Partial<EventData<"JobCompleted">> = {}): JobEvent => ({
-  type: "JobCompleted",
+/** The JobCompleted (or, after the job had failed, JobCompletedLate) a completed report of `submitted` decides. */
+const completion = (
+  data: Partial<EventData<"JobCompleted">> = {},
+  type: "JobCompleted" | "JobCompletedLate" = "JobCompleted",
+): JobEvent => ({
+  type,
   data: {
     videoId: "video_1",
     channelId: "main",
@@ -279,20 +282,7 @@ describe("job decider", () => {
       data: { videoId: "video_1", code: "timeout", message: "too long", failedAt: 200 },
     };
     const completed = report({ status: "completed", progress: 100, expiresAt: null });
-    const lateEvent: JobEvent = {
-      type: "JobCompletedLate",
-      data: {
-        videoId: "video_1",
-        channelId: "main",
-        upstreamId: "up_1",
-        model: "sora-2",
-        seconds: "8",
-        size: "720x1280",
-        variants: ["video", "thumbnail"],
-        completedAt: 300,
-        expiresAt: null,
-      },
-    };
+    const lateEvent = completion({ completedAt: 300 }, "JobCompletedLate");
     spec
       .given([queued, submitted, timedOut])
       .when({ type: "RecordReport", report: completed, now: 300 })
